@@ -1,0 +1,98 @@
+"""The textbook's verification steps, and each fault's expectations, as named checks.
+
+Pure: reads only the results document (snapshots, faults, probes, evidence), so
+the same checks can be re-run on an old results.json. Each check is
+`{"name", "ok", "detail"}`; the detail says what was seen, in the lesson's words.
+"""
+
+from __future__ import annotations
+
+TAKEOVER_MARGIN_S = 0.2  # scheduling and capture slack over the RFC bound
+GAP_MARGIN_S = 0.35  # the client also waits for its next probe and the new ARP entry
+VMAC_PREFIX = "00:00:5e:00:01:"
+
+
+def check(name: str, ok: bool, detail: str) -> dict:
+    return {"name": name, "ok": bool(ok), "detail": detail}
+
+
+def build_checks(results: dict) -> list[dict]:
+    checks = [check(f"run: {err}", False, err) for err in results["errors"]]
+    snapshots = {s["label"]: s for s in results["snapshots"]}
+    vip = results["vrrp"]["vip"]
+    if "converge" in snapshots:
+        checks += _steady_state_checks(snapshots["converge"], vip, "")
+        checks.append(_client_reaches_vip(results, vip))
+    for fault in results["faults"]:
+        checks += _fault_checks(fault, results, vip)
+        if fault["name"] in snapshots:
+            checks += _steady_state_checks(snapshots[fault["name"]], vip, f"{fault['name']}: ")
+    return checks
+
+
+def _steady_state_checks(snap: dict, vip: str, prefix: str) -> list[dict]:
+    master = snap["expected_master"]
+    others = [r for r in snap["vips"] if r != master]
+    holders = [r for r, addrs in snap["vips"].items() if vip in addrs]
+    mac = snap["macs"][master]
+    arp = snap["client_arp"]
+    if arp and arp.startswith(VMAC_PREFIX):
+        kind = "the VRRP virtual MAC"
+    elif arp == mac:
+        kind = (f"{master}'s own MAC: without use_vmac keepalived answers with the router's "
+                f"MAC, not the textbook's {VMAC_PREFIX}0a")
+    else:
+        kind = f"not {master}'s MAC {mac}"
+    return [
+        check(f"{prefix}VIP on {master}'s interface only (ip addr show)",
+              holders == [master],
+              f"{vip} is on {', '.join(holders) or 'no router'}; "
+              f"checked {master} and {', '.join(others)}"),
+        check(f"{prefix}client's ARP entry for the VIP points to {master}",
+              arp == mac, f"{vip} is at {arp or 'no entry'}: {kind}"),
+    ]
+
+
+def _client_reaches_vip(results: dict, vip: str) -> dict:
+    probes = results["probes"].get(vip, {"sent": [], "recv": []})
+    first_fault = results["faults"][0]["at_s"] if results["faults"] else float("inf")
+    pairs = [(s, r) for s, r in zip(probes["sent"], probes["recv"]) if s < first_fault]
+    answered = sum(1 for _, r in pairs if r is not None)
+    return check("client reaches the VIP (ping 192.168.1.1)" if vip == "192.168.1.1"
+                 else f"client reaches the VIP (ping {vip})",
+                 answered > 0, f"{answered} of {len(pairs)} probes answered before the first fault")
+
+
+def _fault_checks(fault: dict, results: dict, vip: str) -> list[dict]:
+    name, expected = fault["name"], fault["expected_master"]
+    bound = fault["bound_s"]
+    bound_name = "Skew_Time" if fault["bound_kind"] == "skew_time" else "Master_Down_Interval"
+    checks = [check(f"{name}: {expected} becomes master", fault["new_master"] == expected,
+                    f"first advert after the fault came from {fault['new_master'] or 'nobody'}")]
+    takeover = fault["takeover_s"]
+    limit = bound + TAKEOVER_MARGIN_S
+    checks.append(check(
+        f"{name}: takeover within the RFC bound",
+        takeover is not None and takeover <= limit,
+        f"{_s(takeover)} from fault to {expected}'s first advert; {bound_name} {bound:.3f} s "
+        f"+ {TAKEOVER_MARGIN_S} s margin = {limit:.3f} s"))
+    gap = fault["data_gap_s"]
+    gap_limit = bound + GAP_MARGIN_S
+    checks.append(check(
+        f"{name}: ping to the VIP resumes by itself with only a short loss",
+        gap is not None and gap <= gap_limit,
+        f"longest gap {_s(gap)} ({fault['lost_probes']} probes lost); limit {gap_limit:.3f} s"))
+    for target, impact in fault["per_target"].items():
+        if target != vip:
+            checks.append(check(
+                f"{name}: traffic through the gateway to {target} recovers",
+                impact["data_gap_s"] is not None,
+                f"longest gap {_s(impact['data_gap_s'])}, {impact['lost_probes']} probes lost"))
+    evidence = results["evidence"].get(expected)
+    checks.append(check(f"{name}: {expected}'s log shows Entering MASTER STATE",
+                        evidence is not None, evidence or "no such line"))
+    return checks
+
+
+def _s(value: float | None) -> str:
+    return "never" if value is None else f"{value:.3f} s"

@@ -1,0 +1,161 @@
+"""The `vrrplab` command: thin click commands over the library.
+
+Exit codes: 0 pass, 1 a check failed, 2 bad input or usage, 3 environment
+(not root, a tool missing), 130 interrupted. Errors are one line, no traceback.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from vrrplab import __version__
+from vrrplab.errors import (EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_INTERRUPTED, EXIT_PASS,
+                            InputError, VrrplabError)
+from vrrplab.loader import find_scenario, list_scenarios, load_scenario, load_topology, read_yaml
+from vrrplab.speakers import SPEAKER_CHOICES
+
+
+def friendly_errors(command):
+    """Turn a VrrplabError into one line on stderr and its exit code."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except VrrplabError as exc:
+            for line in str(exc).splitlines():
+                click.echo(f"vrrplab: {line}", err=True)
+            sys.exit(exc.exit_code)
+
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="vrrplab")
+def main() -> None:
+    """A network lab for VRRP gateway failover: build it, break it, measure it."""
+
+
+@main.command("list")
+@friendly_errors
+def list_command() -> None:
+    """The scenarios, each with what it shows."""
+    for path in list_scenarios():
+        try:
+            scenario = load_scenario(path)
+            click.echo(f"{scenario.name:<20} {scenario.description}")
+        except InputError as exc:
+            click.echo(f"{path.stem:<20} (invalid: {exc.problems[0]})")
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@friendly_errors
+def validate(files: tuple[Path, ...]) -> None:
+    """Check topology or scenario files (no root needed)."""
+    bad = 0
+    for path in files:
+        try:
+            data = read_yaml(path)
+            is_scenario = isinstance(data, dict) and "steps" in data
+            (load_scenario if is_scenario else load_topology)(path)
+            click.echo(f"ok: {path} ({'scenario' if is_scenario else 'topology'})")
+        except InputError as exc:
+            bad += 1
+            for line in exc.problems:
+                click.echo(line, err=True)
+    if bad:
+        sys.exit(EXIT_BAD_INPUT)
+
+
+@main.command()
+@click.argument("scenario")
+@click.option("--speaker", type=click.Choice(SPEAKER_CHOICES), default="keepalived",
+              show_default=True, help="Which VRRP daemon the routers run.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("reports"),
+              show_default=True, help="Reports go to OUT/<scenario>/<run-id>/.")
+@click.option("--probe-interval", type=click.FloatRange(0.001, 1.0), default=None,
+              help="Seconds between the client's probes to each target [default: 0.005].")
+@click.option("--json", "as_json", is_flag=True, help="Print results.json on stdout.")
+@click.option("--run-dir", type=click.Path(path_type=Path), hidden=True)
+@friendly_errors
+def run(scenario: str, speaker: str, out: Path, probe_interval: float | None, as_json: bool,
+        run_dir: Path | None) -> None:
+    """Build the lab, run SCENARIO (a name or a file), explain what happened."""
+    from vrrplab import sandbox
+
+    path = find_scenario(scenario)
+    loaded = load_scenario(path)
+    if run_dir is not None and sandbox.is_inside():
+        sys.exit(_run_here(loaded, speaker, run_dir, probe_interval, as_json))
+    sandbox.require_root()
+    sandbox.require_tools({"keepalived": "keepalived"})
+    run_id = f"{dt.datetime.now():%Y%m%d-%H%M%S}-{os.getpid()}"
+    run_dir = (out / loaded.name / run_id).resolve()
+    run_dir.mkdir(parents=True)
+    argv = ["run", str(path.resolve()), "--speaker", speaker, "--run-dir", str(run_dir)]
+    if probe_interval:
+        argv += ["--probe-interval", str(probe_interval)]
+    if as_json:
+        argv.append("--json")
+    code = sandbox.run_inside(argv, run_id, run_dir)
+    results = run_dir / "results.json"
+    if as_json and results.exists():
+        click.echo(results.read_text(), nl=False)
+    sys.exit(code)
+
+
+def _run_here(scenario, speaker: str, run_dir: Path, probe_interval, as_json: bool) -> int:
+    """Inside the private namespace: run, write the report, return the exit code."""
+    from vrrplab import sandbox
+    from vrrplab.report import plot_timeline, summary
+    from vrrplab.results import build_results, write_results
+    from vrrplab.runner import Runner
+
+    def say(line: str) -> None:
+        click.echo(line, err=as_json)
+
+    sandbox.prepare_inside()
+    say(f"vrrplab {scenario.name}: {scenario.description}")
+    record = Runner(scenario, speaker, run_dir, run_dir.name, probe_interval, say=say).run()
+    results = build_results(record)
+    write_results(results, run_dir)
+    try:
+        plot_timeline(results, run_dir / "timeline.png")
+    except Exception as exc:  # a plot must never hide the verdict
+        say(f"warning: could not draw timeline.png: {exc}")
+    say(summary(results))
+    say(f"report: {run_dir}")
+    if results["interrupted"]:
+        return EXIT_INTERRUPTED
+    return EXIT_PASS if results["verdict"] == "pass" else EXIT_CHECK_FAILED
+
+
+@main.command()
+@click.argument("run_dir", type=click.Path(exists=True, path_type=Path))
+@friendly_errors
+def report(run_dir: Path) -> None:
+    """Redraw timeline.png and reprint the summary of a past run."""
+    from vrrplab.report import load_results, plot_timeline, summary
+
+    results = load_results(run_dir)
+    folder = run_dir if run_dir.is_dir() else run_dir.parent
+    plot_timeline(results, folder / "timeline.png")
+    click.echo(summary(results))
+
+
+@main.command()
+@click.option("--dry-run", is_flag=True, help="Say what would be removed, remove nothing.")
+@friendly_errors
+def clean(dry_run: bool) -> None:
+    """Remove only what a killed vrrplab run left (never by name pattern)."""
+    from vrrplab import sandbox
+
+    sandbox.require_root()
+    sandbox.clean(dry_run, say=click.echo)

@@ -1,0 +1,41 @@
+"""Errors that end a vrrplab command, each with its documented exit code.
+
+The CLI turns any of these into one clear line on stderr and the exit code;
+nothing else should reach the user as a traceback.
+"""
+
+from __future__ import annotations
+
+EXIT_PASS = 0
+EXIT_CHECK_FAILED = 1
+EXIT_BAD_INPUT = 2
+EXIT_ENVIRONMENT = 3
+EXIT_INTERRUPTED = 130
+
+
+class VrrplabError(Exception):
+    """Base class: a message for the user and the exit code that goes with it."""
+
+    exit_code = 1
+
+
+class InputError(VrrplabError):
+    """A topology, scenario or command line that is wrong. Nothing was started."""
+
+    exit_code = EXIT_BAD_INPUT
+
+    def __init__(self, problems: list[str] | str):
+        self.problems = [problems] if isinstance(problems, str) else list(problems)
+        super().__init__("\n".join(self.problems))
+
+
+class EnvironmentProblem(VrrplabError):
+    """The machine cannot run a lab: not root, a tool or kernel feature missing."""
+
+    exit_code = EXIT_ENVIRONMENT
+
+
+class LabError(VrrplabError):
+    """The lab misbehaved while running (a daemon refused to start, a timeout)."""
+
+    exit_code = EXIT_CHECK_FAILED

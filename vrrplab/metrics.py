@@ -1,0 +1,64 @@
+"""What a fault did, computed from traces only: pure functions, no lab needed.
+
+Inputs are the client's probe traces (`probe.ProbeTrace`) and the adverts seen on
+the wire (`capture.AdvertSeen`), all stamped on one clock. Outputs are plain
+numbers in seconds; `None` where a thing never happened (no takeover, no reply).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class DataImpact:
+    """How the client's traffic to one target fared across a fault."""
+
+    data_gap_s: float | None  # longest silence between two replies across the fault
+    lost_probes: int  # probes sent in the window that never got a reply
+    recovered_at: float | None  # first reply after that silence
+
+
+def first_advert_after(adverts, t: float, src: str, vrid: int):
+    """The first advert with priority > 0 from src for vrid at or after t."""
+    return next((a for a in adverts
+                 if a.t >= t and a.src == src and a.vrid == vrid and a.priority > 0), None)
+
+
+def last_advert_before(adverts, t: float, src: str, vrid: int):
+    """The last advert with priority > 0 from src for vrid before t."""
+    before = [a for a in adverts
+              if a.t < t and a.src == src and a.vrid == vrid and a.priority > 0]
+    return before[-1] if before else None
+
+
+def master_after(adverts, t: float, vrid: int):
+    """The first router to advertise (priority > 0) for vrid at or after t, by source."""
+    first = next((a for a in adverts if a.t >= t and a.vrid == vrid and a.priority > 0), None)
+    return first.src if first else None
+
+
+def takeover_time(adverts, fault_at: float, new_master: str, vrid: int) -> float | None:
+    """Fault instant to the new master's first advert (RFC: it is master from then)."""
+    advert = first_advert_after(adverts, fault_at, new_master, vrid)
+    return advert.t - fault_at if advert else None
+
+
+def data_impact(sent: list[float], recv: list[float | None], start: float, end: float) -> DataImpact:
+    """The client's view of [start, end): the longest reply gap spanning the fault."""
+    replies = sorted(r for r in recv if r is not None)
+    lost = sum(1 for s, r in zip(sent, recv) if start <= s < end and r is None)
+    before = [r for r in replies if r < start]
+    after = [r for r in replies if start <= r < end]
+    if not after:
+        return DataImpact(None, lost, None)
+    gaps = []
+    previous = before[-1] if before else None
+    for reply in after:
+        if previous is not None:
+            gaps.append((reply - previous, reply))
+        previous = reply
+    if not gaps:
+        return DataImpact(None, lost, after[0])
+    gap, recovered = max(gaps)
+    return DataImpact(gap, lost, recovered)

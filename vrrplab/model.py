@@ -1,0 +1,151 @@
+"""The lab and the scenario as frozen data, after validation.
+
+`loader` builds these from YAML; everything downstream (lab, speakers, runner,
+report) reads them and never sees raw YAML.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from ipaddress import IPv4Address, IPv4Interface, IPv4Network
+from pathlib import Path
+
+from vrrplab.vrrp.timers import master_down_interval, skew_time
+
+
+@dataclass(frozen=True)
+class Interface:
+    name: str  # as seen inside the node, e.g. "eth0"
+    segment: str
+    address: IPv4Interface
+
+
+@dataclass(frozen=True)
+class Route:
+    to: IPv4Network
+    via: IPv4Address
+
+
+@dataclass(frozen=True)
+class Node:
+    name: str
+    role: str  # "router", "client" or "upstream"
+    interfaces: tuple[Interface, ...]
+    gateway: IPv4Address | None = None
+    routes: tuple[Route, ...] = ()
+
+    def interface(self, name: str) -> Interface:
+        for intf in self.interfaces:
+            if intf.name == name:
+                return intf
+        raise KeyError(f"{self.name} has no interface {name}")
+
+    def interface_on(self, segment: str) -> Interface | None:
+        return next((i for i in self.interfaces if i.segment == segment), None)
+
+
+@dataclass(frozen=True)
+class VrrpInstance:
+    name: str
+    vrid: int
+    interface: str  # the routers' interface name, the same on every router
+    vips: tuple[IPv4Interface, ...]
+
+
+@dataclass(frozen=True)
+class VrrpRouter:
+    name: str
+    priority: int
+    state: str  # initial state asked of the speaker: "MASTER" or "BACKUP"
+
+
+@dataclass(frozen=True)
+class Vrrp:
+    version: int
+    advert_int: float  # seconds
+    auth_pass: str | None
+    preempt: bool
+    sync_group: str | None
+    instances: tuple[VrrpInstance, ...]
+    routers: tuple[VrrpRouter, ...]
+
+    def router(self, name: str) -> VrrpRouter:
+        return next(r for r in self.routers if r.name == name)
+
+    def skew_time(self, router: str) -> float:
+        return skew_time(self.router(router).priority, self.advert_int, self.version)
+
+    def master_down_interval(self, router: str) -> float:
+        return master_down_interval(self.router(router).priority, self.advert_int, self.version)
+
+
+@dataclass(frozen=True)
+class Topology:
+    name: str
+    description: str
+    path: Path
+    segments: dict[str, IPv4Network]
+    nodes: tuple[Node, ...]
+    vrrp: Vrrp
+
+    def node(self, name: str) -> Node:
+        return next(n for n in self.nodes if n.name == name)
+
+    def has_node(self, name: str) -> bool:
+        return any(n.name == name for n in self.nodes)
+
+    @property
+    def routers(self) -> tuple[Node, ...]:
+        return tuple(n for n in self.nodes if n.role == "router")
+
+    @property
+    def clients(self) -> tuple[Node, ...]:
+        return tuple(n for n in self.nodes if n.role == "client")
+
+    @property
+    def upstream_hosts(self) -> tuple[Node, ...]:
+        return tuple(n for n in self.nodes if n.role == "upstream")
+
+    def lan_instance(self) -> VrrpInstance:
+        """The instance that gives the clients their gateway (the first one)."""
+        return self.vrrp.instances[0]
+
+    def segment_of(self, router: str, interface: str) -> str:
+        return self.node(router).interface(interface).segment
+
+
+@dataclass(frozen=True)
+class Fault:
+    name: str
+    kind: str  # a key of vrrplab.faults.KINDS
+    target: str  # a router
+    expect_master: str  # the router that should hold the VIP afterwards
+
+
+@dataclass(frozen=True)
+class Step:
+    action: str  # "wait_master", "hold" or "fault"
+    router: str | None = None
+    seconds: float | None = None
+    fault: Fault | None = None
+
+
+@dataclass(frozen=True)
+class Probe:
+    source: str  # the client node that probes
+    targets: tuple[IPv4Address, ...]
+    interval: float  # seconds between two probes to one target
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    description: str
+    path: Path
+    topology: Topology
+    steps: tuple[Step, ...]
+    probe: Probe
+    faults: tuple[Fault, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "faults", tuple(s.fault for s in self.steps if s.fault))

@@ -1,0 +1,123 @@
+"""Explain a run: the human summary and the timeline plot, from results.json alone.
+
+Nothing here needs root or a lab: `vrrplab report DIR` can redraw an old run.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+
+def load_results(path: Path) -> dict:
+    if path.is_dir():
+        path = path / "results.json"
+    return json.loads(path.read_text())
+
+
+def _s(value) -> str:
+    return "never" if value is None else f"{value:.3f} s"
+
+
+def summary(results: dict) -> str:
+    vrrp = results["vrrp"]
+    lines = [f"{results['scenario']} on {results['speaker']} (VRRPv{vrrp['version']}, "
+             f"advert {vrrp['advert_int_s']:g} s, VIP {vrrp['vip']}, VRID {vrrp['vrid']})"]
+    for f in results["faults"]:
+        bound = "Skew_Time" if f["bound_kind"] == "skew_time" else "Master_Down_Interval"
+        lines.append(
+            f"  {f['name']:<14} {f['kind']} {f['target']} at {f['at_s']:.3f} s -> "
+            f"{f['new_master'] or 'nobody'} master after {_s(f['takeover_s'])} "
+            f"(RFC bound {f['bound_s']:.3f} s, {bound}); client gap {_s(f['data_gap_s'])}, "
+            f"{f['lost_probes']} probes lost")
+    checks = results["checks"]
+    passed = sum(c["ok"] for c in checks)
+    lines.append(f"checks: {passed}/{len(checks)} ok")
+    for c in checks:
+        lines.append(f"  [{'ok' if c['ok'] else 'FAIL'}] {c['name']}: {c['detail']}")
+    lines.append(f"verdict: {results['verdict'].upper()}")
+    return "\n".join(lines)
+
+
+def plot_timeline(results: dict, path: Path) -> Path:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (ax_data, ax_ctl) = plt.subplots(2, 1, sharex=True, figsize=(12, 6),
+                                          gridspec_kw={"height_ratios": [1, 1]})
+    _plot_probes(ax_data, results)
+    _plot_control_plane(ax_ctl, results)
+    for ax in (ax_data, ax_ctl):
+        _mark_faults(ax, results)
+    vrrp = results["vrrp"]
+    fig.suptitle(f"{results['scenario']} on {results['speaker']} - VRRPv{vrrp['version']}, "
+                 f"advert {vrrp['advert_int_s']:g} s - {results['verdict'].upper()}")
+    ax_ctl.set_xlabel("seconds since the run started")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def _plot_probes(ax, results: dict) -> None:
+    targets = list(results["probes"])
+    for y, target in enumerate(targets):
+        trace = results["probes"][target]
+        ok = [s for s, r in zip(trace["sent"], trace["recv"]) if r is not None]
+        lost = [s for s, r in zip(trace["sent"], trace["recv"]) if r is None]
+        ax.scatter(ok, [y] * len(ok), s=4, marker="|", color="tab:green",
+                   label="answered" if y == 0 else None)
+        ax.scatter(lost, [y] * len(lost), s=12, marker="|", color="tab:red",
+                   label="lost" if y == 0 else None)
+    ax.set_yticks(range(len(targets)))
+    ax.set_yticklabels([f"ping {t}" for t in targets])
+    ax.set_ylim(-0.7, len(targets) - 0.3)
+    ax.set_title(f"What the client ({results['probe']['source']}) saw, a probe every "
+                 f"{results['probe']['interval_s'] * 1000:g} ms", fontsize=10)
+    ax.legend(loc="upper right", fontsize=8)
+
+
+def _plot_control_plane(ax, results: dict) -> None:
+    routers = list(results["vrrp"]["routers"])
+    vrid = results["vrrp"]["vrid"]
+    colors = dict(zip(routers, ["tab:blue", "tab:orange", "tab:purple", "tab:brown"]))
+    for y, router in enumerate(routers):
+        ads = [a for a in results["timeline"]["adverts"]
+               if a["router"] == router and a["vrid"] == vrid]
+        live = [a["t"] for a in ads if a["priority"] > 0]
+        zero = [a["t"] for a in ads if a["priority"] == 0]
+        prio = results["vrrp"]["routers"][router]["priority"]
+        ax.scatter(live, [y] * len(live), marker="o", s=18, color=colors.get(router),
+                   label=f"{router} advert (priority {prio})")
+        if zero:
+            ax.scatter(zero, [y] * len(zero), marker="X", s=60, color="black",
+                       label="priority 0: goodbye" if y == 0 else None)
+        garps = [a["t"] for a in results["timeline"]["arp"]
+                 if a["gratuitous"] and a["ip"] == results["vrrp"]["vip"]
+                 and _mac_owner(results, a["mac"]) == router]
+        ax.scatter(garps, [y + 0.25] * len(garps), marker="v", s=20, color=colors.get(router),
+                   label=f"{router} gratuitous ARP" if garps else None)
+    ax.set_yticks(range(len(routers)))
+    ax.set_yticklabels(routers)
+    ax.set_ylim(-0.7, len(routers) - 0.2)
+    ax.set_title(f"Who is master: VRRP adverts for VRID {vrid} seen on the wire", fontsize=10)
+    ax.legend(loc="upper right", fontsize=7, ncol=2)
+
+
+def _mac_owner(results: dict, mac: str) -> str | None:
+    for snap in results["snapshots"]:
+        for router, router_mac in snap["macs"].items():
+            if router_mac == mac:
+                return router
+    return None
+
+
+def _mark_faults(ax, results: dict) -> None:
+    for f in results["faults"]:
+        ax.axvline(f["at_s"], color="red", linestyle="--", linewidth=1)
+        if f["takeover_s"] is not None:
+            ax.axvspan(f["at_s"], f["at_s"] + f["takeover_s"], color="red", alpha=0.12)
+        ax.annotate(f"{f['name']}\ntakeover {_s(f['takeover_s'])}", (f["at_s"], 1.0),
+                    xycoords=("data", "axes fraction"), fontsize=7, va="top", ha="left",
+                    xytext=(3, -2), textcoords="offset points")

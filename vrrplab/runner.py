@@ -1,0 +1,253 @@
+"""Run a scenario in a lab: build, converge, inject faults, observe, tear down.
+
+The runner is the only place that sequences things. It owns the lab, the
+speakers, the capture and the prober; each step of the scenario is one method.
+Measurements stay raw until the end, where `results.build_results` turns them
+into the results document. Everything this run starts is stopped in `finally`.
+"""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from vrrplab import faults
+from vrrplab.capture import Capture
+from vrrplab.errors import LabError
+from vrrplab.lab import Lab
+from vrrplab.model import Fault, Scenario, Step
+from vrrplab.speakers import speaker_for
+from vrrplab.wait import WaitTimeout, wait_until
+
+STARTUP_ALLOWANCE_S = 3.0  # a daemon's own start-up, on top of the VRRP timers
+RECOVERY_ALLOWANCE_S = 5.0  # time for the client's traffic to come back after takeover
+
+
+class Interrupted(Exception):
+    """SIGINT or SIGTERM reached the run."""
+
+
+@dataclass
+class FaultRecord:
+    fault: Fault
+    at: float  # unix time
+    undo: Callable[[], None]
+    master_wait_s: float | None = None
+    error: str | None = None
+
+
+@dataclass
+class RunRecord:
+    """Everything observed, raw; `results.build_results` reads it."""
+
+    scenario: Scenario
+    speakers: dict[str, str]  # router -> speaker kind
+    probe_interval: float
+    out: Path
+    run_id: str
+    t0: float
+    end: float = 0.0
+    probe_start: float | None = None
+    probe_end: float | None = None
+    faults: list[FaultRecord] = field(default_factory=list)
+    snapshots: list[dict] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    evidence: dict[str, str | None] = field(default_factory=dict)
+    logs: dict[str, str] = field(default_factory=dict)
+    interrupted: bool = False
+
+
+class Runner:
+    def __init__(self, scenario: Scenario, speaker: str, out: Path, run_id: str,
+                 probe_interval: float | None = None, say: Callable[[str], None] = print):
+        self.scenario = scenario
+        self.topology = scenario.topology
+        self.out = out
+        self.say = say
+        self.lab = Lab(self.topology)
+        self.rundir = Path("/run/vrrplab")  # a tmpfs private to the run's namespace
+        self.speakers = {}
+        self.kinds = {r.name: speaker_for(speaker, i).kind
+                      for i, r in enumerate(self.topology.routers)}
+        self.capture: Capture | None = None
+        self.prober: subprocess.Popen | None = None
+        self.record = RunRecord(scenario, self.kinds, probe_interval or scenario.probe.interval,
+                                out, run_id, t0=time.time())
+        self._speaker_choice = speaker
+
+    # -- the run ------------------------------------------------------------
+
+    def run(self) -> RunRecord:
+        previous = signal.signal(signal.SIGTERM, _raise_interrupted)
+        try:
+            self._build()
+            for step in self.scenario.steps:
+                self._do(step)
+        except (KeyboardInterrupt, Interrupted):
+            self.record.interrupted = True
+            self.say("interrupted: tearing the lab down")
+        except LabError as exc:
+            self.record.errors.append(str(exc))
+            self.say(f"error: {exc}")
+        finally:
+            self._teardown()
+            signal.signal(signal.SIGTERM, previous)
+        return self.record
+
+    def _build(self) -> None:
+        self.out.mkdir(parents=True, exist_ok=True)
+        self.rundir.mkdir(parents=True, exist_ok=True)
+        self.say(f"building lab {self.topology.name} ({len(self.topology.nodes)} nodes)")
+        self.lab.start()
+        for i, router in enumerate(self.topology.routers):
+            cls = speaker_for(self._speaker_choice, i)
+            self.speakers[router.name] = cls(self.lab, self.topology, router.name,
+                                             self.out, self.rundir)
+        for speaker in self.speakers.values():
+            speaker.prepare()
+        client = self.topology.node(self.scenario.probe.source)
+        lan_if = client.interface_on(self.topology.segment_of(
+            self.topology.routers[0].name, self.topology.lan_instance().interface))
+        self.capture = Capture(self.lab, client.name, lan_if.name, self.out / "capture.pcap")
+        self.capture.start()
+        for name, speaker in self.speakers.items():
+            self.say(f"starting {speaker.kind} on {name}")
+            speaker.start()
+
+    def _do(self, step: Step) -> None:
+        if step.action == "wait_master":
+            self._wait_master(step.router, self._startup_timeout(step.router))
+            self._start_probes()
+            self._wait_recovered(self.record.probe_start)
+            self._snapshot("converge", step.router)
+        elif step.action == "hold":
+            self._start_probes()
+            time.sleep(step.seconds)
+        elif step.action == "fault":
+            self._start_probes()
+            self._inject(step.fault)
+
+    # -- steps ----------------------------------------------------------------
+
+    def _startup_timeout(self, router: str) -> float:
+        # a starting speaker listens a full Master_Down_Interval before it acts
+        return 2 * self.topology.vrrp.master_down_interval(router) + STARTUP_ALLOWANCE_S
+
+    def _is_master(self, router: str) -> bool:
+        if self.speakers[router].state() != "MASTER":
+            return False
+        mine = set()
+        for inst in self.topology.vrrp.instances:
+            mine.update(self.lab.addresses(router, inst.interface))
+        return all(str(vip.ip) in mine for inst in self.topology.vrrp.instances
+                   for vip in inst.vips)
+
+    def _wait_master(self, router: str, timeout: float) -> float:
+        took = wait_until(lambda: self._is_master(router), timeout,
+                          f"{router} to be MASTER with every VIP")
+        self.say(f"{router} is MASTER ({took:.3f} s)")
+        return took
+
+    def _wait_recovered(self, since: float) -> None:
+        wait_until(lambda: self._recovered_since(since), RECOVERY_ALLOWANCE_S,
+                   "the client's probes to be answered again")
+
+    def _inject(self, fault: Fault) -> None:
+        vrrp = self.topology.vrrp
+        self.say(f"fault {fault.name}: {fault.kind} {fault.target}")
+        at, undo = faults.KINDS[fault.kind](self, fault)
+        record = FaultRecord(fault, at, undo)
+        self.record.faults.append(record)
+        timeout = vrrp.master_down_interval(fault.expect_master) + STARTUP_ALLOWANCE_S
+        if fault.kind == "start":
+            timeout = self._startup_timeout(fault.expect_master)
+        try:
+            record.master_wait_s = self._wait_master(fault.expect_master, timeout)
+            self._wait_recovered(at)
+        except WaitTimeout as exc:
+            record.error = str(exc)
+            raise
+        finally:
+            self._snapshot(fault.name, fault.expect_master)
+
+    def _recovered_since(self, at: float) -> bool:
+        """Every probe target has answered a probe sent after `at`."""
+        from vrrplab.probe import read_probe_log
+        targets = [str(t) for t in self.scenario.probe.targets]
+        traces = read_probe_log(self.out / "probes.log", targets)
+        return all(any(s > at and r is not None for s, r in zip(tr.sent, tr.recv))
+                   for tr in traces.values())
+
+    def _snapshot(self, label: str, expected_master: str) -> None:
+        """What the textbook's verification steps look at, at this instant."""
+        lan = self.topology.lan_instance()
+        gateway = str(lan.vips[0].ip)
+        client = self.scenario.probe.source
+        self.record.snapshots.append({
+            "label": label,
+            "t": time.time(),
+            "expected_master": expected_master,
+            "states": {r: s.state() for r, s in self.speakers.items()},
+            "vips": {r: self.lab.addresses(r, lan.interface) for r in self.speakers},
+            "macs": {r: self.lab.mac(r, lan.interface) for r in self.speakers},
+            "client_arp": self.lab.neighbour_mac(client, gateway),
+        })
+
+    # -- probes -------------------------------------------------------------
+
+    def _start_probes(self) -> None:
+        if self.prober is not None:
+            return
+        probe = self.scenario.probe
+        argv = [sys.executable, "-m", "vrrplab.probe", "--interval", str(self.record.probe_interval),
+                "--out", str(self.out / "probes.log"), *map(str, probe.targets)]
+        self.prober = self.lab.popen(probe.source, argv, stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+        self.record.probe_start = time.time()
+        wait_until(lambda: (self.out / "probes.log").exists(), 5, "the prober to start")
+
+    def _stop_probes(self) -> None:
+        if self.prober is not None and self.prober.poll() is None:
+            self.prober.terminate()
+            try:
+                self.prober.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.prober.kill()
+                self.prober.wait()
+            self.record.probe_end = time.time()
+
+    # -- teardown -----------------------------------------------------------
+
+    def _teardown(self) -> None:
+        """Stop all this run started, newest first; each step on its own."""
+        steps = [self._stop_probes]
+        steps += [f.undo for f in reversed(self.record.faults)]
+        steps += [self._collect_evidence]
+        steps += [s.stop for s in self.speakers.values()]
+        steps += [self._capture_stop, self.lab.stop]
+        for step in steps:
+            try:
+                step()
+            except (KeyboardInterrupt, Interrupted):
+                self.record.interrupted = True
+            except Exception as exc:  # keep tearing down whatever failed
+                self.record.errors.append(f"teardown: {exc}")
+        self.record.end = time.time()
+
+    def _collect_evidence(self) -> None:
+        for router, speaker in self.speakers.items():
+            self.record.evidence[router] = speaker.master_evidence()
+            self.record.logs[router] = speaker.log_path.name
+
+    def _capture_stop(self) -> None:
+        if self.capture:
+            self.capture.stop()
+
+
+def _raise_interrupted(_signum, _frame):
+    raise Interrupted()

@@ -1,0 +1,160 @@
+"""The private namespace every lab lives in, and the run registry `clean` reads.
+
+`run_inside` re-executes vrrplab as PID 1 of fresh network, mount and PID
+namespaces (`unshare --net --mount --pid --fork --mount-proc --kill-child`):
+the host never sees the lab's links or bridges, and when the run ends, however
+it ends, the kernel removes them. The supervisor (this process, outside)
+forwards SIGINT/SIGTERM to the lab's process group, since unshare blocks
+them; `unshare` gets PR_SET_PDEATHSIG so a SIGKILLed supervisor takes the lab
+with it. Each run is recorded under /run/vrrplab-runs while it lives, tagged
+with the pids and their start times, so `vrrplab clean` can tell our leftovers
+from anything else without matching names.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from vrrplab.errors import EnvironmentProblem
+
+INSIDE_ENV = "VRRPLAB_INSIDE"
+REGISTRY = Path("/run/vrrplab-runs")
+REQUIRED_TOOLS = {
+    "unshare": "util-linux", "ip": "iproute2", "sysctl": "procps", "mount": "mount",
+    "mnexec": "mininet", "tcpdump": "tcpdump",
+}
+PR_SET_PDEATHSIG = 1
+
+
+def is_inside() -> bool:
+    return os.environ.get(INSIDE_ENV) == "1" and os.getpid() == 1
+
+
+def require_root() -> None:
+    if os.geteuid() != 0:
+        raise EnvironmentProblem("a lab needs root (network namespaces): run it with sudo")
+
+
+def require_tools(extra: dict[str, str] | None = None) -> None:
+    tools = {**REQUIRED_TOOLS, **(extra or {})}
+    missing = [f"{tool} (apt-get install {pkg})" for tool, pkg in tools.items()
+               if shutil.which(tool) is None]
+    if missing:
+        raise EnvironmentProblem("missing: " + ", ".join(missing) + "; ./setup.sh installs them")
+
+
+def prepare_inside() -> None:
+    """First thing as PID 1 of the lab: loopback up, a private /run for scratch."""
+    subprocess.run(["ip", "link", "set", "lo", "up"], check=True, timeout=10)
+    # /run here is ours alone: pid files of the lab's daemons die with the namespace
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64m,mode=0755", "vrrplab", "/run"],
+                   check=True, timeout=10)
+
+
+def _die_with_parent() -> None:
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+
+
+def _start_time(pid: int) -> str | None:
+    """The process's start time in clock ticks since boot: a pid plus this is unique."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return stat.rsplit(")", 1)[1].split()[19]
+
+
+def run_inside(argv: list[str], run_id: str, out: Path) -> int:
+    """Run `python -m vrrplab ARGV` inside a private namespace; return its exit code."""
+    cmd = ["unshare", "--net", "--mount", "--pid", "--fork", "--mount-proc", "--kill-child",
+           "--", sys.executable, "-m", "vrrplab", *argv]
+    env = {**os.environ, INSIDE_ENV: "1"}
+    proc = subprocess.Popen(cmd, env=env, preexec_fn=_die_with_parent, start_new_session=True)
+    record = _register(run_id, proc.pid, out)
+
+    def forward(signum, _frame):
+        try:
+            os.killpg(proc.pid, signum)
+        except ProcessLookupError:
+            pass
+
+    previous = {s: signal.signal(s, forward) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
+    try:
+        code = proc.wait()
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        _unregister(record)
+    return 128 - code if code < 0 else code
+
+
+def _register(run_id: str, child: int, out: Path) -> Path:
+    path = REGISTRY / f"{run_id}.json"
+    text = json.dumps({
+        "run_id": run_id, "supervisor": os.getpid(), "supervisor_start": _start_time(os.getpid()),
+        "unshare": child, "unshare_start": _start_time(child), "out": str(out),
+        "started": time.time()})
+    for _ in range(3):  # another run may remove the empty folder under our feet
+        REGISTRY.mkdir(mode=0o755, exist_ok=True)
+        try:
+            path.write_text(text)
+            break
+        except FileNotFoundError:
+            continue
+    return path
+
+
+def _unregister(path: Path) -> None:
+    path.unlink(missing_ok=True)
+    try:
+        REGISTRY.rmdir()  # only when no other run is registered
+    except OSError:
+        pass
+
+
+def _alive(pid: int, start: str | None) -> bool:
+    return start is not None and _start_time(pid) == start
+
+
+def leftovers() -> list[dict]:
+    """Registry entries whose supervisor is gone: what a killed run left."""
+    found = []
+    for path in sorted(REGISTRY.glob("*.json")) if REGISTRY.is_dir() else []:
+        try:
+            entry = json.loads(path.read_text())
+        except (OSError, ValueError):
+            entry = {"run_id": path.stem, "supervisor": 0, "unshare": 0}
+        if _alive(entry.get("supervisor", 0), entry.get("supervisor_start")):
+            continue  # still running: not a leftover
+        entry["path"] = str(path)
+        entry["lab_alive"] = _alive(entry.get("unshare", 0), entry.get("unshare_start"))
+        found.append(entry)
+    return found
+
+
+def clean(dry_run: bool, say=print) -> int:
+    """Remove what killed runs left: their lab (by recorded pid + start time) and record."""
+    entries = leftovers()
+    for entry in entries:
+        what = f"run {entry['run_id']}"
+        if entry["lab_alive"]:
+            say(f"{'would stop' if dry_run else 'stopping'} the lab of {what} (pid {entry['unshare']})")
+            if not dry_run:
+                os.kill(entry["unshare"], signal.SIGKILL)  # --kill-child takes the lab with it
+        say(f"{'would remove' if dry_run else 'removing'} the record of {what}")
+        if not dry_run:
+            Path(entry["path"]).unlink(missing_ok=True)
+    if not dry_run and REGISTRY.is_dir():
+        _unregister(REGISTRY / ".none")
+    if not entries:
+        say("nothing to clean: no run left anything behind")
+    return len(entries)

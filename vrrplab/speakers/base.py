@@ -1,0 +1,102 @@
+"""The speaker interface, and the daemon bookkeeping every speaker shares.
+
+A speaker runs one VRRP daemon in one router's namespace. It owns the process
+(started in its own session, so a crash can kill the daemon and its children
+together), its config and log files, and reads its state from its log.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+from abc import ABC, abstractmethod
+from pathlib import Path
+
+from vrrplab.errors import LabError
+from vrrplab.model import Topology
+
+STOP_TIMEOUT_S = 5.0  # a daemon still alive this long after SIGTERM is killed
+
+
+class Speaker(ABC):
+    """One router's VRRP daemon, whatever implements it."""
+
+    kind = "abstract"
+
+    def __init__(self, lab, topology: Topology, router: str, artifacts: Path, rundir: Path):
+        self.lab = lab
+        self.topology = topology
+        self.router = router
+        self.artifacts = artifacts  # kept in the report: configs, logs
+        self.rundir = rundir  # private scratch (pid files), gone with the namespace
+        self.proc: subprocess.Popen | None = None
+        self.starts = 0
+        self.log_path = artifacts / f"{router}.{self.kind}.log"
+
+    # -- what each speaker says for itself ---------------------------------
+
+    @abstractmethod
+    def prepare(self) -> None:
+        """Write the config into the artifacts and check it; LabError if refused."""
+
+    @abstractmethod
+    def command(self) -> list[str]:
+        """The daemon's argv, foreground, logging to stdout/stderr."""
+
+    @abstractmethod
+    def state(self) -> str:
+        """MASTER, BACKUP, FAULT, INIT or STOPPED, for the LAN instance."""
+
+    @abstractmethod
+    def master_evidence(self) -> str | None:
+        """The last log line that shows this router entering MASTER state."""
+
+    # -- process handling, shared ------------------------------------------
+
+    def start(self) -> None:
+        if self.running:
+            raise LabError(f"{self.router}: {self.kind} is already running")
+        self.starts += 1
+        with open(self.log_path, "a") as log:
+            self.proc = self.lab.popen(self.router, self.command(), stdout=log,
+                                       stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+
+    @property
+    def running(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def stop(self, timeout: float = STOP_TIMEOUT_S) -> None:
+        """Graceful stop, as `systemctl stop` does it: SIGTERM, then wait."""
+        if not self.running:
+            return
+        self.signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.crash()
+
+    def crash(self) -> None:
+        """SIGKILL the daemon and its children at once: nothing is sent."""
+        if self.running:
+            self.signal(signal.SIGKILL, group=True)
+            self.proc.wait(timeout=STOP_TIMEOUT_S)
+
+    def signal(self, signum: int, group: bool = False) -> None:
+        if not self.running:
+            return
+        try:
+            # mnexec -d made the daemon a session (and group) leader
+            if group:
+                os.killpg(self.proc.pid, signum)
+            else:
+                os.kill(self.proc.pid, signum)
+        except ProcessLookupError:
+            pass
+
+    def read_log(self) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")
+        except FileNotFoundError:
+            return ""
+

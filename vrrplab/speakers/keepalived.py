@@ -1,0 +1,62 @@
+"""keepalived as a speaker: render, check with `keepalived -t`, run, read its log."""
+
+from __future__ import annotations
+
+import re
+import shutil
+
+from vrrplab.errors import EnvironmentProblem, LabError
+from vrrplab.speakers.base import Speaker
+from vrrplab.speakers.keepalived_conf import render_keepalived_conf
+
+CHECK_TIMEOUT_S = 10.0
+STATE_LINE = re.compile(r"\((?P<instance>[^)]+)\) Entering (?P<state>[A-Z]+) STATE")
+
+
+class KeepalivedSpeaker(Speaker):
+    kind = "keepalived"
+
+    @property
+    def conf_path(self):
+        return self.artifacts / f"{self.router}.keepalived.conf"
+
+    def prepare(self) -> None:
+        if shutil.which("keepalived") is None:
+            raise EnvironmentProblem("keepalived is not installed (apt-get install keepalived)")
+        self.conf_path.write_text(render_keepalived_conf(self.topology, self.router))
+        result = self.lab.run(self.router, ["keepalived", "-t", "-f", str(self.conf_path)],
+                              timeout=CHECK_TIMEOUT_S)
+        if result.returncode != 0:
+            raise LabError(f"{self.router}: keepalived -t refused {self.conf_path} "
+                           f"(exit {result.returncode}): {result.stdout.strip()}")
+
+    def command(self) -> list[str]:
+        # Fresh pid files for every start: a killed keepalived leaves its own
+        # behind, and a new one finding them would exit "already running".
+        pids = self.rundir / f"{self.router}-{self.starts}"
+        pids.mkdir(parents=True, exist_ok=True)
+        return ["keepalived", "--dont-fork", "--log-console", "--log-detail",
+                "-f", str(self.conf_path), "-p", str(pids / "keepalived.pid"),
+                "-r", str(pids / "vrrp.pid"), "-c", str(pids / "checkers.pid")]
+
+    def state(self) -> str:
+        if not self.running:
+            return "STOPPED"
+        lan = self.topology.lan_instance().name
+        state = "INIT"
+        for match in STATE_LINE.finditer(self._current_run_log()):
+            if match["instance"] == lan:
+                state = match["state"]
+        return state
+
+    def master_evidence(self) -> str | None:
+        lan = self.topology.lan_instance().name
+        lines = [line for line in self.read_log().splitlines()
+                 if f"({lan}) Entering MASTER STATE" in line]
+        return lines[-1].strip() if lines else None
+
+    def _current_run_log(self) -> str:
+        """The log since the latest start (the file is appended across restarts)."""
+        text = self.read_log()
+        start = text.rfind("Starting Keepalived")
+        return text[start:] if start >= 0 else text

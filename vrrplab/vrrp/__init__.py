@@ -1,0 +1,1 @@
+"""The VRRP protocol itself: timers, packets and the state machine, with no I/O."""
