@@ -9,6 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# A reply this late was queued somewhere (often in the old master, which still
+# forwards to the VIP while it resolves who holds it now): answered, not on time.
+DELAYED_S = 0.1
+
 
 @dataclass(frozen=True)
 class DataImpact:
@@ -16,6 +20,7 @@ class DataImpact:
 
     data_gap_s: float | None  # longest silence between two replies across the fault
     lost_probes: int  # probes sent in the window that never got a reply
+    delayed_probes: int  # probes answered, but more than DELAYED_S later
     recovered_at: float | None  # first reply after that silence
 
 
@@ -47,11 +52,13 @@ def takeover_time(adverts, fault_at: float, new_master: str, vrid: int) -> float
 def data_impact(sent: list[float], recv: list[float | None], start: float, end: float) -> DataImpact:
     """The client's view of [start, end): the longest reply gap spanning the fault."""
     replies = sorted(r for r in recv if r is not None)
-    lost = sum(1 for s, r in zip(sent, recv) if start <= s < end and r is None)
+    window = [(s, r) for s, r in zip(sent, recv) if start <= s < end]
+    lost = sum(1 for _, r in window if r is None)
+    delayed = sum(1 for s, r in window if r is not None and r - s > DELAYED_S)
     before = [r for r in replies if r < start]
     after = [r for r in replies if start <= r < end]
     if not after:
-        return DataImpact(None, lost, None)
+        return DataImpact(None, lost, delayed, None)
     gaps = []
     previous = before[-1] if before else None
     for reply in after:
@@ -59,6 +66,6 @@ def data_impact(sent: list[float], recv: list[float | None], start: float, end: 
             gaps.append((reply - previous, reply))
         previous = reply
     if not gaps:
-        return DataImpact(None, lost, after[0])
+        return DataImpact(None, lost, delayed, after[0])
     gap, recovered = max(gaps)
-    return DataImpact(gap, lost, recovered)
+    return DataImpact(gap, lost, delayed, recovered)

@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from vrrplab.metrics import DELAYED_S
+
 
 def load_results(path: Path) -> dict:
     if path.is_dir():
@@ -29,7 +31,8 @@ def summary(results: dict) -> str:
             f"  {f['name']:<14} {f['kind']} {f['target']} at {f['at_s']:.3f} s -> "
             f"{f['new_master'] or 'nobody'} master after {_s(f['takeover_s'])} "
             f"(RFC bound {f['bound_s']:.3f} s, {bound}); client gap {_s(f['data_gap_s'])}, "
-            f"{f['lost_probes']} probes lost")
+            f"{f['lost_probes']} probes lost, {f['delayed_probes']} answered late "
+            f"(> {DELAYED_S * 1000:g} ms)")
     checks = results["checks"]
     passed = sum(c["ok"] for c in checks)
     lines.append(f"checks: {passed}/{len(checks)} ok")
@@ -61,21 +64,26 @@ def plot_timeline(results: dict, path: Path) -> Path:
 
 
 def _plot_probes(ax, results: dict) -> None:
-    targets = list(results["probes"])
-    for y, target in enumerate(targets):
+    """Round-trip time of every probe, log scale; lost probes as red ticks on top."""
+    colors = ["tab:green", "tab:cyan", "tab:olive", "tab:gray"]
+    top = 1.0
+    for i, target in enumerate(results["probes"]):
         trace = results["probes"][target]
-        ok = [s for s, r in zip(trace["sent"], trace["recv"]) if r is not None]
+        ok = [(s, (r - s) * 1000) for s, r in zip(trace["sent"], trace["recv"]) if r is not None]
         lost = [s for s, r in zip(trace["sent"], trace["recv"]) if r is None]
-        ax.scatter(ok, [y] * len(ok), s=4, marker="|", color="tab:green",
-                   label="answered" if y == 0 else None)
-        ax.scatter(lost, [y] * len(lost), s=12, marker="|", color="tab:red",
-                   label="lost" if y == 0 else None)
-    ax.set_yticks(range(len(targets)))
-    ax.set_yticklabels([f"ping {t}" for t in targets])
-    ax.set_ylim(-0.7, len(targets) - 0.3)
-    ax.set_title(f"What the client ({results['probe']['source']}) saw, a probe every "
-                 f"{results['probe']['interval_s'] * 1000:g} ms", fontsize=10)
-    ax.legend(loc="upper right", fontsize=8)
+        if ok:
+            xs, ys = zip(*ok)
+            top = max(top, max(ys))
+            ax.plot(xs, ys, ".", markersize=2, color=colors[i % len(colors)],
+                    label=f"ping {target}: reply time")
+        if lost:
+            ax.plot(lost, [top * 2] * len(lost), "|", color="tab:red", markersize=8,
+                    label="lost" if i == 0 else None)
+    ax.set_yscale("log")
+    ax.set_ylabel("reply time (ms)")
+    ax.set_title(f"What the client ({results['probe']['source']}) saw: a probe every "
+                 f"{results['probe']['interval_s'] * 1000:g} ms to each target", fontsize=10)
+    ax.legend(loc="upper right", fontsize=8, markerscale=4)
 
 
 def _plot_control_plane(ax, results: dict) -> None:

@@ -114,9 +114,11 @@ def _fault_result(fr, end, adverts, vrid, traces, ip_to_router, vrrp, t0, gatewa
     for target, trace in traces.items():
         impact = metrics.data_impact(trace.sent, trace.recv, at, end)
         per_target[target] = {"data_gap_s": _r(impact.data_gap_s), "lost_probes": impact.lost_probes,
+                              "delayed_probes": impact.delayed_probes,
                               "recovered_at_s": _r(impact.recovered_at - t0)
                               if impact.recovered_at else None}
-    gateway_impact = per_target.get(gateway, {"data_gap_s": None, "lost_probes": 0})
+    gateway_impact = per_target.get(gateway, {"data_gap_s": None, "lost_probes": 0,
+                                              "delayed_probes": 0})
     return {
         "name": fault.name,
         "kind": fault.kind,
@@ -125,6 +127,7 @@ def _fault_result(fr, end, adverts, vrid, traces, ip_to_router, vrrp, t0, gatewa
         "takeover_s": _r(takeover),
         "data_gap_s": gateway_impact["data_gap_s"],
         "lost_probes": gateway_impact["lost_probes"],
+        "delayed_probes": gateway_impact["delayed_probes"],
         "bound_s": _r(bound),
         "bound_kind": bound_kind,
         "new_master": new_master,

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Set vrrplab up on Debian 12, as root: the system packages a lab needs, a venv
+# that sees Debian's Mininet, and the `vrrplab` command on root's PATH.
+#   ./setup.sh          what `vrrplab run` needs
+#   ./setup.sh --dev    the same, plus the test tools (pytest, hypothesis)
+set -euo pipefail
+cd "$(dirname "$(readlink -f "$0")")"
+
+extras=""
+case "${1:-}" in
+  "") ;;
+  --dev) extras="[test]" ;;
+  *) echo "usage: $0 [--dev]" >&2; exit 2 ;;
+esac
+if [ "$(id -u)" != 0 ]; then
+  echo "setup.sh: run it as root (sudo ./setup.sh): it installs Debian packages" >&2
+  exit 3
+fi
+
+# --no-install-recommends: Mininet recommends Open vSwitch, which vrrplab does
+# not use (its bridges are plain Linux bridges).
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+apt-get install -y -q --no-install-recommends \
+  mininet keepalived iproute2 iputils-ping tcpdump nftables procps util-linux mount \
+  python3 python3-venv python3-pip
+
+# Debian's mininet is built for /usr/bin/python3: the venv must be made by that
+# interpreter and see its site-packages; everything else comes from PyPI.
+if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import mininet' 2>/dev/null; then
+  rm -rf .venv
+  /usr/bin/python3 -m venv --system-site-packages .venv
+fi
+.venv/bin/python -m pip install -q --disable-pip-version-check -e ".${extras}"
+ln -sf "$PWD/.venv/bin/vrrplab" /usr/local/bin/vrrplab
+echo "setup.sh: vrrplab $(.venv/bin/vrrplab --version | awk '{print $NF}') is ready: vrrplab list"
