@@ -128,13 +128,13 @@ def read_probe_log(path: Path, targets: list[str]) -> dict[str, ProbeTrace]:
     sent: dict[int, tuple[int, float]] = {}
     recv: dict[int, float] = {}
     try:
-        lines = path.read_text().splitlines()
+        lines = path.read_text().split("\n")[:-1]  # the last piece is unfinished (or empty)
     except FileNotFoundError:
         lines = []
     for line in lines:
         parts = line.split()
         if len(parts) != 4:
-            continue  # a line cut short by a kill
+            continue
         kind, idx, n, stamp = parts[0], int(parts[1]), int(parts[2]), float(parts[3])
         if kind == "S":
             sent[n] = (idx, stamp)

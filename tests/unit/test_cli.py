@@ -1,0 +1,70 @@
+"""The command line, through click's CliRunner: no root, no lab."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from vrrplab.cli import main
+from vrrplab.results import build_results, write_results
+
+from tests.unit import synthetic
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def cli():
+    return CliRunner()  # click >= 8.2 keeps stderr apart
+
+
+def test_list_shows_failover_basic(cli):
+    result = cli.invoke(main, ["list"])
+    assert result.exit_code == 0
+    assert "failover-basic" in result.output and "Graceful stop" in result.output
+
+
+def test_validate_good_files(cli):
+    result = cli.invoke(main, ["validate", str(ROOT / "topologies/textbook.yaml"),
+                               str(ROOT / "scenarios/failover-basic.yaml")])
+    assert result.exit_code == 0, result.output
+    assert result.output.count("ok: ") == 2
+
+
+def test_validate_bad_file_exits_2_naming_the_field(cli, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text((ROOT / "topologies/textbook.yaml").read_text().replace("vrid: 10,", "vrid: 0,"))
+    result = cli.invoke(main, ["validate", str(bad)])
+    assert result.exit_code == 2
+    assert f"{bad}: vrrp.instances.VI_LAN.vrid: expected an integer from 1 to 255, got 0" in result.stderr
+
+
+def test_run_unknown_scenario_exits_2(cli):
+    result = cli.invoke(main, ["run", "no-such-scenario"])
+    assert result.exit_code == 2
+    assert "no such scenario" in result.stderr and "failover-basic" in result.stderr
+
+
+def test_run_without_root_exits_3_before_anything(cli, monkeypatch, tmp_path):
+    monkeypatch.setattr("os.geteuid", lambda: 1000)
+    result = cli.invoke(main, ["run", "failover-basic", "--out", str(tmp_path)])
+    assert result.exit_code == 3
+    assert "needs root" in result.stderr
+    assert list(tmp_path.iterdir()) == []  # nothing created
+
+
+def test_run_bad_speaker_is_a_usage_error(cli):
+    result = cli.invoke(main, ["run", "failover-basic", "--speaker", "quagga"])
+    assert result.exit_code == 2
+
+
+def test_report_redraws_a_past_run(cli, tmp_path):
+    write_results(build_results(synthetic.record(tmp_path)), tmp_path)
+    result = cli.invoke(main, ["report", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "verdict: PASS" in result.output
+    assert (tmp_path / "timeline.png").exists()
+    assert json.loads((tmp_path / "results.json").read_text())["verdict"] == "pass"
