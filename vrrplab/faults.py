@@ -27,9 +27,10 @@ def stop_speaker(ctx, fault) -> tuple[float, Undo]:
     """`systemctl stop keepalived`: SIGTERM, the daemon says goodbye (priority 0)."""
     speaker = ctx.speakers[fault.target]
     at = time.time()
-    speaker.stop()
+    speaker.terminate()  # keepalived takes ~1 s to exit; its goodbye is sent at once
 
     def undo() -> None:
+        speaker.wait_stopped()
         if not speaker.running:
             speaker.start()
 

@@ -31,6 +31,7 @@ class Speaker(ABC):
         self.artifacts = artifacts  # kept in the report: configs, logs
         self.rundir = rundir  # private scratch (pid files), gone with the namespace
         self.proc: subprocess.Popen | None = None
+        self._terminating = False
         self.starts = 0
         self.log_path = artifacts / f"{router}.{self.kind}.log"
 
@@ -55,6 +56,7 @@ class Speaker(ABC):
     # -- process handling, shared ------------------------------------------
 
     def start(self) -> None:
+        self.wait_stopped()
         if self.running:
             raise LabError(f"{self.router}: {self.kind} is already running")
         self.starts += 1
@@ -66,15 +68,25 @@ class Speaker(ABC):
     def running(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
 
-    def stop(self, timeout: float = STOP_TIMEOUT_S) -> None:
-        """Graceful stop, as `systemctl stop` does it: SIGTERM, then wait."""
-        if not self.running:
-            return
+    def terminate(self) -> None:
+        """Ask for a graceful stop, as `systemctl stop` does (SIGTERM); do not wait."""
+        self._terminating = True
         self.signal(signal.SIGTERM)
+
+    def stop(self) -> None:
+        """Graceful stop, and wait for the daemon to be gone."""
+        self.terminate()
+        self.wait_stopped()
+
+    def wait_stopped(self) -> None:
+        """Wait for a terminating daemon to exit; kill it if it will not."""
+        if not self._terminating or self.proc is None:
+            return
         try:
-            self.proc.wait(timeout=timeout)
+            self.proc.wait(timeout=STOP_TIMEOUT_S)
         except subprocess.TimeoutExpired:
             self.crash()
+        self._terminating = False
 
     def crash(self) -> None:
         """SIGKILL the daemon and its children at once: nothing is sent."""
