@@ -21,7 +21,9 @@ def build_checks(results: dict) -> list[dict]:
     snapshots = {s["label"]: s for s in results["snapshots"]}
     vip = results["vrrp"]["vip"]
     if "converge" in snapshots:
+        first = snapshots["converge"]["expected_master"]
         checks += _steady_state_checks(snapshots["converge"], vip, "")
+        checks.append(_log_shows_master(results, first, ""))
         checks.append(_client_reaches_vip(results, vip))
     for fault in results["faults"]:
         checks += _fault_checks(fault, results, vip)
@@ -88,10 +90,14 @@ def _fault_checks(fault: dict, results: dict, vip: str) -> list[dict]:
                 f"{name}: traffic through the gateway to {target} recovers",
                 impact["data_gap_s"] is not None,
                 f"longest gap {_s(impact['data_gap_s'])}, {impact['lost_probes']} probes lost"))
-    evidence = results["evidence"].get(expected)
-    checks.append(check(f"{name}: {expected}'s log shows Entering MASTER STATE",
-                        evidence is not None, evidence or "no such line"))
+    checks.append(_log_shows_master(results, expected, f"{name}: "))
     return checks
+
+
+def _log_shows_master(results: dict, router: str, prefix: str) -> dict:
+    evidence = results["evidence"].get(router)
+    return check(f"{prefix}{router}'s log shows Entering MASTER STATE",
+                 evidence is not None, evidence or "no such line")
 
 
 def _s(value: float | None) -> str:
