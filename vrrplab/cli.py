@@ -159,3 +159,15 @@ def clean(dry_run: bool) -> None:
 
     sandbox.require_root()
     sandbox.clean(dry_run, say=click.echo)
+
+
+@main.command()
+@click.option("--config", "config", required=True, type=click.Path(exists=True, dir_okay=False,
+              path_type=Path), help="The speaker's config, as rendered by vrrplab.")
+@click.option("--check", is_flag=True, help="Only validate the config, like keepalived -t.")
+@friendly_errors
+def speaker(config: Path, check: bool) -> None:
+    """Run the bundled VRRP speaker in this namespace (vrrplab starts it per router)."""
+    from vrrplab.bundled.daemon import main as run_daemon
+
+    sys.exit(run_daemon(config, check_only=check))

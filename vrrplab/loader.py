@@ -17,7 +17,7 @@ import yaml
 
 from vrrplab.errors import InputError
 from vrrplab.model import (Fault, Interface, Node, Probe, Route, Scenario, Step,
-                           Topology, Vrrp, VrrpInstance, VrrpRouter)
+                           Topology, TrackScript, Vrrp, VrrpInstance, VrrpRouter)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 NODE_NAME = re.compile(r"^[a-z][a-z0-9]{0,7}$")  # short: Mininet builds "c1-eth0" from it
@@ -242,27 +242,35 @@ def _check_unique_addresses(c: Checker, nodes: list[Node]) -> None:
 
 def _vrrp(c: Checker, raw: Any, nodes: list[Node], segments: dict) -> Vrrp:
     spec = c.mapping(raw, "vrrp", required=("version", "advert_int", "instances", "routers"),
-                     optional=("auth_pass", "preempt", "sync_group"))
+                     optional=("auth_pass", "preempt", "preempt_delay", "use_vmac", "sync_group"))
     version = c.choice(spec.get("version"), "vrrp.version", (2, 3))
     advert_int = _advert_int(c, spec.get("advert_int"), version)
     auth_pass = spec.get("auth_pass")
-    if auth_pass is not None:
-        if version == 3:
-            c.fail("vrrp.auth_pass", "no auth_pass with version 3 (RFC 5798 removed authentication)")
-        elif not isinstance(auth_pass, str) or not 1 <= len(auth_pass) <= 8:
-            c.fail("vrrp.auth_pass", "a string of 1 to 8 characters (VRRPv2 PASS carries 8 bytes; "
-                   "keepalived silently truncates longer ones)", auth_pass)
+    _auth_pass(c, auth_pass, "vrrp.auth_pass", version)
     preempt = c.boolean(spec.get("preempt", True), "vrrp.preempt")
+    preempt_delay = c.number(spec.get("preempt_delay", 0), "vrrp.preempt_delay", 0, 1000)
+    use_vmac = c.boolean(spec.get("use_vmac", False), "vrrp.use_vmac")
     sync_group = spec.get("sync_group")
     if sync_group is not None:
         c.string(sync_group, "vrrp.sync_group", re.compile(r"^[A-Za-z][A-Za-z0-9_]*$"),
                  "a name of letters, digits and _")
     routers = {n.name: n for n in nodes if n.role == "router"}
     instances = _instances(c, spec.get("instances", {}), routers, segments)
-    vrouters = _vrrp_routers(c, spec.get("routers", {}), routers, instances)
+    vrouters = _vrrp_routers(c, spec.get("routers", {}), routers, instances, version)
     return Vrrp(version=version or 2, advert_int=advert_int or 1.0, auth_pass=auth_pass,
                 preempt=bool(preempt), sync_group=sync_group, instances=tuple(instances),
-                routers=tuple(vrouters))
+                routers=tuple(vrouters), preempt_delay=float(preempt_delay or 0),
+                use_vmac=bool(use_vmac))
+
+
+def _auth_pass(c: Checker, value: Any, field: str, version: int | None) -> None:
+    if value is None:
+        return
+    if version == 3:
+        c.fail(field, "no auth_pass with version 3 (RFC 5798 removed authentication)")
+    elif not isinstance(value, str) or not 1 <= len(value) <= 8:
+        c.fail(field, "a string of 1 to 8 characters (VRRPv2 PASS carries 8 bytes; "
+               "keepalived silently truncates longer ones)", value)
 
 
 def _advert_int(c: Checker, value: Any, version: int | None) -> float | None:
@@ -331,26 +339,52 @@ def _vips(c: Checker, raw: Any, field: str, subnet: IPv4Network | None) -> list[
 
 
 def _vrrp_routers(c: Checker, raw: Any, routers: dict[str, Node],
-                  instances: list[VrrpInstance]) -> list[VrrpRouter]:
+                  instances: list[VrrpInstance], version: int | None) -> list[VrrpRouter]:
     spec = c.mapping(raw, "vrrp.routers", required=tuple(routers))
     result = []
     for name, rspec in spec.items():
         field = f"vrrp.routers.{name}"
         if name not in routers:
             continue  # already reported as an unknown key
-        rspec = c.mapping(rspec, field, required=("priority",), optional=("state",))
+        rspec = c.mapping(rspec, field, required=("priority",),
+                          optional=("state", "track_scripts", "track_interfaces", "auth_pass"))
         priority = c.number(rspec.get("priority"), f"{field}.priority", 1, 255, integer=True)
         if priority == 255 and not _owns_vips(routers[name], instances):
             c.fail(f"{field}.priority", "1 to 254: 255 is for the router that owns the VIPs "
                    "(RFC 5798 §5.2.4)", 255)
         state = c.choice(rspec.get("state", "BACKUP"), f"{field}.state", ("MASTER", "BACKUP"))
+        _auth_pass(c, rspec.get("auth_pass"), f"{field}.auth_pass", version)
+        scripts = _track_scripts(c, rspec.get("track_scripts") or {}, f"{field}.track_scripts")
+        tracked = rspec.get("track_interfaces") or []
+        own = [i.name for i in routers[name].interfaces]
+        if not isinstance(tracked, list) or any(t not in own for t in tracked):
+            c.fail(f"{field}.track_interfaces", f"a list of {name}'s interfaces ({', '.join(own)})",
+                   tracked)
+            tracked = []
         if priority and state:
-            result.append(VrrpRouter(name, priority, state))
+            result.append(VrrpRouter(name, priority, state, tuple(scripts), tuple(tracked),
+                                     rspec.get("auth_pass")))
     priorities = [r.priority for r in result]
     if len(set(priorities)) != len(priorities):
         c.fail("vrrp.routers", "distinct priorities (equal ones elect by address, which "
                "no lesson should rely on)", priorities)
     return result
+
+
+def _track_scripts(c: Checker, raw: Any, field: str) -> list[TrackScript]:
+    scripts = []
+    for name, spec in c.table(raw, field).items():
+        sfield = f"{field}.{name}"
+        spec = c.mapping(spec, sfield, required=("script", "interval", "weight"),
+                         optional=("rise", "fall"))
+        script = c.string(spec.get("script"), f"{sfield}.script", what="a shell command")
+        interval = c.number(spec.get("interval"), f"{sfield}.interval", 0.1, 3600)
+        weight = c.number(spec.get("weight"), f"{sfield}.weight", -253, 253, integer=True)
+        rise = c.number(spec.get("rise", 1), f"{sfield}.rise", 1, 100, integer=True)
+        fall = c.number(spec.get("fall", 1), f"{sfield}.fall", 1, 100, integer=True)
+        if None not in (script, interval, weight, rise, fall):
+            scripts.append(TrackScript(name, script, float(interval), weight, rise, fall))
+    return scripts
 
 
 def _owns_vips(router: Node, instances: list[VrrpInstance]) -> bool:

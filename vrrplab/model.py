@@ -53,10 +53,25 @@ class VrrpInstance:
 
 
 @dataclass(frozen=True)
+class TrackScript:
+    """keepalived's vrrp_script: a health check run inside the router."""
+
+    name: str
+    script: str  # a shell command, run in the router's namespace; exit 0 = healthy
+    interval: float  # seconds between two runs
+    weight: int  # added to the priority while failing (negative); 0 = FAULT on failure
+    rise: int = 1  # successes in a row to be healthy again
+    fall: int = 1  # failures in a row to be failing
+
+
+@dataclass(frozen=True)
 class VrrpRouter:
     name: str
     priority: int
     state: str  # initial state asked of the speaker: "MASTER" or "BACKUP"
+    track_scripts: tuple[TrackScript, ...] = ()
+    track_interfaces: tuple[str, ...] = ()  # any of them down = FAULT
+    auth_pass: str | None = None  # this router's own, when it differs from the group's
 
 
 @dataclass(frozen=True)
@@ -68,9 +83,14 @@ class Vrrp:
     sync_group: str | None
     instances: tuple[VrrpInstance, ...]
     routers: tuple[VrrpRouter, ...]
+    preempt_delay: float = 0.0  # seconds a returning router waits before preempting
+    use_vmac: bool = False  # answer ARP with 00:00:5e:00:01:VRID (a macvlan per VRID)
 
     def router(self, name: str) -> VrrpRouter:
         return next(r for r in self.routers if r.name == name)
+
+    def auth_pass_of(self, router: str) -> str | None:
+        return self.router(router).auth_pass or self.auth_pass
 
     def skew_time(self, router: str) -> float:
         return skew_time(self.router(router).priority, self.advert_int, self.version)
