@@ -105,6 +105,14 @@ class Lab:
             raise RuntimeError(f"{node}: {' '.join(argv)} did not finish in {timeout:g} s") from None
         return subprocess.CompletedProcess(argv, proc.returncode, out, None)
 
+    def nft(self, node: str, rules: str) -> None:
+        """Apply an nftables script in the node's namespace (never the host's)."""
+        proc = self.popen(node, ["nft", "-f", "-"], stdin=subprocess.PIPE,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        out, _ = proc.communicate(rules, timeout=10)
+        if proc.returncode != 0:
+            raise RuntimeError(f"{node}: nft refused: {out.strip()}")
+
     def set_link(self, node: str, interface: str, up: bool) -> None:
         self.cmd(node, f"ip link set dev {interface} {'up' if up else 'down'}")
 

@@ -23,7 +23,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 NODE_NAME = re.compile(r"^[a-z][a-z0-9]{0,7}$")  # short: Mininet builds "c1-eth0" from it
 IFNAME = re.compile(r"^[a-z][a-z0-9]*$")
 IFNAMSIZ = 15  # the kernel's limit on an interface name
-FAULT_KINDS = ("stop", "start")
+FAULT_KINDS = ("stop", "start", "crash", "kill", "freeze", "thaw", "link_down", "link_up",
+               "flap", "block_vrrp", "unblock_vrrp")
 MAX_RUN_S = 600.0  # a scenario longer than this is a mistake, not a lesson
 MISSING = object()
 
@@ -142,9 +143,13 @@ class Checker:
 
 # --- topology ---------------------------------------------------------------
 
-def load_topology(path: Path) -> Topology:
+def load_topology(path: Path, vrrp_overrides: dict | None = None,
+                  overridden_by: Path | None = None) -> Topology:
+    """Load a topology; a scenario may override parts of its `vrrp` section."""
     data = read_yaml(path)
-    c = Checker(path)
+    c = Checker(path if overridden_by is None else Path(f"{path} (+ vrrp from {overridden_by})"))
+    if vrrp_overrides and isinstance(data, dict) and isinstance(data.get("vrrp"), dict):
+        data = {**data, "vrrp": _merge(data["vrrp"], vrrp_overrides)}
     top = c.mapping(data, "", required=("name", "segments", "routers", "vrrp"),
                     optional=("description", "hosts"))
     segments = _segments(c, top.get("segments", {}))
@@ -392,6 +397,17 @@ def _owns_vips(router: Node, instances: list[VrrpInstance]) -> bool:
     return all(v.ip in mine for inst in instances for v in inst.vips)
 
 
+def _merge(base: dict, override: dict) -> dict:
+    """Deep-merge `override` into a copy of `base` (mappings merge, the rest replaces)."""
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
 # --- scenario ---------------------------------------------------------------
 
 def find_scenario(name_or_path: str) -> Path:
@@ -428,7 +444,13 @@ def load_scenario(path: Path) -> Scenario:
     data = read_yaml(path)
     c = Checker(path)
     top = c.mapping(data, "", required=("name", "description", "topology", "steps"),
-                    optional=("probe",))
+                    optional=("probe", "vrrp", "lesson"))
+    vrrp_overrides = top.get("vrrp") or {}
+    if not isinstance(vrrp_overrides, dict):
+        c.fail("vrrp", "a mapping of the topology's vrrp settings to change", vrrp_overrides)
+        vrrp_overrides = {}
+    if "lesson" in top:
+        c.string(top["lesson"], "lesson", what="a text explaining what the run shows")
     c.string(top.get("name"), "name", re.compile(r"^[a-z0-9][a-z0-9-]*$"),
              "a lowercase name of letters, digits and -")
     c.string(top.get("description"), "description")
@@ -437,12 +459,13 @@ def load_scenario(path: Path) -> Scenario:
     if topo_path is None:
         c.fail("topology", "the name of a file in topologies/ (or a path to a .yaml)", topo_ref)
     c.raise_if_any()
-    topology = load_topology(topo_path)
+    topology = load_topology(topo_path, vrrp_overrides, path if vrrp_overrides else None)
     steps = _steps(c, top.get("steps"), topology)
     probe = _probe(c, top.get("probe") or {}, topology)
     c.raise_if_any()
     return Scenario(name=top["name"], description=top["description"], path=path,
-                    topology=topology, steps=tuple(steps), probe=probe)
+                    topology=topology, steps=tuple(steps), probe=probe,
+                    lesson=top.get("lesson", ""))
 
 
 def _steps(c: Checker, raw: Any, topology: Topology) -> list[Step]:
@@ -467,9 +490,10 @@ def _steps(c: Checker, raw: Any, topology: Topology) -> list[Step]:
                 total += seconds
                 steps.append(Step("hold", seconds=float(seconds)))
         elif action == "fault":
-            fault = _fault(c, value, f"{field}.fault", routers, fault_names)
+            fault = _fault(c, value, f"{field}.fault", topology, fault_names)
             if fault:
                 total += topology.vrrp.master_down_interval(fault.expect_master) + 5
+                total += fault.period * fault.count if fault.kind == "flap" else 0
                 steps.append(Step("fault", fault=fault))
     if total > MAX_RUN_S:
         c.fail("steps", f"a run of at most {MAX_RUN_S:g} s (holds plus each fault's "
@@ -477,8 +501,10 @@ def _steps(c: Checker, raw: Any, topology: Topology) -> list[Step]:
     return steps
 
 
-def _fault(c: Checker, raw: Any, field: str, routers: tuple, names: set) -> Fault | None:
-    spec = c.mapping(raw, field, required=("name", "kind", "target", "expect_master"))
+def _fault(c: Checker, raw: Any, field: str, topology: Topology, names: set) -> Fault | None:
+    routers = tuple(r.name for r in topology.routers)
+    spec = c.mapping(raw, field, required=("name", "kind", "target", "expect_master"),
+                     optional=("interface", "vip_holders", "takeover", "period", "count", "duty"))
     name = c.string(spec.get("name"), f"{field}.name", re.compile(r"^[a-z0-9][a-z0-9-]*$"),
                     "a lowercase name of letters, digits and -")
     if name in names:
@@ -487,9 +513,24 @@ def _fault(c: Checker, raw: Any, field: str, routers: tuple, names: set) -> Faul
     kind = c.choice(spec.get("kind"), f"{field}.kind", FAULT_KINDS)
     target = c.choice(spec.get("target"), f"{field}.target", routers)
     expect = c.choice(spec.get("expect_master"), f"{field}.expect_master", routers)
-    if name and kind and target and expect:
-        return Fault(name, kind, target, expect)
-    return None
+    interface = spec.get("interface")
+    if interface is not None and target in routers:
+        own = tuple(i.name for i in topology.node(target).interfaces)
+        interface = c.choice(interface, f"{field}.interface", own)
+    holders = spec.get("vip_holders", [expect])
+    if not isinstance(holders, list) or not holders or any(h not in routers for h in holders):
+        c.fail(f"{field}.vip_holders", f"a list of routers among {', '.join(routers)}", holders)
+        holders = [expect]
+    takeover = c.boolean(spec.get("takeover", True), f"{field}.takeover")
+    period = c.number(spec.get("period", 2.0), f"{field}.period", 0.05, 60)
+    count = c.number(spec.get("count", 3), f"{field}.count", 1, 100, integer=True)
+    duty = c.number(spec.get("duty", 0.5), f"{field}.duty", 0.05, 0.95)
+    if None in (name, kind, target, expect, takeover, period, count, duty):
+        return None
+    if kind == "flap" and period * count > MAX_RUN_S / 2:
+        c.fail(f"{field}.count", f"period x count under {MAX_RUN_S / 2:g} s", count)
+    return Fault(name, kind, target, expect, interface=interface, vip_holders=tuple(holders),
+                 takeover=takeover, period=float(period), count=count, duty=float(duty))
 
 
 def _probe(c: Checker, raw: Any, topology: Topology) -> Probe:

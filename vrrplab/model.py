@@ -139,7 +139,16 @@ class Fault:
     name: str
     kind: str  # a key of vrrplab.faults.KINDS
     target: str  # a router
-    expect_master: str  # the router that should hold the VIP afterwards
+    expect_master: str  # the router whose speaker should be MASTER afterwards
+    interface: str | None = None  # link faults: which of the target's links (default: LAN)
+    vip_holders: tuple[str, ...] = ()  # who holds the VIP afterwards (default: expect_master)
+    takeover: bool = True  # False: the master must not change (nopreempt, a tie)
+    period: float = 2.0  # flap: seconds per down/up cycle
+    count: int = 3  # flap: cycles
+    duty: float = 0.5  # flap: share of each cycle spent down
+
+    def holders(self) -> tuple[str, ...]:
+        return self.vip_holders or (self.expect_master,)
 
 
 @dataclass(frozen=True)
@@ -165,6 +174,7 @@ class Scenario:
     topology: Topology
     steps: tuple[Step, ...]
     probe: Probe
+    lesson: str = ""  # what the run shows, printed with the verdict
     faults: tuple[Fault, ...] = field(init=False)
 
     def __post_init__(self) -> None:

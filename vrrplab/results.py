@@ -137,6 +137,10 @@ def _fault_result(fr, end, adverts, vrid, traces, ip_to_router, vrrp, t0, gatewa
         "takeover_after_last_advert_s": _r(first_new.t - adverts_before.t)
         if first_new and adverts_before else None,
         "window_end_s": _r(end - t0),
+        "takeover": fault.takeover,
+        "silent": fault.kind in fault_kinds.SILENT,
+        "masters_seen": sorted({ip_to_router.get(a.src, a.src) for a in adverts
+                                if at <= a.t < end and a.priority > 0}),
         "per_target": per_target,
         "error": fr.error,
     }

@@ -163,17 +163,24 @@ class Runner:
         at, undo = faults.KINDS[fault.kind](self, fault)
         record = FaultRecord(fault, at, undo)
         self.record.faults.append(record)
-        timeout = vrrp.master_down_interval(fault.expect_master) + STARTUP_ALLOWANCE_S
-        if fault.kind == "start":
-            timeout = self._startup_timeout(fault.expect_master)
+        timeout = self._startup_timeout(fault.expect_master) + vrrp.preempt_delay
+        holders = fault.holders()
         try:
-            record.master_wait_s = self._wait_master(fault.expect_master, timeout)
+            record.master_wait_s = wait_until(
+                lambda: self._is_master(fault.expect_master) and self._hold_vip(holders),
+                timeout, f"{fault.expect_master} to be MASTER and the VIP on {', '.join(holders)}")
+            self.say(f"{fault.expect_master} is MASTER ({record.master_wait_s:.3f} s)")
             self._wait_recovered(at)
         except WaitTimeout as exc:
             record.error = str(exc)
             raise
         finally:
-            self._snapshot(fault.name, fault.expect_master)
+            self._snapshot(fault.name, fault.expect_master, holders)
+
+    def _hold_vip(self, routers: tuple[str, ...]) -> bool:
+        lan = self.topology.lan_instance()
+        vip = str(lan.vips[0].ip)
+        return all(vip in self.lab.addresses(r, lan.interface) for r in routers)
 
     def _recovered_since(self, at: float) -> bool:
         """Every probe target has answered a probe sent after `at`."""
@@ -183,7 +190,8 @@ class Runner:
         return all(any(s > at and r is not None for s, r in zip(tr.sent, tr.recv))
                    for tr in traces.values())
 
-    def _snapshot(self, label: str, expected_master: str) -> None:
+    def _snapshot(self, label: str, expected_master: str,
+                  holders: tuple[str, ...] | None = None) -> None:
         """What the textbook's verification steps look at, at this instant."""
         lan = self.topology.lan_instance()
         gateway = str(lan.vips[0].ip)
@@ -192,6 +200,7 @@ class Runner:
             "label": label,
             "t": time.time(),
             "expected_master": expected_master,
+            "expected_holders": list(holders or (expected_master,)),
             "states": {r: s.state() for r, s in self.speakers.items()},
             "vips": {r: self.lab.addresses(r, lan.interface) for r in self.speakers},
             "macs": {r: self.lab.mac(r, lan.interface) for r in self.speakers},

@@ -120,7 +120,7 @@ def _scenario(tmp_path: Path, steps: str, extra: str = "") -> Path:
     ("- hold: 500\n- hold: 500\n", "steps: expected a run of at most 600 s"),
     ("- sleep: 1\n", "steps[0].sleep: unknown key"),
     ("- fault: {name: f, kind: explode, target: r1, expect_master: r2}\n",
-     "steps[0].fault.kind: expected one of stop, start, got 'explode'"),
+     "steps[0].fault.kind: expected one of stop, start, crash"),
     ("- fault: {name: f, kind: stop, target: c1, expect_master: r2}\n",
      "steps[0].fault.target: expected one of r1, r2, got 'c1'"),
     ("- fault: {name: f, kind: stop, target: r1, expect_master: r2}\n"

@@ -49,7 +49,7 @@ def test_a_slow_takeover_fails_its_check(tmp_path):
     rec.faults[0] = type(fault)(fault.fault, fault.at - 0.5, fault.undo)  # the bound is now missed
     results = build_results(rec)
     check = next(c for c in results["checks"] if c["name"] == "stop-r1: takeover within the RFC bound")
-    assert not check["ok"] and "1.109 s from fault" in check["detail"]
+    assert not check["ok"] and "1.109 s from the fault" in check["detail"]
     assert results["verdict"] == "fail"
 
 

@@ -7,7 +7,7 @@ import shutil
 
 from vrrplab.errors import EnvironmentProblem, LabError
 from vrrplab.speakers.base import Speaker
-from vrrplab.speakers.keepalived_conf import render_keepalived_conf
+from vrrplab.speakers.keepalived_conf import render_keepalived_conf, script_path
 
 CHECK_TIMEOUT_S = 10.0
 STATE_LINE = re.compile(r"\((?P<instance>[^)]+)\) Entering (?P<state>[A-Z]+) STATE")
@@ -23,7 +23,13 @@ class KeepalivedSpeaker(Speaker):
     def prepare(self) -> None:
         if shutil.which("keepalived") is None:
             raise EnvironmentProblem("keepalived is not installed (apt-get install keepalived)")
-        self.conf_path.write_text(render_keepalived_conf(self.topology, self.router))
+        for script in self.topology.vrrp.router(self.router).track_scripts:
+            path = script_path(self.artifacts, self.router, script.name)
+            path.write_text(f"#!/bin/sh\n# {script.name}, run by keepalived in {self.router}\n"
+                            f"{script.script}\n")
+            path.chmod(0o755)
+        self.conf_path.write_text(render_keepalived_conf(self.topology, self.router,
+                                                         self.artifacts))
         result = self.lab.run(self.router, ["keepalived", "-t", "-f", str(self.conf_path)],
                               timeout=CHECK_TIMEOUT_S)
         if result.returncode != 0:

@@ -4,21 +4,25 @@ The textbook's configuration, corrected where it is wrong:
 - `auth_pass` is 8 characters at most (keepalived truncates longer ones with only
   a warning); the topology's validation enforces it.
 - its `vrrp_script chk_gateway` runs `killall -0 keepalived`, which only checks
-  that keepalived runs (it always does when it runs the check): left out here.
+  that keepalived runs (it always does when it runs the check): left out unless a
+  scenario asks for a real check (`track_scripts`, e.g. pinging the upstream host).
 - a second instance on the upstream side, in a sync group with the LAN one, so
   the return path follows the master (what real keepalived gateways do).
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from vrrplab.model import Topology
 
 
-def _fmt_interval(seconds: float) -> str:
-    return f"{seconds:g}"
+def script_path(folder: Path, router: str, name: str) -> Path:
+    """Where the speaker writes a track script's wrapper (keepalived runs a file)."""
+    return folder / f"{router}.{name}.sh"
 
 
-def render_keepalived_conf(topology: Topology, router: str) -> str:
+def render_keepalived_conf(topology: Topology, router: str, script_dir: Path = Path(".")) -> str:
     vrrp = topology.vrrp
     me = vrrp.router(router)
     lines = [
@@ -30,11 +34,23 @@ def render_keepalived_conf(topology: Topology, router: str) -> str:
     ]
     if vrrp.version == 3:
         lines.append("    vrrp_version 3")
+    if me.track_scripts:
+        lines += ["    script_user root", "    enable_script_security"]
     lines.append("}")
+    for script in me.track_scripts:
+        lines += ["", f"vrrp_script {script.name} {{",
+                  f'    script "{script_path(script_dir, router, script.name)}"',
+                  f"    interval {script.interval:g}", f"    weight {script.weight}",
+                  f"    rise {script.rise}", f"    fall {script.fall}", "}"]
     if vrrp.sync_group and len(vrrp.instances) > 1:
         lines += ["", f"vrrp_sync_group {vrrp.sync_group} {{", "    group {"]
         lines += [f"        {inst.name}" for inst in vrrp.instances]
-        lines += ["    }", "}"]
+        lines += ["    }"]
+        if me.track_scripts:
+            # without it, keepalived ignores tracking weights in a sync group
+            lines += ["    sync_group_tracking_weight"]
+        lines += ["}"]
+    auth_pass = vrrp.auth_pass_of(router)
     for inst in vrrp.instances:
         lines += [
             "",
@@ -43,13 +59,23 @@ def render_keepalived_conf(topology: Topology, router: str) -> str:
             f"    interface {inst.interface}",
             f"    virtual_router_id {inst.vrid}",
             f"    priority {me.priority}",
-            f"    advert_int {_fmt_interval(vrrp.advert_int)}",
+            f"    advert_int {vrrp.advert_int:g}",
         ]
+        if vrrp.use_vmac:
+            lines.append(f"    use_vmac vrrp.{inst.vrid}")
         if not vrrp.preempt:
             lines.append("    nopreempt")
-        if vrrp.auth_pass:
+        if vrrp.preempt_delay:
+            lines.append(f"    preempt_delay {vrrp.preempt_delay:g}")
+        if auth_pass:
             lines += ["    authentication {", "        auth_type PASS",
-                      f"        auth_pass {vrrp.auth_pass}", "    }"]
+                      f"        auth_pass {auth_pass}", "    }"]
+        if me.track_interfaces:
+            lines += ["    track_interface {"] + [f"        {i}" for i in me.track_interfaces]
+            lines += ["    }"]
+        if me.track_scripts:
+            lines += ["    track_script {"] + [f"        {s.name}" for s in me.track_scripts]
+            lines += ["    }"]
         lines.append("    virtual_ipaddress {")
         lines += [f"        {vip} dev {inst.interface}" for vip in inst.vips]
         lines += ["    }", "}"]
