@@ -138,6 +138,23 @@ def unblock_vrrp(ctx, fault) -> tuple[float, Undo]:
     return at, _noop
 
 
+def cut_upstream(ctx, fault) -> tuple[float, Undo]:
+    """The router loses its path to the upstream host (its ISP fails), links stay up.
+
+    VRRP still flows on both segments; only the health check and the traffic
+    the router forwards upstream notice.
+    """
+    address = ctx.topology.upstream_hosts[0].interfaces[0].address.ip
+    rules = (f"add table inet {NFT_TABLE}\n"
+             f"add chain inet {NFT_TABLE} block_out {{ type filter hook output priority -10; }}\n"
+             f"add chain inet {NFT_TABLE} block_fwd {{ type filter hook forward priority -10; }}\n"
+             f"add rule inet {NFT_TABLE} block_out ip daddr {address} drop\n"
+             f"add rule inet {NFT_TABLE} block_fwd ip daddr {address} drop\n")
+    at = time.time()
+    ctx.lab.nft(fault.target, rules)
+    return at, lambda: _unblock(ctx, fault.target)
+
+
 def _unblock(ctx, router: str) -> None:
     # nft 1.0.6 has no "destroy": add-then-delete is idempotent
     ctx.lab.nft(router, f"add table inet {NFT_TABLE}\ndelete table inet {NFT_TABLE}\n")
@@ -154,11 +171,40 @@ KINDS: dict[str, Callable] = {
     "stop": stop_speaker, "start": start_speaker, "crash": crash_router, "kill": kill_speaker,
     "freeze": freeze_speaker, "thaw": thaw_speaker, "link_down": link_down, "link_up": link_up,
     "flap": flap_link, "block_vrrp": block_vrrp, "unblock_vrrp": unblock_vrrp,
+    "cut_upstream": cut_upstream, "restore_upstream": unblock_vrrp,
 }
 SKEW, MDI = "skew_time", "master_down_interval"
 BOUNDS: dict[str, str] = {
     "stop": SKEW, "start": MDI, "crash": MDI, "kill": MDI, "freeze": MDI, "thaw": MDI,
     "link_down": MDI, "link_up": MDI, "flap": MDI, "block_vrrp": MDI, "unblock_vrrp": MDI,
+    "cut_upstream": MDI, "restore_upstream": MDI,
 }
 # kinds where the old master goes silent: their outage is counted from its last advert
 SILENT = {"crash", "kill", "freeze", "link_down", "flap", "block_vrrp"}
+
+HEALTHCHECK_TIMEOUT_S = 1.0  # the lesson's check pings with -W 1
+
+
+def bound_s(kind: str, fault, vrrp) -> float:
+    """The RFC bound on the takeover after `fault`, from the configured timers.
+
+    The router that must act is the expected master: its Skew_Time after a
+    priority-0 advert, its Master_Down_Interval after silence or on return; a
+    health check first needs `interval x fall` (plus the check's own timeout) to
+    notice, then the backup still waits its Master_Down_Interval, since it
+    discards the master's lower-priority adverts (RFC 5798 §6.4.2).
+    """
+    router = fault.expect_master
+    if kind == SKEW:
+        return vrrp.skew_time(router)
+    bound = vrrp.master_down_interval(router)
+    if kind == "healthcheck":
+        scripts = vrrp.router(fault.target).track_scripts
+        bound += max(s.interval * s.fall for s in scripts) + HEALTHCHECK_TIMEOUT_S
+    if fault.kind in RETURNS:
+        bound += vrrp.preempt_delay
+    return bound
+
+
+# kinds where a router comes back and may preempt (after preempt_delay, if set)
+RETURNS = {"start", "link_up", "unblock_vrrp", "restore_upstream"}

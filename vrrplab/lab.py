@@ -16,6 +16,7 @@ from mininet.log import setLogLevel
 from mininet.net import Mininet
 from mininet.node import Host, Switch
 
+from vrrplab.errors import LabError
 from vrrplab.model import Topology
 
 
@@ -73,7 +74,7 @@ class Lab:
         for line in script:
             out = self.host(node.name).cmd(line + " 2>&1; echo rc=$?").strip()
             if not out.endswith("rc=0"):
-                raise RuntimeError(f"{node.name}: '{line}' failed: {out}")
+                raise LabError(f"{node.name}: '{line}' failed: {out}")
 
     def stop(self) -> None:
         if self.net is not None:
@@ -102,7 +103,7 @@ class Lab:
         except subprocess.TimeoutExpired:
             proc.kill()
             out, _ = proc.communicate()
-            raise RuntimeError(f"{node}: {' '.join(argv)} did not finish in {timeout:g} s") from None
+            raise LabError(f"{node}: {' '.join(argv)} did not finish in {timeout:g} s") from None
         return subprocess.CompletedProcess(argv, proc.returncode, out, None)
 
     def nft(self, node: str, rules: str) -> None:
@@ -111,7 +112,7 @@ class Lab:
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         out, _ = proc.communicate(rules, timeout=10)
         if proc.returncode != 0:
-            raise RuntimeError(f"{node}: nft refused: {out.strip()}")
+            raise LabError(f"{node}: nft refused: {out.strip()}")
 
     def set_link(self, node: str, interface: str, up: bool) -> None:
         self.cmd(node, f"ip link set dev {interface} {'up' if up else 'down'}")

@@ -24,7 +24,8 @@ NODE_NAME = re.compile(r"^[a-z][a-z0-9]{0,7}$")  # short: Mininet builds "c1-eth
 IFNAME = re.compile(r"^[a-z][a-z0-9]*$")
 IFNAMSIZ = 15  # the kernel's limit on an interface name
 FAULT_KINDS = ("stop", "start", "crash", "kill", "freeze", "thaw", "link_down", "link_up",
-               "flap", "block_vrrp", "unblock_vrrp")
+               "flap", "block_vrrp", "unblock_vrrp", "cut_upstream", "restore_upstream")
+BOUND_KINDS = ("skew_time", "master_down_interval", "healthcheck")
 MAX_RUN_S = 600.0  # a scenario longer than this is a mistake, not a lesson
 MISSING = object()
 
@@ -504,7 +505,8 @@ def _steps(c: Checker, raw: Any, topology: Topology) -> list[Step]:
 def _fault(c: Checker, raw: Any, field: str, topology: Topology, names: set) -> Fault | None:
     routers = tuple(r.name for r in topology.routers)
     spec = c.mapping(raw, field, required=("name", "kind", "target", "expect_master"),
-                     optional=("interface", "vip_holders", "takeover", "period", "count", "duty"))
+                     optional=("interface", "vip_holders", "takeover", "period", "count", "duty",
+                               "bound"))
     name = c.string(spec.get("name"), f"{field}.name", re.compile(r"^[a-z0-9][a-z0-9-]*$"),
                     "a lowercase name of letters, digits and -")
     if name in names:
@@ -522,6 +524,12 @@ def _fault(c: Checker, raw: Any, field: str, topology: Topology, names: set) -> 
         c.fail(f"{field}.vip_holders", f"a list of routers among {', '.join(routers)}", holders)
         holders = [expect]
     takeover = c.boolean(spec.get("takeover", True), f"{field}.takeover")
+    bound = spec.get("bound")
+    if bound is not None:
+        bound = c.choice(bound, f"{field}.bound", BOUND_KINDS)
+        if bound == "healthcheck" and target in routers and \
+                not topology.vrrp.router(target).track_scripts:
+            c.fail(f"{field}.bound", f"a router with track_scripts for 'healthcheck' ({target} has none)")
     period = c.number(spec.get("period", 2.0), f"{field}.period", 0.05, 60)
     count = c.number(spec.get("count", 3), f"{field}.count", 1, 100, integer=True)
     duty = c.number(spec.get("duty", 0.5), f"{field}.duty", 0.05, 0.95)
@@ -530,7 +538,8 @@ def _fault(c: Checker, raw: Any, field: str, topology: Topology, names: set) -> 
     if kind == "flap" and period * count > MAX_RUN_S / 2:
         c.fail(f"{field}.count", f"period x count under {MAX_RUN_S / 2:g} s", count)
     return Fault(name, kind, target, expect, interface=interface, vip_holders=tuple(holders),
-                 takeover=takeover, period=float(period), count=count, duty=float(duty))
+                 takeover=takeover, period=float(period), count=count, duty=float(duty),
+                 bound=bound)
 
 
 def _probe(c: Checker, raw: Any, topology: Topology) -> Probe:

@@ -37,10 +37,26 @@ def last_advert_before(adverts, t: float, src: str, vrid: int):
     return before[-1] if before else None
 
 
-def master_after(adverts, t: float, vrid: int):
-    """The first router to advertise (priority > 0) for vrid at or after t, by source."""
-    first = next((a for a in adverts if a.t >= t and a.vrid == vrid and a.priority > 0), None)
-    return first.src if first else None
+def masters_around(adverts, at: float, end: float, recent: float) -> tuple[str | None, str | None]:
+    """(new, old) master around a fault at `at`, by source address.
+
+    old: who advertised (priority > 0) within `recent` seconds before `at`.
+    new: the first router to start advertising in [at, end) that was not; if
+    none did, whoever advertises last in the window (the settled master, e.g.
+    the survivor of a split brain). new == old means nothing changed.
+    """
+    live = [a for a in adverts if a.priority > 0]
+    before = [a for a in live if a.t < at]
+    recent_sources = [a.src for a in before if a.t >= at - recent]
+    window = [a for a in live if at <= a.t < end]
+    newcomer = next((a.src for a in window if a.src not in recent_sources), None)
+    new = newcomer or (window[-1].src if window else None)
+    if recent_sources:
+        others = [src for src in reversed(recent_sources) if src != new]
+        old = others[0] if others else recent_sources[-1]
+    else:
+        old = before[-1].src if before else None
+    return new, old
 
 
 def takeover_time(adverts, fault_at: float, new_master: str, vrid: int) -> float | None:

@@ -146,6 +146,7 @@ class Fault:
     period: float = 2.0  # flap: seconds per down/up cycle
     count: int = 3  # flap: cycles
     duty: float = 0.5  # flap: share of each cycle spent down
+    bound: str | None = None  # which RFC bound applies, when not the kind's usual one
 
     def holders(self) -> tuple[str, ...]:
         return self.vip_holders or (self.expect_master,)

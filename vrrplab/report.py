@@ -6,6 +6,7 @@ Nothing here needs root or a lab: `vrrplab report DIR` can redraw an old run.
 from __future__ import annotations
 
 import json
+import textwrap
 from pathlib import Path
 
 from vrrplab.metrics import DELAYED_S
@@ -26,18 +27,24 @@ def summary(results: dict) -> str:
     lines = [f"{results['scenario']} on {results['speaker']} (VRRPv{vrrp['version']}, "
              f"advert {vrrp['advert_int_s']:g} s, VIP {vrrp['vip']}, VRID {vrrp['vrid']})"]
     for f in results["faults"]:
-        bound = "Skew_Time" if f["bound_kind"] == "skew_time" else "Master_Down_Interval"
+        bound = "Skew_Time" if f["bound_kind"] == "skew_time" else f["bound_kind"]
+        if f["takeover_s"] is None:
+            outcome = f"{f['new_master'] or 'nobody'} stays master, no takeover"
+        else:
+            outcome = (f"{f['new_master']} master after {_s(f['takeover_s'])} "
+                       f"(RFC bound {f['bound_s']:.3f} s, {bound})")
         lines.append(
-            f"  {f['name']:<14} {f['kind']} {f['target']} at {f['at_s']:.3f} s -> "
-            f"{f['new_master'] or 'nobody'} master after {_s(f['takeover_s'])} "
-            f"(RFC bound {f['bound_s']:.3f} s, {bound}); client gap {_s(f['data_gap_s'])}, "
-            f"{f['lost_probes']} probes lost, {f['delayed_probes']} answered late "
-            f"(> {DELAYED_S * 1000:g} ms)")
+            f"  {f['name']:<14} {f['kind']} {f['target']} at {f['at_s']:.3f} s -> {outcome}; "
+            f"client gap {_s(f['data_gap_s'])}, {f['lost_probes']} probes lost, "
+            f"{f['delayed_probes']} answered late (> {DELAYED_S * 1000:g} ms)")
     checks = results["checks"]
     passed = sum(c["ok"] for c in checks)
     lines.append(f"checks: {passed}/{len(checks)} ok")
     for c in checks:
         lines.append(f"  [{'ok' if c['ok'] else 'FAIL'}] {c['name']}: {c['detail']}")
+    if results.get("lesson"):
+        lines.append(textwrap.fill(results["lesson"], width=88, initial_indent="why: ",
+                                   subsequent_indent="     "))
     lines.append(f"verdict: {results['verdict'].upper()}")
     return "\n".join(lines)
 
@@ -83,7 +90,8 @@ def _plot_probes(ax, results: dict) -> None:
     ax.set_ylabel("reply time (ms)")
     ax.set_title(f"What the client ({results['probe']['source']}) saw: a probe every "
                  f"{results['probe']['interval_s'] * 1000:g} ms to each target", fontsize=10)
-    ax.legend(loc="upper right", fontsize=8, markerscale=4)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(loc="upper right", fontsize=8, markerscale=4)
 
 
 def _plot_control_plane(ax, results: dict) -> None:
@@ -110,7 +118,8 @@ def _plot_control_plane(ax, results: dict) -> None:
     ax.set_yticklabels(routers)
     ax.set_ylim(-0.7, len(routers) - 0.2)
     ax.set_title(f"Who is master: VRRP adverts for VRID {vrid} seen on the wire", fontsize=10)
-    ax.legend(loc="upper right", fontsize=7, ncol=2)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(loc="upper right", fontsize=7, ncol=2)
 
 
 def _mac_owner(results: dict, mac: str) -> str | None:
@@ -126,6 +135,7 @@ def _mark_faults(ax, results: dict) -> None:
         ax.axvline(f["at_s"], color="red", linestyle="--", linewidth=1)
         if f["takeover_s"] is not None:
             ax.axvspan(f["at_s"], f["at_s"] + f["takeover_s"], color="red", alpha=0.12)
-        ax.annotate(f"{f['name']}\ntakeover {_s(f['takeover_s'])}", (f["at_s"], 1.0),
+        label = "no takeover" if f["takeover_s"] is None else f"takeover {_s(f['takeover_s'])}"
+        ax.annotate(f"{f['name']}\n{label}", (f["at_s"], 1.0),
                     xycoords=("data", "axes fraction"), fontsize=7, va="top", ha="left",
                     xytext=(3, -2), textcoords="offset points")

@@ -47,6 +47,7 @@ def build_results(record) -> dict:
         "schema": SCHEMA_VERSION,
         "scenario": scenario.name,
         "description": scenario.description,
+        "lesson": scenario.lesson,
         "topology": topo.name,
         "speaker": _speaker_label(record.speakers),
         "speakers": record.speakers,
@@ -96,20 +97,17 @@ def build_results(record) -> dict:
 def _fault_result(fr, end, adverts, vrid, traces, ip_to_router, vrrp, t0, gateway) -> dict:
     fault = fr.fault
     at = fr.at
-    old_master_ip = adverts_before = None
-    before = [a for a in adverts if a.t < at and a.priority > 0]
-    if before:
-        old_master_ip = before[-1].src
-        adverts_before = before[-1]
-    new_master_ip = next((a.src for a in adverts if a.t >= at and a.priority > 0
-                          and a.src != old_master_ip), old_master_ip)
-    takeover = metrics.takeover_time(adverts, at, new_master_ip, vrid) if new_master_ip else None
-    first_new = metrics.first_advert_after(adverts, at, new_master_ip, vrid) if new_master_ip else None
+    new_master_ip, old_master_ip = metrics.masters_around(adverts, at, end, 2 * vrrp.advert_int)
+    changed = new_master_ip is not None and new_master_ip != old_master_ip
+    first_new = metrics.first_advert_after(adverts, at, new_master_ip, vrid) if changed else None
+    old_last = metrics.last_advert_before(adverts, at, old_master_ip, vrid) if old_master_ip else None
+    old_last_in_window = metrics.last_advert_before(adverts, end, old_master_ip, vrid) \
+        if changed and old_master_ip else None
+    takeover = first_new.t - at if first_new else None
+    adverts_before = old_last
     new_master = ip_to_router.get(new_master_ip, new_master_ip)
-    bound_kind = fault_kinds.BOUNDS[fault.kind]
-    bound_router = fault.expect_master
-    bound = (vrrp.skew_time(bound_router) if bound_kind == "skew_time"
-             else vrrp.master_down_interval(bound_router))
+    bound_kind = fault.bound or fault_kinds.BOUNDS[fault.kind]
+    bound = fault_kinds.bound_s(bound_kind, fault, vrrp)
     per_target = {}
     for target, trace in traces.items():
         impact = metrics.data_impact(trace.sent, trace.recv, at, end)
@@ -136,6 +134,8 @@ def _fault_result(fr, end, adverts, vrid, traces, ip_to_router, vrrp, t0, gatewa
         "since_last_advert_s": _r(at - adverts_before.t) if adverts_before else None,
         "takeover_after_last_advert_s": _r(first_new.t - adverts_before.t)
         if first_new and adverts_before else None,
+        "old_master_last_advert_s": _r(old_last_in_window.t - at)
+        if old_last_in_window and old_last_in_window.t >= at else None,
         "window_end_s": _r(end - t0),
         "takeover": fault.takeover,
         "silent": fault.kind in fault_kinds.SILENT,

@@ -178,9 +178,11 @@ class Runner:
             self._snapshot(fault.name, fault.expect_master, holders)
 
     def _hold_vip(self, routers: tuple[str, ...]) -> bool:
+        """The LAN VIP is on exactly these routers."""
         lan = self.topology.lan_instance()
         vip = str(lan.vips[0].ip)
-        return all(vip in self.lab.addresses(r, lan.interface) for r in routers)
+        return all((vip in self.lab.addresses(r, lan.interface)) == (r in routers)
+                   for r in self.speakers)
 
     def _recovered_since(self, at: float) -> bool:
         """Every probe target has answered a probe sent after `at`."""

@@ -59,7 +59,7 @@ def test_wrong_arp_entry_is_reported(tmp_path):
     results = build_results(rec)
     check = next(c for c in results["checks"]
                  if c["name"] == "stop-r1: client's ARP entry for the VIP points to r2")
-    assert not check["ok"] and "not r2's MAC" in check["detail"]
+    assert not check["ok"] and "not the MAC of r2" in check["detail"]
 
 
 def test_timeline_is_relative_and_names_routers(results):

@@ -70,9 +70,10 @@ def render_keepalived_conf(topology: Topology, router: str, script_dir: Path = P
         if auth_pass:
             lines += ["    authentication {", "        auth_type PASS",
                       f"        auth_pass {auth_pass}", "    }"]
-        if me.track_interfaces:
-            lines += ["    track_interface {"] + [f"        {i}" for i in me.track_interfaces]
-            lines += ["    }"]
+        # an instance always tracks its own interface; keepalived refuses it listed
+        tracked = [i for i in me.track_interfaces if i != inst.interface]
+        if tracked:
+            lines += ["    track_interface {"] + [f"        {i}" for i in tracked] + ["    }"]
         if me.track_scripts:
             lines += ["    track_script {"] + [f"        {s.name}" for s in me.track_scripts]
             lines += ["    }"]
