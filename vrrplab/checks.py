@@ -79,6 +79,8 @@ def _fault_checks(fault: dict, results: dict, vip: str) -> list[dict]:
         seen = fault.get("masters_seen", [])
         checks = [check(f"{name}: no failover, {expected} stays master", seen == [expected],
                         f"routers advertising after the fault: {', '.join(seen) or 'none'}")]
+    if "degraded_priority" in fault:
+        checks.append(_degraded_priority_check(fault))
     gap = fault["data_gap_s"]
     gap_limit = fault["bound_s"] + GAP_MARGIN_S
     checks.append(check(
@@ -88,12 +90,22 @@ def _fault_checks(fault: dict, results: dict, vip: str) -> list[dict]:
         f"{fault.get('delayed_probes', 0)} answered late); limit {gap_limit:.3f} s"))
     for target, impact in fault["per_target"].items():
         if target != vip:
+            target_gap = impact["data_gap_s"]
             checks.append(check(
-                f"{name}: traffic through the gateway to {target} recovers",
-                impact["data_gap_s"] is not None,
-                f"longest gap {_s(impact['data_gap_s'])}, {impact['lost_probes']} probes lost"))
+                f"{name}: traffic through the gateway to {target} recovers as fast",
+                target_gap is not None and target_gap <= gap_limit,
+                f"longest gap {_s(target_gap)}, {impact['lost_probes']} probes lost; "
+                f"limit {gap_limit:.3f} s"))
     checks.append(_log_shows_master(results, expected, f"{name}: "))
     return checks
+
+
+def _degraded_priority_check(fault: dict) -> dict:
+    """The failing health check shows on the wire: the target advertises base + weight."""
+    target, expected = fault["target"], fault["degraded_priority"]
+    seen = fault["priorities_seen"].get(target, [])
+    return check(f"{fault['name']}: {target}'s failing check lowers its priority to {expected}",
+                 expected in seen, f"{target} advertised priorities {seen or 'none'} after the fault")
 
 
 def _takeover_check(fault: dict) -> dict:

@@ -33,10 +33,12 @@ def summary(results: dict) -> str:
         else:
             outcome = (f"{f['new_master']} master after {_s(f['takeover_s'])} "
                        f"(RFC bound {f['bound_s']:.3f} s, {bound})")
-        lines.append(
-            f"  {f['name']:<14} {f['kind']} {f['target']} at {f['at_s']:.3f} s -> {outcome}; "
-            f"client gap {_s(f['data_gap_s'])}, {f['lost_probes']} probes lost, "
-            f"{f['delayed_probes']} answered late (> {DELAYED_S * 1000:g} ms)")
+        lines.append(f"  {f['name']}: {f['kind']} {f['target']} at {f['at_s']:.3f} s -> {outcome}")
+        for target, impact in f["per_target"].items():
+            lines.append(
+                f"      ping {target}: longest gap {_s(impact['data_gap_s'])}, "
+                f"{impact['lost_probes']} lost, {impact['delayed_probes']} answered late "
+                f"(> {DELAYED_S * 1000:g} ms)")
     checks = results["checks"]
     passed = sum(c["ok"] for c in checks)
     lines.append(f"checks: {passed}/{len(checks)} ok")

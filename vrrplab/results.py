@@ -86,6 +86,11 @@ def build_results(record) -> dict:
         "evidence": record.evidence,
         "artifacts": _artifacts(record),
     }
+    for fault in results["faults"]:
+        target = vrrp.router(fault["target"])
+        if fault["bound_kind"] == "healthcheck" and fault["kind"] == "cut_upstream":
+            fault["degraded_priority"] = target.priority + sum(
+                s.weight for s in target.track_scripts if s.weight < 0)
     results["checks"] = build_checks(results)
     failed = [c for c in results["checks"] if not c["ok"]]
     results["verdict"] = "fail" if failed or record.errors or not record.faults else "pass"
@@ -141,9 +146,18 @@ def _fault_result(fr, end, adverts, vrid, traces, ip_to_router, vrrp, t0, gatewa
         "silent": fault.kind in fault_kinds.SILENT,
         "masters_seen": sorted({ip_to_router.get(a.src, a.src) for a in adverts
                                 if at <= a.t < end and a.priority > 0}),
+        "priorities_seen": _priorities_seen(adverts, at, end, ip_to_router),
         "per_target": per_target,
         "error": fr.error,
     }
+
+
+def _priorities_seen(adverts, at: float, end: float, ip_to_router: dict) -> dict[str, list[int]]:
+    seen: dict[str, set[int]] = {}
+    for a in adverts:
+        if at <= a.t < end:
+            seen.setdefault(ip_to_router.get(a.src, a.src), set()).add(a.priority)
+    return {router: sorted(p) for router, p in sorted(seen.items())}
 
 
 def _speaker_label(speakers: dict[str, str]) -> str:
