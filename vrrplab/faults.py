@@ -61,9 +61,9 @@ def crash_router(ctx, fault) -> tuple[float, Undo]:
     speaker = ctx.speakers[fault.target]
     links = [i.name for i in ctx.topology.node(fault.target).interfaces]
     at = time.time()
+    speaker.crash()  # SIGKILL first: no goodbye, and no chance to tidy the VIP away
     for link in links:
         ctx.lab.set_link(fault.target, link, up=False)
-    speaker.crash()
 
     def undo() -> None:
         for link in links:

@@ -121,8 +121,11 @@ class Lab:
         return self.cmd(node, f"cat /sys/class/net/{interface}/address").strip()
 
     def addresses(self, node: str, interface: str) -> list[str]:
-        """IPv4 addresses on the interface, as in `ip addr show eth0`."""
-        out = self.cmd(node, f"ip -4 -o addr show dev {interface}")
+        """IPv4 addresses on the interface if it is up (`ip addr show eth0 up`).
+
+        An address on a dead link answers nobody: a crashed router does not hold the VIP.
+        """
+        out = self.cmd(node, f"ip -4 -o addr show dev {interface} up")
         return [line.split()[3].split("/")[0] for line in out.splitlines() if " inet " in line]
 
     def neighbour_mac(self, node: str, address: str) -> str | None:

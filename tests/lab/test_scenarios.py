@@ -1,0 +1,115 @@
+"""Every scenario of the catalogue, once, for real on keepalived. Needs root.
+
+Each run's own named checks carry its expectations (derived from the configured
+timers); here we also pin down what each scenario is there to show.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.lab.hostcheck import host_snapshot
+
+pytestmark = pytest.mark.lab
+ROOT = Path(__file__).resolve().parents[2]
+SCENARIOS = sorted(p.stem for p in (ROOT / "scenarios").glob("*.yaml") if p.stem != "failover-basic")
+
+
+def run(scenario: str, out: Path, *extra: str) -> dict:
+    proc = subprocess.run([sys.executable, "-m", "vrrplab", "run", scenario, "--out", str(out),
+                           "--json", *extra], capture_output=True, text=True, timeout=300)
+    results = json.loads(proc.stdout) if proc.stdout else {}
+    failed = [c for c in results.get("checks", []) if not c["ok"]]
+    assert proc.returncode == 0, (proc.stderr[-3000:], failed)
+    return results
+
+
+def faults(results: dict) -> dict:
+    return {f["name"]: f for f in results["faults"]}
+
+
+def test_failover_crash_waits_master_down_interval(tmp_path):
+    f = faults(run("failover-crash", tmp_path))["crash-r1"]
+    mdi = 3 + 156 / 256
+    assert mdi - 0.05 <= f["takeover_after_last_advert_s"] <= mdi + 0.2
+    assert mdi - 1.05 <= f["data_gap_s"] <= mdi + 0.35  # depends on where the crash fell
+    assert f["lost_probes"] > 0
+
+
+def test_process_crash_duplicates_the_vip_without_loss(tmp_path):
+    results = run("process-crash", tmp_path)
+    f = faults(results)["kill-r1"]
+    assert f["new_master"] == "r2" and f["lost_probes"] == 0
+    snap = next(s for s in results["snapshots"] if s["label"] == "kill-r1")
+    assert all("192.168.1.1" in snap["vips"][r] for r in ("r1", "r2"))
+
+
+def test_freeze_then_thaw(tmp_path):
+    f = faults(run("freeze", tmp_path))
+    assert f["freeze-r1"]["new_master"] == "r2" and f["thaw-r1"]["new_master"] == "r1"
+    assert f["thaw-r1"]["takeover_s"] < 1.0  # r1 speaks as soon as it wakes
+
+
+def test_link_down_and_back(tmp_path):
+    f = faults(run("link-down", tmp_path))
+    assert f["r1-lan-down"]["new_master"] == "r2" and f["r1-lan-up"]["new_master"] == "r1"
+
+
+def test_nopreempt_keeps_r2(tmp_path):
+    f = faults(run("nopreempt", tmp_path))["restart-r1"]
+    assert f["takeover_s"] is None and f["masters_seen"] == ["r2"]
+
+
+def test_preempt_delay_moves_the_second_switch(tmp_path):
+    f = faults(run("preempt-delay", tmp_path))["restart-r1"]
+    assert f["takeover_s"] >= 5.0  # not before the delay
+
+
+def test_fast_vrrpv3_is_sub_second(tmp_path):
+    results = run("fast-vrrpv3", tmp_path)
+    assert results["vrrp"]["version"] == 3
+    for f in results["faults"]:
+        assert f["takeover_s"] < 1.0 and f["data_gap_s"] < 1.0
+
+
+def test_firewall_split_brain_then_heals(tmp_path):
+    results = run("firewall-blocks-vrrp", tmp_path)
+    f = faults(results)
+    assert f["block-vrrp-r2"]["masters_seen"] == ["r1", "r2"]
+    assert f["accept-vrrp-r2"]["new_master"] == "r1"
+
+
+def test_track_interface_moves_upstream_traffic(tmp_path):
+    f = faults(run("track-interface", tmp_path))["r1-upstream-down"]
+    assert f["per_target"]["203.0.113.100"]["recovered_at_s"] is not None
+
+
+def test_healthcheck_fail_degrades_then_fails_over(tmp_path):
+    f = faults(run("healthcheck-fail", tmp_path))["r1-upstream-down"]
+    assert 90 in f["priorities_seen"]["r1"] and f["new_master"] == "r2"
+
+
+def test_healthcheck_tie_does_not_fail_over(tmp_path):
+    f = faults(run("healthcheck-tie", tmp_path))["r1-upstream-down"]
+    assert f["takeover_s"] is None and 100 in f["priorities_seen"]["r1"]
+    assert f["masters_seen"] == ["r1"]
+
+
+COVERED = {"failover-crash", "process-crash", "freeze", "link-down", "nopreempt", "preempt-delay",
+           "fast-vrrpv3", "firewall-blocks-vrrp", "track-interface", "healthcheck-fail",
+           "healthcheck-tie"}
+
+
+def test_every_scenario_has_a_test():
+    assert SCENARIOS and set(SCENARIOS) <= COVERED, set(SCENARIOS) - COVERED
+
+
+def test_catalogue_leaves_the_host_as_it_was(tmp_path):
+    before = host_snapshot()
+    run("failover-crash", tmp_path)
+    assert host_snapshot() == before
