@@ -20,26 +20,33 @@ def build_checks(results: dict) -> list[dict]:
     checks = [check("the run completed", False, err) for err in results["errors"]]
     snapshots = {s["label"]: s for s in results["snapshots"]}
     vip = results["vrrp"]["vip"]
+    vmac = f"{VMAC_PREFIX}{results['vrrp']['vrid']:02x}" if results["vrrp"].get("use_vmac") else None
     if "converge" in snapshots:
         first = snapshots["converge"]["expected_master"]
-        checks += _steady_state_checks(snapshots["converge"], vip, "")
+        checks += _steady_state_checks(snapshots["converge"], vip, "", vmac)
         checks.append(_log_shows_master(results, first, ""))
         checks.append(_client_reaches_vip(results, vip))
+    if results.get("auth_mismatch"):
+        checks.append(_auth_mismatch_check(results))
     for fault in results["faults"]:
         checks += _fault_checks(fault, results, vip)
         if fault["name"] in snapshots:
-            checks += _steady_state_checks(snapshots[fault["name"]], vip, f"{fault['name']}: ")
+            checks += _steady_state_checks(snapshots[fault["name"]], vip, f"{fault['name']}: ", vmac)
     return checks
 
 
-def _steady_state_checks(snap: dict, vip: str, prefix: str) -> list[dict]:
+def _steady_state_checks(snap: dict, vip: str, prefix: str, vmac: str | None) -> list[dict]:
     master = snap["expected_master"]
     expected = snap.get("expected_holders", [master])
     holders = [r for r, addrs in snap["vips"].items() if vip in addrs]
     arp = snap["client_arp"]
     owner = next((r for r in expected if snap["macs"][r] == arp), None)
-    if arp and arp.startswith(VMAC_PREFIX):
-        kind, owner = "the VRRP virtual MAC", owner or master
+    if vmac:
+        owner = master if arp == vmac else None
+        kind = (f"the VRRP virtual MAC, as the textbook says (use_vmac)" if owner
+                else f"not the virtual MAC {vmac} that use_vmac should give")
+    elif arp and arp.startswith(VMAC_PREFIX):
+        kind, owner = "a VRRP virtual MAC", owner or master
     elif owner:
         kind = (f"{owner}'s own MAC: without use_vmac keepalived answers with the router's "
                 f"MAC, not the textbook's {VMAC_PREFIX}0a")
@@ -59,6 +66,14 @@ def _steady_state_checks(snap: dict, vip: str, prefix: str) -> list[dict]:
     ]
 
 
+def _auth_mismatch_check(results: dict) -> dict:
+    """Different passwords: some router's log must say it dropped adverts for it."""
+    lines = {r: line for r, line in results.get("auth_evidence", {}).items() if line}
+    detail = "; ".join(f"{r}: {line}" for r, line in lines.items()) or "no router logged it"
+    return check("a router's log proves the adverts are dropped for the password",
+                 bool(lines), detail)
+
+
 def _client_reaches_vip(results: dict, vip: str) -> dict:
     probes = results["probes"].get(vip, {"sent": [], "recv": []})
     first_fault = results["faults"][0]["at_s"] if results["faults"] else float("inf")
@@ -71,7 +86,14 @@ def _client_reaches_vip(results: dict, vip: str) -> dict:
 
 def _fault_checks(fault: dict, results: dict, vip: str) -> list[dict]:
     name, expected = fault["name"], fault["expected_master"]
-    if fault.get("takeover", True):
+    if fault["kind"] == "flap":
+        # many switches: what counts is who is master once the link stays up
+        checks = [check(f"{name}: {expected} is master once the flapping stops",
+                        fault.get("settled_master") == expected,
+                        f"{fault.get('master_changes', 0)} changes of master on the wire; the "
+                        f"last advert came from {fault.get('settled_master') or 'nobody'}"),
+                  _takeover_check(fault)]
+    elif fault.get("takeover", True):
         checks = [check(f"{name}: {expected} becomes master", fault["new_master"] == expected,
                         f"first advert after the fault came from {fault['new_master'] or 'nobody'}"),
                   _takeover_check(fault)]

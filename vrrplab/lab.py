@@ -67,6 +67,11 @@ class Lab:
             script.append(f"ip link set dev {intf.name} up")
         if node.role == "router":
             script.append("sysctl -qw net.ipv4.ip_forward=1")  # textbook step 2, this netns only
+            if self.topology.vrrp.use_vmac:
+                # answer ARP only on the interface that has the address, so the VIP on
+                # the vmac is answered with the virtual MAC, never by eth0's own MAC
+                script.append("sysctl -qw net.ipv4.conf.all.arp_ignore=1")
+                script.append("sysctl -qw net.ipv4.conf.all.arp_announce=2")
         if node.gateway:
             script.append(f"ip route replace default via {node.gateway}")
         for route in node.routes:
@@ -120,12 +125,14 @@ class Lab:
     def mac(self, node: str, interface: str) -> str:
         return self.cmd(node, f"cat /sys/class/net/{interface}/address").strip()
 
-    def addresses(self, node: str, interface: str) -> list[str]:
-        """IPv4 addresses on the interface if it is up (`ip addr show eth0 up`).
+    def addresses(self, node: str, interface: str | None = None) -> list[str]:
+        """IPv4 addresses on the interface (or all), if up: `ip addr show eth0 up`.
 
-        An address on a dead link answers nobody: a crashed router does not hold the VIP.
+        An address on a dead link answers nobody: a crashed router does not hold
+        the VIP. With use_vmac the VIP lives on a macvlan, hence `interface=None`.
         """
-        out = self.cmd(node, f"ip -4 -o addr show dev {interface} up")
+        where = f"dev {interface} " if interface else ""
+        out = self.cmd(node, f"ip -4 -o addr show {where}up")
         return [line.split()[3].split("/")[0] for line in out.splitlines() if " inet " in line]
 
     def neighbour_mac(self, node: str, address: str) -> str | None:

@@ -26,7 +26,8 @@ IFNAMSIZ = 15  # the kernel's limit on an interface name
 FAULT_KINDS = ("stop", "start", "crash", "kill", "freeze", "thaw", "link_down", "link_up",
                "flap", "block_vrrp", "unblock_vrrp", "cut_upstream", "restore_upstream")
 BOUND_KINDS = ("skew_time", "master_down_interval", "healthcheck")
-MAX_RUN_S = 600.0  # a scenario longer than this is a mistake, not a lesson
+MAX_RUN_S = 600.0
+ALLOWANCES = ("long_auth_pass",)  # mistakes a scenario may make on purpose, to show them  # a scenario longer than this is a mistake, not a lesson
 MISSING = object()
 
 
@@ -145,8 +146,11 @@ class Checker:
 # --- topology ---------------------------------------------------------------
 
 def load_topology(path: Path, vrrp_overrides: dict | None = None,
-                  overridden_by: Path | None = None) -> Topology:
-    """Load a topology; a scenario may override parts of its `vrrp` section."""
+                  overridden_by: Path | None = None, allow: frozenset = frozenset()) -> Topology:
+    """Load a topology; a scenario may override parts of its `vrrp` section.
+
+    `allow` lets a scenario that is about a mistake make it (e.g. long_auth_pass).
+    """
     data = read_yaml(path)
     c = Checker(path if overridden_by is None else Path(f"{path} (+ vrrp from {overridden_by})"))
     if vrrp_overrides and isinstance(data, dict) and isinstance(data.get("vrrp"), dict):
@@ -157,7 +161,7 @@ def load_topology(path: Path, vrrp_overrides: dict | None = None,
     nodes = _nodes(c, top.get("routers", {}), "routers", segments, router=True)
     nodes += _nodes(c, top.get("hosts") or {}, "hosts", segments, router=False)
     _check_unique_addresses(c, nodes)
-    vrrp = _vrrp(c, top.get("vrrp", {}), nodes, segments)
+    vrrp = _vrrp(c, top.get("vrrp", {}), nodes, segments, allow)
     c.raise_if_any()
     return Topology(name=top["name"], description=top.get("description", ""), path=path,
                     segments=segments, nodes=tuple(nodes), vrrp=vrrp)
@@ -246,13 +250,13 @@ def _check_unique_addresses(c: Checker, nodes: list[Node]) -> None:
             owner[intf.address.ip] = here
 
 
-def _vrrp(c: Checker, raw: Any, nodes: list[Node], segments: dict) -> Vrrp:
+def _vrrp(c: Checker, raw: Any, nodes: list[Node], segments: dict, allow: frozenset) -> Vrrp:
     spec = c.mapping(raw, "vrrp", required=("version", "advert_int", "instances", "routers"),
                      optional=("auth_pass", "preempt", "preempt_delay", "use_vmac", "sync_group"))
     version = c.choice(spec.get("version"), "vrrp.version", (2, 3))
     advert_int = _advert_int(c, spec.get("advert_int"), version)
     auth_pass = spec.get("auth_pass")
-    _auth_pass(c, auth_pass, "vrrp.auth_pass", version)
+    _auth_pass(c, auth_pass, "vrrp.auth_pass", version, allow)
     preempt = c.boolean(spec.get("preempt", True), "vrrp.preempt")
     preempt_delay = c.number(spec.get("preempt_delay", 0), "vrrp.preempt_delay", 0, 1000)
     use_vmac = c.boolean(spec.get("use_vmac", False), "vrrp.use_vmac")
@@ -262,19 +266,21 @@ def _vrrp(c: Checker, raw: Any, nodes: list[Node], segments: dict) -> Vrrp:
                  "a name of letters, digits and _")
     routers = {n.name: n for n in nodes if n.role == "router"}
     instances = _instances(c, spec.get("instances", {}), routers, segments)
-    vrouters = _vrrp_routers(c, spec.get("routers", {}), routers, instances, version)
+    vrouters = _vrrp_routers(c, spec.get("routers", {}), routers, instances, version, allow)
     return Vrrp(version=version or 2, advert_int=advert_int or 1.0, auth_pass=auth_pass,
                 preempt=bool(preempt), sync_group=sync_group, instances=tuple(instances),
                 routers=tuple(vrouters), preempt_delay=float(preempt_delay or 0),
                 use_vmac=bool(use_vmac))
 
 
-def _auth_pass(c: Checker, value: Any, field: str, version: int | None) -> None:
+def _auth_pass(c: Checker, value: Any, field: str, version: int | None,
+               allow: frozenset = frozenset()) -> None:
     if value is None:
         return
+    longest = 64 if "long_auth_pass" in allow else 8
     if version == 3:
         c.fail(field, "no auth_pass with version 3 (RFC 5798 removed authentication)")
-    elif not isinstance(value, str) or not 1 <= len(value) <= 8:
+    elif not isinstance(value, str) or not 1 <= len(value) <= longest:
         c.fail(field, "a string of 1 to 8 characters (VRRPv2 PASS carries 8 bytes; "
                "keepalived silently truncates longer ones)", value)
 
@@ -344,8 +350,8 @@ def _vips(c: Checker, raw: Any, field: str, subnet: IPv4Network | None) -> list[
     return vips
 
 
-def _vrrp_routers(c: Checker, raw: Any, routers: dict[str, Node],
-                  instances: list[VrrpInstance], version: int | None) -> list[VrrpRouter]:
+def _vrrp_routers(c: Checker, raw: Any, routers: dict[str, Node], instances: list[VrrpInstance],
+                  version: int | None, allow: frozenset) -> list[VrrpRouter]:
     spec = c.mapping(raw, "vrrp.routers", required=tuple(routers))
     result = []
     for name, rspec in spec.items():
@@ -359,7 +365,7 @@ def _vrrp_routers(c: Checker, raw: Any, routers: dict[str, Node],
             c.fail(f"{field}.priority", "1 to 254: 255 is for the router that owns the VIPs "
                    "(RFC 5798 §5.2.4)", 255)
         state = c.choice(rspec.get("state", "BACKUP"), f"{field}.state", ("MASTER", "BACKUP"))
-        _auth_pass(c, rspec.get("auth_pass"), f"{field}.auth_pass", version)
+        _auth_pass(c, rspec.get("auth_pass"), f"{field}.auth_pass", version, allow)
         scripts = _track_scripts(c, rspec.get("track_scripts") or {}, f"{field}.track_scripts")
         tracked = rspec.get("track_interfaces") or []
         own = [i.name for i in routers[name].interfaces]
@@ -445,7 +451,11 @@ def load_scenario(path: Path) -> Scenario:
     data = read_yaml(path)
     c = Checker(path)
     top = c.mapping(data, "", required=("name", "description", "topology", "steps"),
-                    optional=("probe", "vrrp", "lesson"))
+                    optional=("probe", "vrrp", "lesson", "allow"))
+    allow = top.get("allow") or []
+    if not isinstance(allow, list) or any(a not in ALLOWANCES for a in allow):
+        c.fail("allow", f"a list among {', '.join(ALLOWANCES)}", allow)
+        allow = []
     vrrp_overrides = top.get("vrrp") or {}
     if not isinstance(vrrp_overrides, dict):
         c.fail("vrrp", "a mapping of the topology's vrrp settings to change", vrrp_overrides)
@@ -460,7 +470,8 @@ def load_scenario(path: Path) -> Scenario:
     if topo_path is None:
         c.fail("topology", "the name of a file in topologies/ (or a path to a .yaml)", topo_ref)
     c.raise_if_any()
-    topology = load_topology(topo_path, vrrp_overrides, path if vrrp_overrides else None)
+    topology = load_topology(topo_path, vrrp_overrides, path if vrrp_overrides else None,
+                             allow=frozenset(allow))
     steps = _steps(c, top.get("steps"), topology)
     probe = _probe(c, top.get("probe") or {}, topology)
     c.raise_if_any()
@@ -478,13 +489,19 @@ def _steps(c: Checker, raw: Any, topology: Topology) -> list[Step]:
     for i, spec in enumerate(raw):
         field = f"steps[{i}]"
         if not isinstance(spec, dict) or len(spec) != 1:
-            c.fail(field, "a mapping with one key: wait_master, hold or fault", spec)
+            c.fail(field, "a mapping with one key: wait_master, wait_masters, hold or fault", spec)
             continue
-        c.mapping(spec, field, optional=("wait_master", "hold", "fault"))
+        c.mapping(spec, field, optional=("wait_master", "wait_masters", "hold", "fault"))
         (action, value), = spec.items()
         if action == "wait_master":
             if c.choice(value, f"{field}.wait_master", routers):
                 steps.append(Step("wait_master", router=value))
+        elif action == "wait_masters":
+            if not isinstance(value, list) or len(value) < 2 or any(v not in routers for v in value):
+                c.fail(f"{field}.wait_masters", f"a list of two or more routers among "
+                       f"{', '.join(routers)} (a split brain the scenario expects)", value)
+            else:
+                steps.append(Step("wait_masters", routers=tuple(value)))
         elif action == "hold":
             seconds = c.number(value, f"{field}.hold", 0, MAX_RUN_S)
             if seconds is not None:

@@ -59,6 +59,18 @@ def masters_around(adverts, at: float, end: float, recent: float) -> tuple[str |
     return new, old
 
 
+def settled_master(adverts, start: float, end: float) -> str | None:
+    """The last router advertising (priority > 0) in [start, end)."""
+    live = [a for a in adverts if start <= a.t < end and a.priority > 0]
+    return live[-1].src if live else None
+
+
+def master_changes(adverts, start: float, end: float) -> int:
+    """How often the advertising router changed in [start, end) (a split brain counts each swap)."""
+    sources = [a.src for a in adverts if start <= a.t < end and a.priority > 0]
+    return sum(1 for a, b in zip(sources, sources[1:]) if a != b)
+
+
 def takeover_time(adverts, fault_at: float, new_master: str, vrid: int) -> float | None:
     """Fault instant to the new master's first advert (RFC: it is master from then)."""
     advert = first_advert_after(adverts, fault_at, new_master, vrid)

@@ -154,8 +154,9 @@ class Fault:
 
 @dataclass(frozen=True)
 class Step:
-    action: str  # "wait_master", "hold" or "fault"
+    action: str  # "wait_master", "wait_masters", "hold" or "fault"
     router: str | None = None
+    routers: tuple[str, ...] = ()  # wait_masters: all of them MASTER at once
     seconds: float | None = None
     fault: Fault | None = None
 

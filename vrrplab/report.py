@@ -33,12 +33,16 @@ def summary(results: dict) -> str:
         else:
             outcome = (f"{f['new_master']} master after {_s(f['takeover_s'])} "
                        f"(RFC bound {f['bound_s']:.3f} s, {bound})")
+        if f.get("master_changes", 0) > 1:
+            outcome += f"; {f['master_changes']} changes of master on the wire"
         lines.append(f"  {f['name']}: {f['kind']} {f['target']} at {f['at_s']:.3f} s -> {outcome}")
         for target, impact in f["per_target"].items():
             lines.append(
                 f"      ping {target}: longest gap {_s(impact['data_gap_s'])}, "
                 f"{impact['lost_probes']} lost, {impact['delayed_probes']} answered late "
                 f"(> {DELAYED_S * 1000:g} ms)")
+    for router, warnings in results.get("config_warnings", {}).items():
+        lines += [f"  {router}'s config check warned: {w.strip()}" for w in warnings]
     checks = results["checks"]
     passed = sum(c["ok"] for c in checks)
     lines.append(f"checks: {passed}/{len(checks)} ok")

@@ -63,6 +63,7 @@ def build_results(record) -> dict:
             "vrid": lan.vrid,
             "vip": str(lan.vips[0].ip),
             "preempt": vrrp.preempt,
+            "use_vmac": vrrp.use_vmac,
             "routers": {r.name: {"priority": r.priority,
                                  "ip": str(topo.node(r.name).interface(lan.interface).address.ip),
                                  "skew_time_s": _r(vrrp.skew_time(r.name)),
@@ -84,6 +85,10 @@ def build_results(record) -> dict:
                        "recv": [_r(r - t0) if r is not None else None for r in tr.recv]}
                    for t, tr in traces.items()},
         "evidence": record.evidence,
+        "config_warnings": record.config_warnings,
+        "auth_evidence": record.auth_evidence,
+        "auth_mismatch": len({vrrp.auth_pass_of(r.name)[:8] for r in vrrp.routers
+                              if vrrp.auth_pass_of(r.name)}) > 1,
         "artifacts": _artifacts(record),
     }
     for fault in results["faults"]:
@@ -93,7 +98,7 @@ def build_results(record) -> dict:
                 s.weight for s in target.track_scripts if s.weight < 0)
     results["checks"] = build_checks(results)
     failed = [c for c in results["checks"] if not c["ok"]]
-    results["verdict"] = "fail" if failed or record.errors or not record.faults else "pass"
+    results["verdict"] = "fail" if failed or record.errors or not results["checks"] else "pass"
     if record.interrupted:
         results["verdict"] = "interrupted"
     return results
@@ -147,9 +152,15 @@ def _fault_result(fr, end, adverts, vrid, traces, ip_to_router, vrrp, t0, gatewa
         "masters_seen": sorted({ip_to_router.get(a.src, a.src) for a in adverts
                                 if at <= a.t < end and a.priority > 0}),
         "priorities_seen": _priorities_seen(adverts, at, end, ip_to_router),
+        "master_changes": metrics.master_changes(adverts, at, end),
+        "settled_master": _router_name(metrics.settled_master(adverts, at, end), ip_to_router),
         "per_target": per_target,
         "error": fr.error,
     }
+
+
+def _router_name(ip: str | None, ip_to_router: dict) -> str | None:
+    return ip_to_router.get(ip, ip) if ip else None
 
 
 def _priorities_seen(adverts, at: float, end: float, ip_to_router: dict) -> dict[str, list[int]]:

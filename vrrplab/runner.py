@@ -58,6 +58,8 @@ class RunRecord:
     snapshots: list[dict] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     evidence: dict[str, str | None] = field(default_factory=dict)
+    config_warnings: dict[str, list[str]] = field(default_factory=dict)
+    auth_evidence: dict[str, str | None] = field(default_factory=dict)
     logs: dict[str, str] = field(default_factory=dict)
     interrupted: bool = False
 
@@ -125,6 +127,15 @@ class Runner:
             self._start_probes()
             self._wait_recovered(self.record.probe_start)
             self._snapshot("converge", step.router)
+        elif step.action == "wait_masters":
+            first = step.routers[0]
+            wait_until(lambda: all(self._is_master(r) for r in step.routers) and
+                       self._hold_vip(step.routers), self._startup_timeout(first),
+                       f"{' and '.join(step.routers)} to be MASTER at once")
+            self.say(f"{' and '.join(step.routers)} are all MASTER")
+            self._start_probes()
+            self._wait_recovered(self.record.probe_start)
+            self._snapshot("converge", first, step.routers)
         elif step.action == "hold":
             self._start_probes()
             time.sleep(step.seconds)
@@ -141,9 +152,7 @@ class Runner:
     def _is_master(self, router: str) -> bool:
         if self.speakers[router].state() != "MASTER":
             return False
-        mine = set()
-        for inst in self.topology.vrrp.instances:
-            mine.update(self.lab.addresses(router, inst.interface))
+        mine = set(self.lab.addresses(router))
         return all(str(vip.ip) in mine for inst in self.topology.vrrp.instances
                    for vip in inst.vips)
 
@@ -181,8 +190,7 @@ class Runner:
         """The LAN VIP is on exactly these routers."""
         lan = self.topology.lan_instance()
         vip = str(lan.vips[0].ip)
-        return all((vip in self.lab.addresses(r, lan.interface)) == (r in routers)
-                   for r in self.speakers)
+        return all((vip in self.lab.addresses(r)) == (r in routers) for r in self.speakers)
 
     def _recovered_since(self, at: float) -> bool:
         """Every probe target has answered a probe sent after `at`."""
@@ -204,7 +212,7 @@ class Runner:
             "expected_master": expected_master,
             "expected_holders": list(holders or (expected_master,)),
             "states": {r: s.state() for r, s in self.speakers.items()},
-            "vips": {r: self.lab.addresses(r, lan.interface) for r in self.speakers},
+            "vips": {r: self.lab.addresses(r) for r in self.speakers},
             "macs": {r: self.lab.mac(r, lan.interface) for r in self.speakers},
             "client_arp": self.lab.neighbour_mac(client, gateway),
         })
@@ -253,6 +261,9 @@ class Runner:
     def _collect_evidence(self) -> None:
         for router, speaker in self.speakers.items():
             self.record.evidence[router] = speaker.master_evidence()
+            self.record.auth_evidence[router] = speaker.auth_failure_evidence()
+            if speaker.config_warnings:
+                self.record.config_warnings[router] = speaker.config_warnings
             self.record.logs[router] = speaker.log_path.name
 
     def _capture_stop(self) -> None:

@@ -102,7 +102,7 @@ def test_healthcheck_tie_does_not_fail_over(tmp_path):
 
 COVERED = {"failover-crash", "process-crash", "freeze", "link-down", "nopreempt", "preempt-delay",
            "fast-vrrpv3", "firewall-blocks-vrrp", "track-interface", "healthcheck-fail",
-           "healthcheck-tie"}
+           "healthcheck-tie", "vmac", "link-flap", "auth-mismatch", "long-password"}
 
 
 def test_every_scenario_has_a_test():
@@ -113,3 +113,27 @@ def test_catalogue_leaves_the_host_as_it_was(tmp_path):
     before = host_snapshot()
     run("failover-crash", tmp_path)
     assert host_snapshot() == before
+
+
+def test_vmac_gives_the_virtual_mac(tmp_path):
+    results = run("vmac", tmp_path)
+    for snap in results["snapshots"]:
+        assert snap["client_arp"] == "00:00:5e:00:01:0a"
+
+
+def test_link_flap_switches_several_times(tmp_path):
+    f = faults(run("link-flap", tmp_path))["flap-r1"]
+    assert f["master_changes"] >= 2 and f["settled_master"] == "r1"
+
+
+def test_auth_mismatch_two_masters_and_the_log_line(tmp_path):
+    results = run("auth-mismatch", tmp_path)
+    snap = results["snapshots"][0]
+    assert all("192.168.1.1" in snap["vips"][r] for r in ("r1", "r2"))
+    assert "invalid passwd" in (results["auth_evidence"]["r2"] or "")
+
+
+def test_long_password_is_truncated_and_still_agrees(tmp_path):
+    results = run("long-password", tmp_path)
+    assert any("Truncating auth_pass" in w for w in results["config_warnings"]["r1"])
+    assert faults(results)["stop-r1"]["new_master"] == "r2"

@@ -32,6 +32,7 @@ class Speaker(ABC):
         self.rundir = rundir  # private scratch (pid files), gone with the namespace
         self.proc: subprocess.Popen | None = None
         self._terminating = False
+        self.config_warnings: list[str] = []  # what the config check said but let pass
         self.starts = 0
         self.log_path = artifacts / f"{router}.{self.kind}.log"
 
@@ -52,6 +53,10 @@ class Speaker(ABC):
     @abstractmethod
     def master_evidence(self) -> str | None:
         """The last log line that shows this router entering MASTER state."""
+
+    def auth_failure_evidence(self) -> str | None:
+        """The first log line showing an advert dropped for its password, if any."""
+        return None
 
     # -- process handling, shared ------------------------------------------
 

@@ -10,6 +10,7 @@ from vrrplab.speakers.base import Speaker
 from vrrplab.speakers.keepalived_conf import render_keepalived_conf, script_path
 
 CHECK_TIMEOUT_S = 10.0
+TRUNCATION = "Truncating auth_pass to 8 characters"
 STATE_LINE = re.compile(r"\((?P<instance>[^)]+)\) Entering (?P<state>[A-Z]+) STATE")
 
 
@@ -32,7 +33,11 @@ class KeepalivedSpeaker(Speaker):
                                                          self.artifacts))
         result = self.lab.run(self.router, ["keepalived", "-t", "-f", str(self.conf_path)],
                               timeout=CHECK_TIMEOUT_S)
-        if result.returncode != 0:
+        complaints = [line for line in result.stdout.splitlines() if line.strip()]
+        if result.returncode != 0 and complaints and all(TRUNCATION in c for c in complaints):
+            # the long-password lesson: keepalived -t flags it, keepalived runs with it
+            self.config_warnings = complaints
+        elif result.returncode != 0:
             raise LabError(f"{self.router}: keepalived -t refused {self.conf_path} "
                            f"(exit {result.returncode}): {result.stdout.strip()}")
 
@@ -60,6 +65,10 @@ class KeepalivedSpeaker(Speaker):
         lines = [line for line in self.read_log().splitlines()
                  if f"({lan}) Entering MASTER STATE" in line]
         return lines[-1].strip() if lines else None
+
+    def auth_failure_evidence(self) -> str | None:
+        return next((line.strip() for line in self.read_log().splitlines()
+                     if "received an invalid passwd" in line), None)
 
     def _current_run_log(self) -> str:
         """The log since the latest start (the file is appended across restarts)."""
