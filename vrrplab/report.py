@@ -60,7 +60,7 @@ def plot_timeline(results: dict, path: Path) -> Path:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, (ax_data, ax_ctl) = plt.subplots(2, 1, sharex=True, figsize=(12, 6),
+    fig, (ax_data, ax_ctl) = plt.subplots(2, 1, sharex=True, figsize=(14, 6),
                                           gridspec_kw={"height_ratios": [1, 1]})
     _plot_probes(ax_data, results)
     _plot_control_plane(ax_ctl, results)
@@ -97,13 +97,14 @@ def _plot_probes(ax, results: dict) -> None:
     ax.set_title(f"What the client ({results['probe']['source']}) saw: a probe every "
                  f"{results['probe']['interval_s'] * 1000:g} ms to each target", fontsize=10)
     if ax.get_legend_handles_labels()[0]:
-        ax.legend(loc="upper right", fontsize=8, markerscale=4)
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, markerscale=4)
 
 
 def _plot_control_plane(ax, results: dict) -> None:
     routers = list(results["vrrp"]["routers"])
     vrid = results["vrrp"]["vrid"]
     colors = dict(zip(routers, ["tab:blue", "tab:orange", "tab:purple", "tab:brown"]))
+    goodbye_labelled = False
     for y, router in enumerate(routers):
         ads = [a for a in results["timeline"]["adverts"]
                if a["router"] == router and a["vrid"] == vrid]
@@ -114,7 +115,8 @@ def _plot_control_plane(ax, results: dict) -> None:
                    label=f"{router} advert (priority {prio})")
         if zero:
             ax.scatter(zero, [y] * len(zero), marker="X", s=60, color="black",
-                       label="priority 0: goodbye" if y == 0 else None)
+                       label=None if goodbye_labelled else "priority 0: goodbye")
+            goodbye_labelled = True
         garps = [a["t"] for a in results["timeline"]["arp"]
                  if a["gratuitous"] and a["ip"] == results["vrrp"]["vip"]
                  and _mac_owner(results, a["mac"]) == router]
@@ -125,7 +127,7 @@ def _plot_control_plane(ax, results: dict) -> None:
     ax.set_ylim(-0.7, len(routers) - 0.2)
     ax.set_title(f"Who is master: VRRP adverts for VRID {vrid} seen on the wire", fontsize=10)
     if ax.get_legend_handles_labels()[0]:
-        ax.legend(loc="upper right", fontsize=7, ncol=2)
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
 
 
 def _mac_owner(results: dict, mac: str) -> str | None:

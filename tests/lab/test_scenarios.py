@@ -102,7 +102,7 @@ def test_healthcheck_tie_does_not_fail_over(tmp_path):
 
 COVERED = {"failover-crash", "process-crash", "freeze", "link-down", "nopreempt", "preempt-delay",
            "fast-vrrpv3", "firewall-blocks-vrrp", "track-interface", "healthcheck-fail",
-           "healthcheck-tie", "vmac", "link-flap", "auth-mismatch", "long-password"}
+           "healthcheck-tie", "vmac", "link-flap", "auth-mismatch", "long-password", "three-routers"}
 
 
 def test_every_scenario_has_a_test():
@@ -137,3 +137,10 @@ def test_long_password_is_truncated_and_still_agrees(tmp_path):
     results = run("long-password", tmp_path)
     assert any("Truncating auth_pass" in w for w in results["config_warnings"]["r1"])
     assert faults(results)["stop-r1"]["new_master"] == "r2"
+
+
+def test_three_routers_cascade(tmp_path):
+    f = faults(run("three-routers", tmp_path))
+    assert f["crash-r1"]["new_master"] == "r2" and f["crash-r2"]["new_master"] == "r3"
+    mdi_r3 = 3 + 176 / 256
+    assert f["crash-r2"]["takeover_after_last_advert_s"] == pytest.approx(mdi_r3, abs=0.2)
