@@ -86,6 +86,7 @@ def build_results(record) -> dict:
                    for t, tr in traces.items()},
         "evidence": record.evidence,
         "config_warnings": record.config_warnings,
+        "speaker_cpu_s": record.cpu_s,
         "auth_evidence": record.auth_evidence,
         "auth_mismatch": len({vrrp.auth_pass_of(r.name)[:8] for r in vrrp.routers
                               if vrrp.auth_pass_of(r.name)}) > 1,

@@ -60,6 +60,7 @@ class RunRecord:
     evidence: dict[str, str | None] = field(default_factory=dict)
     config_warnings: dict[str, list[str]] = field(default_factory=dict)
     auth_evidence: dict[str, str | None] = field(default_factory=dict)
+    cpu_s: dict[str, float | None] = field(default_factory=dict)  # daemon CPU at teardown
     logs: dict[str, str] = field(default_factory=dict)
     interrupted: bool = False
 
@@ -262,6 +263,7 @@ class Runner:
         for router, speaker in self.speakers.items():
             self.record.evidence[router] = speaker.master_evidence()
             self.record.auth_evidence[router] = speaker.auth_failure_evidence()
+            self.record.cpu_s[router] = speaker.cpu_seconds()
             if speaker.config_warnings:
                 self.record.config_warnings[router] = speaker.config_warnings
             self.record.logs[router] = speaker.log_path.name

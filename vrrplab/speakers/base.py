@@ -111,6 +111,21 @@ class Speaker(ABC):
         except ProcessLookupError:
             pass
 
+    def cpu_seconds(self) -> float | None:
+        """User + system CPU of the daemon's process group so far (None if gone)."""
+        if not self.running:
+            return None
+        ticks = os.sysconf("SC_CLK_TCK")
+        total = 0
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[2]) == self.proc.pid:  # pgrp: the daemon and its children
+                total += int(fields[11]) + int(fields[12])  # utime, stime
+        return total / ticks
+
     def read_log(self) -> str:
         try:
             return self.log_path.read_text(errors="replace")
