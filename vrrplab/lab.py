@@ -9,6 +9,7 @@ private namespace (see `sandbox`), so bridge names cannot collide with the host.
 
 from __future__ import annotations
 
+import os
 import subprocess
 from typing import Callable
 
@@ -97,8 +98,12 @@ class Lab:
         return self.host(node).cmd(command)
 
     def popen(self, node: str, argv: list[str], **kwargs) -> subprocess.Popen:
-        """Start a process in the node's namespace (the caller owns and reaps it)."""
-        return self.host(node).popen(argv, **kwargs)
+        """Start a process in the node's namespace (the caller owns and reaps it).
+
+        It carries VRRPLAB_LAB_NODE, which lab-only tools (the attacker) insist on.
+        """
+        env = {**os.environ, **kwargs.pop("env", {}), "VRRPLAB_LAB_NODE": node}
+        return self.host(node).popen(argv, env=env, **kwargs)
 
     def run(self, node: str, argv: list[str], timeout: float) -> subprocess.CompletedProcess:
         """Run a process in the node's namespace to completion, with a timeout."""
