@@ -1,0 +1,15 @@
+"""The bundled VRRP speaker: one process per router that drives `vrrplab.vrrp`.
+
+`vrrplab speaker --config FILE` runs `daemon.main`; so does `python -m
+vrrplab.bundled --config FILE` (`__main__`), the lighter door the lab uses.
+The protocol itself (codec, timers, state machine, sync groups) is the sans-io
+core in `vrrplab.vrrp`; this package is only its driver:
+
+- `config`   the JSON config (rendered by `vrrplab.speakers.bundled_conf`) -> checked data
+- `log`      JSON-lines log on stdout, one line per event
+- `net`      raw VRRP sockets, IPv4 header parsing, gratuitous ARP frames, link state
+- `links`    VIPs through pyroute2 (imported in the background: it is slow), VMACs with `ip link`
+- `health`   keepalived's vrrp_script counter and effective priority (pure), a script run
+- `tracking` check scripts and tracked links -> `Fault` / `PriorityChanged` events
+- `daemon`   the event loop: select on sockets, timers from `get_timer()`
+"""

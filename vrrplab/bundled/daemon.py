@@ -1,0 +1,521 @@
+"""The bundled speaker's process: one per router, driving `vrrplab.vrrp` over real sockets.
+
+`main(config_path, check_only)` is what `vrrplab speaker --config FILE [--check]`
+runs. With `--check` it only validates, like `keepalived -t`: exit 0, or the
+problems on stderr and exit 1. Otherwise `Daemon.run()`:
+
+1. one `VirtualRouter` per instance (members of the sync group in a
+   `SyncGroup`), the VMACs if any, one raw VRRP socket per device (interface
+   or VMAC), an rtnetlink socket for link events, pyroute2 loading in the
+   background (`links`);
+2. a link that is down already is a `Fault` before `Startup` (keepalived tracks
+   an instance's own interface, and `track_interface`s);
+3. the loop: `select` on every socket, the signal wake-up fd and running check
+   scripts, with the timeout of the nearest deadline among the machines'
+   `get_timer()`, the second gratuitous-ARP bursts and the scripts' schedules,
+   all on `time.monotonic()`. No sleeps: a received advert is handled when it
+   arrives, a timer when it is due. Packets are handled before timers, so an
+   advert that arrived in time resets Master_Down_Timer even if the timer is
+   due by the time it is read;
+4. SIGTERM/SIGINT: `Shutdown` to every instance (a master sends its
+   priority-0 advert, RFC 5798 §6.4.3 (605)-(620), then drops its VIPs), the
+   VMACs are deleted, exit 0. SIGKILL leaves everything as it was, like a crash.
+
+The state machine's initial-state hint (`state MASTER`) is logged and not
+acted on: keepalived 2.2.7 also waits for Master_Down_Interval either way.
+Gratuitous ARP follows keepalived's defaults (`garp_master_repeat 5`,
+`garp_master_delay 5`): five at once on becoming MASTER, five more 5 s later.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import signal
+import socket
+import sys
+import time
+import traceback
+from collections import Counter
+from dataclasses import dataclass, field
+from ipaddress import IPv4Interface
+from pathlib import Path
+from typing import Any, Callable, Protocol
+
+from vrrplab import __version__
+from vrrplab.bundled.config import ConfigProblem, DaemonConfig, InstanceSpec, load_config
+from vrrplab.bundled.health import ScriptRun
+from vrrplab.bundled.links import Links, LinksError, Vmac
+from vrrplab.bundled.log import JsonLog, state_message, state_name
+from vrrplab.bundled.net import ArpSocket, Datagram, LinkMonitor, VrrpSocket, device_mac
+from vrrplab.bundled.tracking import Events, Tracker
+from vrrplab.vrrp.machine import (
+    Action,
+    AddVips,
+    Event,
+    PacketReceived,
+    RemoveVips,
+    SendAdvert,
+    SendGratuitousArp,
+    Shutdown,
+    Startup,
+    State,
+    StateChanged,
+    VirtualRouter,
+)
+from vrrplab.vrrp.packet import encode
+from vrrplab.vrrp.sync import SyncGroup
+
+GARP_MASTER_REPEAT = 5  # keepalived's garp_master_repeat default
+GARP_MASTER_DELAY_S = 5.0  # keepalived's garp_master_delay default: the second burst
+DROP_LOG_INTERVAL_S = 1.0  # at most one drop line per instance and reason per second
+SYS_NET = Path("/sys/class/net")
+DROP_WORDS = {"auth_failed": "received an invalid passwd!"}  # keepalived 2.2.7's own words
+
+Tagged = list[tuple[str, Action]]
+
+
+class Unit(Protocol):
+    """A `SyncGroup`, or one lone `VirtualRouter` behind the same interface (`Solo`)."""
+
+    members: dict[str, VirtualRouter]
+
+    def handle(self, name: str, event: Event, now: float) -> Tagged: ...
+    def get_timer(self) -> float | None: ...
+    def handle_timer(self, now: float) -> Tagged: ...
+
+
+class Solo:
+    """An instance outside any sync group, speaking `SyncGroup`'s tagged interface."""
+
+    def __init__(self, name: str, router: VirtualRouter) -> None:
+        self.name = name
+        self.router = router
+        self.members = {name: router}
+
+    def handle(self, name: str, event: Event, now: float) -> Tagged:
+        return [(self.name, a) for a in self.router.handle(event, now)]
+
+    def get_timer(self) -> float | None:
+        return self.router.get_timer()
+
+    def handle_timer(self, now: float) -> Tagged:
+        return [(self.name, a) for a in self.router.handle_timer(now)]
+
+
+@dataclass
+class Instance:
+    """One instance at run time: its machine, its sockets, its counters."""
+
+    spec: InstanceSpec
+    router: VirtualRouter
+    sock: VrrpSocket | None = None  # its device's, shared with the other instances there
+    arp: ArpSocket | None = None
+    garp_at: float | None = None  # the second burst
+    counters: Counter = field(default_factory=Counter)
+    drop_logged: dict[str, float] = field(default_factory=dict)
+
+
+class Daemon:
+    """The event loop; `run()` returns the exit code."""
+
+    def __init__(self, config: DaemonConfig, log: JsonLog, clock: Callable[[], float] = time.monotonic) -> None:
+        self.config = config
+        self.log = log
+        self.clock = clock
+        self.instances = {spec.name: Instance(spec, VirtualRouter(spec.router)) for spec in config.instances}
+        self.units = self._units()
+        self.unit_of = {name: unit for unit in self.units for name in unit.members}
+        self.tracker = Tracker(config, log)
+        self.links = Links(self._stale_vips(), self._vmacs())
+        self.sockets: dict[str, VrrpSocket] = {}
+        self.monitor: LinkMonitor | None = None
+        self.unmatched: Counter = Counter()  # adverts for a VRID no instance has, per interface
+        self.unmatched_logged: dict[str, float] = {}
+        self.stop_reason: str | None = None
+        self._links_noted = False
+        self._wake_r: socket.socket | None = None  # signal wake-up, made by `run`
+        self._wake_w: socket.socket | None = None
+
+    # -- set-up ---------------------------------------------------------------
+
+    def _units(self) -> list[Unit]:
+        members = self.config.sync_members
+        units: list[Unit] = []
+        if members:
+            units.append(SyncGroup({name: self.instances[name].router for name in members}))
+        units += [Solo(name, inst.router) for name, inst in self.instances.items() if name not in members]
+        return units
+
+    def _stale_vips(self) -> dict[str, tuple[IPv4Interface, ...]]:
+        stale: dict[str, tuple[IPv4Interface, ...]] = {}
+        for spec in self.config.instances:
+            if not spec.use_vmac:  # a VMAC is recreated, its addresses go with it
+                stale[spec.interface] = stale.get(spec.interface, ()) + spec.vips
+        return stale
+
+    def _vmacs(self) -> tuple[Vmac, ...]:
+        return tuple(Vmac(s.vmac_name, s.interface, s.vmac_address) for s in self.config.instances if s.use_vmac)
+
+    def _open(self) -> None:
+        """VMACs first (the instance listens there), then one socket per device."""
+        self.links.create_vmacs()
+        for note in self.links.notes:
+            self.log.emit("links", msg=note)
+        self.links.notes = []
+        for spec in self.config.instances:
+            if spec.device not in self.sockets:
+                self.sockets[spec.device] = VrrpSocket(spec.device, spec.router.primary_ip)
+            self.instances[spec.name].sock = self.sockets[spec.device]
+        self.monitor = LinkMonitor()
+        self.links.on_prepared = self._wake
+        self.links.start()
+
+    # -- the run ----------------------------------------------------------------
+
+    def run(self) -> int:
+        previous = self._install_signals()
+        code = 0
+        try:
+            self._log_start()
+            self._open()
+            self.startup(self.clock())
+            self._loop()
+        except Exception as exc:  # a bug or a lost device: say so, still leave the lab clean
+            self.log.emit("error", msg=f"{type(exc).__name__}: {exc}",
+                          trace=traceback.format_exc(limit=6).splitlines()[-6:])
+            self.stop_reason = self.stop_reason or "error"
+            code = 1
+        finally:
+            code = self.shutdown(self.clock()) or code
+            self._restore_signals(previous)
+        return code
+
+    def _log_start(self) -> None:
+        config = self.config
+        self.log.emit("start", router=config.router, pid=os.getpid(), version=__version__,
+                      instances=[{"name": s.name, "vrid": s.vrid, "interface": s.interface,
+                                  "priority": s.router.priority, "state": s.state,
+                                  "use_vmac": s.use_vmac} for s in config.instances],
+                      sync_group=config.sync_group, warnings=list(config.warnings))
+        for note in config.warnings:
+            self.log.emit("warning", msg=note)
+
+    def startup(self, now: float) -> None:
+        """Links already down are faults first, so those instances start in FAULT."""
+        self._feed_all(self.tracker.start(now), now)
+        for unit in self.units:
+            for name in unit.members:
+                self._execute(unit.handle(name, Startup(), now), now)
+
+    def _loop(self) -> None:
+        while self.stop_reason is None:
+            self.run_due(self.clock())
+            if self.links.error:
+                raise LinksError(self.links.error)
+            self._note_links_prepared()
+            deadline = self.next_deadline()
+            timeout = None if deadline is None else max(0.0, deadline - self.clock())
+            readable, _, _ = select.select(self._fds(), [], [], timeout)
+            now = self.clock()
+            for source in readable:
+                self._on_readable(source, now)
+
+    def _fds(self) -> list[Any]:
+        fds: list[Any] = [self._wake_r, *self.sockets.values()]
+        if self.monitor is not None:
+            fds.append(self.monitor)
+        return fds + self.tracker.runs
+
+    def next_deadline(self) -> float | None:
+        """The nearest deadline of anything, the `select` timeout; None when nothing waits."""
+        deadlines = [unit.get_timer() for unit in self.units]
+        deadlines += [inst.garp_at for inst in self.instances.values()]
+        deadlines.append(self.tracker.next_deadline())
+        return min((d for d in deadlines if d is not None), default=None)
+
+    def run_due(self, now: float) -> None:
+        """Run every timer that is due: the machines', the second GARP bursts, the scripts'."""
+        for unit in self.units:
+            deadline = unit.get_timer()
+            if deadline is not None and deadline <= now:
+                self._execute(unit.handle_timer(now), now)
+        for inst in self.instances.values():
+            if inst.garp_at is not None and inst.garp_at <= now:
+                inst.garp_at = None
+                if inst.router.state is State.MASTER:
+                    self._garp(inst, inst.spec.router.vips, burst=2)
+        self._feed_all(self.tracker.run_due(now), now)
+
+    def _on_readable(self, source: Any, now: float) -> None:
+        if source is self._wake_r:
+            self._drain_wakeup()
+        elif source is self.monitor:
+            self.monitor.drain()
+            self.check_links(now)
+        elif isinstance(source, VrrpSocket):
+            try:
+                for datagram in source.receive_all():
+                    self.on_datagram(source.device, datagram, now)
+            except OSError as exc:  # a pending socket error is reported once; VRRP goes on
+                self.log.emit("error", interface=source.device, msg=f"receiving on {source.device}: {exc}")
+        elif isinstance(source, ScriptRun):
+            self._feed_all(self.tracker.finished(source), now)
+
+    # -- receiving ----------------------------------------------------------------
+
+    def on_datagram(self, device: str, datagram: Datagram, now: float) -> None:
+        """One received VRRP datagram: to the instance of its VRID on that interface."""
+        vrid = datagram.payload[1] if len(datagram.payload) >= 2 else None
+        inst = next((i for i in self.instances.values() if i.spec.device == device and i.spec.vrid == vrid),
+                    None)
+        if inst is None:  # RFC 5798 §7.1: not ours (another VRID on this link)
+            self.unmatched[device] += 1
+            self._log_drop(None, device, "wrong_vrid", datagram.src, self.unmatched[device], now)
+            return
+        inst.counters["adverts_received"] += 1
+        before = Counter(inst.router.drops)
+        warned = Counter(inst.router.warnings)
+        was_backup = inst.router.state is State.BACKUP
+        event = PacketReceived(datagram.payload, datagram.src, datagram.dst, datagram.ttl)
+        self._feed(inst.spec.name, event, now)
+        dropped = inst.router.drops - before
+        for reason in dropped:
+            self._log_drop(inst, device, reason, datagram.src, inst.router.drops[reason], now)
+        if was_backup and not dropped and datagram.payload[2:3] == b"\0":  # RFC 5798 §6.4.2 (425)
+            name = inst.spec.name
+            self.log.emit("advert", instance=name, priority=0, src=datagram.src,
+                          msg=f"({name}) Backup received priority 0 advertisement")
+        for reason in inst.router.warnings - warned:
+            self._log_drop(inst, device, reason, datagram.src, inst.router.warnings[reason], now,
+                           event="warning")
+
+    def _log_drop(self, inst: Instance | None, device: str, reason: str, src: str, count: int,
+                  now: float, event: str = "drop") -> None:
+        """RFC 5798 §7.1 "SHOULD log the event", without flooding: once a second per reason."""
+        memo = inst.drop_logged if inst else self.unmatched_logged
+        key = f"{event}:{reason}"
+        if now - memo.get(key, float("-inf")) < DROP_LOG_INTERVAL_S:
+            return
+        memo[key] = now
+        name = inst.spec.name if inst else None
+        words = DROP_WORDS.get(str(reason), f"{'dropped' if event == 'drop' else 'accepted'} an advert "
+                                            f"from {src}: {reason}")
+        fields: dict[str, Any] = {"instance": name, "interface": device, "reason": str(reason), "src": src,
+                                  "count": count, "msg": f"({name or device}) {words}"}
+        if inst:
+            fields["drops"] = {str(k): v for k, v in inst.router.drops.items()}
+        self.log.emit(event, **fields)
+
+    # -- events into the machines, actions out of them ----------------------------
+
+    def _feed(self, name: str, event: Event, now: float) -> None:
+        self._execute(self.unit_of[name].handle(name, event, now), now)
+
+    def _feed_all(self, events: Events, now: float) -> None:
+        for name, event in events:
+            self._feed(name, event, now)
+
+    def _execute(self, tagged: Tagged, now: float) -> None:
+        """Perform the machines' actions: state notes and adverts first, then addresses.
+
+        An advert does not wait for netlink: RFC 3768 §6.4.2 lists "Send an
+        ADVERTISEMENT" first when Master_Down_Timer fires, and a stopping router's
+        priority-0 adverts (one per instance) all leave before any VIP is removed,
+        so every backup starts its Skew_Time at once. Gratuitous ARP keeps its
+        place after the VIPs it announces.
+        """
+        first = [(n, a) for n, a in tagged if isinstance(a, (StateChanged, SendAdvert))]
+        rest = [(n, a) for n, a in tagged if not isinstance(a, (StateChanged, SendAdvert))]
+        for name, action in first + rest:
+            inst = self.instances[name]
+            if isinstance(action, StateChanged):
+                self._on_state(inst, action)
+            elif isinstance(action, AddVips):
+                self._vips(inst, action.vips, add=True)
+            elif isinstance(action, RemoveVips):
+                self._vips(inst, action.vips, add=False)
+            elif isinstance(action, SendAdvert):
+                self._send(inst, action)
+            elif isinstance(action, SendGratuitousArp) and inst.router.state is State.MASTER:
+                self._garp(inst, action.vips, burst=1)
+                inst.garp_at = now + GARP_MASTER_DELAY_S
+
+    def _on_state(self, inst: Instance, change: StateChanged) -> None:
+        name = inst.spec.name
+        if change.new is not State.MASTER:
+            inst.garp_at = None
+        self.log.emit("state", instance=name, old=state_name(change.old), new=state_name(change.new),
+                      reason=change.reason, msg=state_message(name, change.old, change.new))
+
+    def _vips(self, inst: Instance, addresses: tuple[str, ...], add: bool) -> None:
+        spec = inst.spec
+        vips = tuple(v for v in spec.vips if str(v.ip) in addresses)
+        try:
+            (self.links.add_vips if add else self.links.remove_vips)(spec.device, vips)
+        except LinksError as exc:
+            self.log.emit("error", instance=spec.name, msg=str(exc))
+            return
+        self.log.emit("vips", instance=spec.name, op="add" if add else "remove", device=spec.device,
+                      vips=[str(v) for v in vips],
+                      msg=f"({spec.name}) {'setting' if add else 'removing'} VIPs.")
+
+    def _send(self, inst: Instance, action: SendAdvert) -> None:
+        spec = inst.spec
+        message = encode(action.advert, spec.router.primary_ip)
+        try:
+            inst.sock.send(message)
+        except OSError as exc:  # e.g. the link went down under us
+            inst.counters["send_errors"] += 1
+            self.log.emit("error", instance=spec.name, msg=f"sending advert on {spec.device}: {exc}")
+            return
+        inst.counters["adverts_sent"] += 1
+        if action.advert.priority == 0:
+            inst.counters["priority0_sent"] += 1
+            self.log.emit("advert", instance=spec.name, priority=0, msg=f"({spec.name}) sent 0 priority")
+
+    def _garp(self, inst: Instance, addresses: tuple[str, ...], burst: int) -> None:
+        device = inst.spec.device
+        try:
+            if inst.arp is None:
+                inst.arp = ArpSocket(device)
+            mac = device_mac(device)
+            for _ in range(GARP_MASTER_REPEAT):
+                for address in addresses:
+                    inst.arp.send_garp(address, mac)
+                    inst.counters["garp_sent"] += 1
+        except OSError as exc:
+            self.log.emit("error", instance=inst.spec.name, msg=f"gratuitous ARP on {device}: {exc}")
+            return
+        self.log.emit("garp", instance=inst.spec.name, device=device, vips=list(addresses),
+                      count=GARP_MASTER_REPEAT, burst=burst,
+                      msg=f"({inst.spec.name}) Sending/queueing gratuitous ARPs on {device} for "
+                          f"{', '.join(addresses)}")
+
+    # -- health tracking (see `tracking`) -----------------------------------------
+
+    def check_links(self, now: float) -> None:
+        """A netlink notification: re-read the tracked links, fault or clear instances."""
+        self._feed_all(self.tracker.check_links(), now)
+
+    def script_result(self, name: str, success: bool, now: float, status: int | None = None) -> None:
+        """A check script's run ended (the tests call this directly)."""
+        self._feed_all(self.tracker.script_result(name, success, status), now)
+
+    # -- stopping ----------------------------------------------------------------
+
+    def shutdown(self, now: float) -> int:
+        """Shutdown every running instance, then release what the daemon made."""
+        code = 0
+        self.tracker.stop()
+        try:
+            goodbyes: Tagged = []
+            for unit in self.units:
+                for name, router in unit.members.items():
+                    if router.state is not State.INITIALIZE:
+                        goodbyes += unit.handle(name, Shutdown(), now)
+            self._execute(goodbyes, now)
+        except Exception as exc:
+            self.log.emit("error", msg=f"shutdown: {type(exc).__name__}: {exc}")
+            code = 1
+        try:
+            for note in self.links.close():
+                self.log.emit("links", msg=note)
+        except Exception as exc:
+            self.log.emit("error", msg=f"netlink at exit: {type(exc).__name__}: {exc}")
+            code = 1
+        self._close_sockets()
+        self.log.emit("stop", reason=self.stop_reason or "done", counters=self._counters())
+        return code
+
+    def _counters(self) -> dict[str, dict[str, Any]]:
+        report = {}
+        for name, inst in self.instances.items():
+            report[name] = {**{k: inst.counters[k] for k in ("adverts_sent", "adverts_received",
+                                                              "priority0_sent", "garp_sent", "send_errors")},
+                            "drops": {str(k): v for k, v in inst.router.drops.items()},
+                            "warnings": {str(k): v for k, v in inst.router.warnings.items()}}
+        if self.unmatched:
+            report["(unmatched)"] = dict(self.unmatched)
+        return report
+
+    def _close_sockets(self) -> None:
+        closing = [*self.sockets.values(), self.monitor, *(inst.arp for inst in self.instances.values())]
+        for sock in closing:
+            if sock is not None:
+                sock.close()
+
+    # -- signals --------------------------------------------------------------------
+
+    def _install_signals(self) -> dict[int, Any]:
+        """SIGTERM/SIGINT set the stop reason and wake `select` through a socketpair."""
+        self._wake_r, self._wake_w = socket.socketpair()
+        self._wake_w.setblocking(False)
+        self._wake_r.setblocking(False)
+        previous = {sig: signal.signal(sig, self._on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+        previous[-1] = signal.set_wakeup_fd(self._wake_w.fileno(), warn_on_full_buffer=False)
+        return previous
+
+    def _restore_signals(self, previous: dict[int, Any]) -> None:
+        signal.set_wakeup_fd(previous.pop(-1))
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        self._wake_r.close()
+        self._wake_w.close()
+
+    def _on_signal(self, signum: int, _frame: Any) -> None:
+        self.stop_reason = signal.Signals(signum).name
+
+    def _wake(self) -> None:
+        """Wake `select` from another thread (the netlink start-up thread is done)."""
+        if self._wake_w is not None:
+            try:
+                self._wake_w.send(b"\0")
+            except OSError:  # full (a wake-up is pending anyway) or closed
+                pass
+
+    def _drain_wakeup(self) -> None:
+        try:
+            while self._wake_r.recv(64):
+                pass
+        except (BlockingIOError, InterruptedError):
+            pass
+
+    def _note_links_prepared(self) -> None:
+        """Once the start-up netlink thread is done: log what it did, open our own netlink
+        socket now rather than on the first AddVips (a few ms nearer takeover)."""
+        if self._links_noted or not self.links.prepared:
+            return
+        self._links_noted = True
+        for note in self.links.notes:
+            self.log.emit("links", msg=note)
+        self.links.wait()
+
+
+def check_environment(config: DaemonConfig) -> list[str]:
+    """What the namespace must have: every interface the config names."""
+    devices = dict.fromkeys([*config.interfaces, *(d for i in config.instances for d in i.tracked_links)])
+    return [f"interface {d}: no such device in this network namespace" for d in devices
+            if not (SYS_NET / d).exists()]
+
+
+def main(config_path: Path, check_only: bool = False) -> int:
+    """`vrrplab speaker`: the exit code (0 ok, 1 config refused or the daemon failed)."""
+    log = JsonLog()
+    try:
+        config = load_config(Path(config_path))
+        problems = check_environment(config)
+        if problems:
+            raise ConfigProblem(problems)
+    except ConfigProblem as exc:
+        if check_only:
+            for problem in exc.problems:
+                print(f"{config_path}: {problem}", file=sys.stderr)
+        else:
+            log.emit("error", msg=f"{config_path}: configuration refused", problems=exc.problems)
+        return 1
+    if check_only:
+        for note in config.warnings:
+            print(f"{config_path}: warning: {note}", file=sys.stderr)
+        return 0
+    return Daemon(config, log).run()
