@@ -2,13 +2,16 @@
 
 Every problem is reported as `FILE: FIELD: expected ..., got ...`, all of them at
 once, as an `InputError` (exit 2). Loading never touches the network, needs no
-root and starts nothing.
+root and starts nothing. Whatever the file holds (any YAML type anywhere, null
+values, a list where a mapping belongs), the only exception that leaves this
+module is `InputError`.
 """
 
 from __future__ import annotations
 
 import difflib
 import re
+import reprlib
 from ipaddress import IPv4Address, IPv4Interface, IPv4Network
 from pathlib import Path
 from typing import Any
@@ -21,28 +24,88 @@ from vrrplab.model import (Fault, Interface, Node, Probe, Route, Scenario, Step,
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 NODE_NAME = re.compile(r"^[a-z][a-z0-9]{0,7}$")  # short: Mininet builds "c1-eth0" from it
+BRIDGE_NAME = re.compile(r"^s[0-9]+$")  # Mininet's name for the segments' bridges (lab.py)
 IFNAME = re.compile(r"^[a-z][a-z0-9]*$")
 IFNAMSIZ = 15  # the kernel's limit on an interface name
+RESERVED_IFNAMES = ("lo",)  # every namespace has its own loopback already
+SEGMENT_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
+LOWER_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")  # scenario, topology and fault names
+LOWER_NAME_TEXT = "a lowercase name of letters, digits and - (at most 64 characters)"
+ONE_LINE = re.compile(r"[^\n\r]*")
+CONF_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,31}$")  # names written into keepalived.conf
+CONF_NAME_TEXT = "a name of letters, digits and _ starting with a letter (at most 32 characters)"
+# keepalived reads the password as one word: no blanks, quotes, braces or comment marks
+AUTH_PASS = re.compile(r"^[A-Za-z0-9$%&()*+,./:;<=>?@\[\]^_`|~-]+$")
 FAULT_KINDS = ("stop", "start", "crash", "kill", "freeze", "thaw", "link_down", "link_up",
                "flap", "block_vrrp", "unblock_vrrp", "cut_upstream", "restore_upstream")
+LINK_KINDS = ("link_down", "link_up", "flap")  # the kinds that take `interface`
+UPSTREAM_KINDS = ("cut_upstream", "restore_upstream")  # they need an upstream host
 BOUND_KINDS = ("skew_time", "master_down_interval", "healthcheck")
-MAX_RUN_S = 600.0
-ALLOWANCES = ("long_auth_pass",)  # mistakes a scenario may make on purpose, to show them  # a scenario longer than this is a mistake, not a lesson
+MAX_RUN_S = 600.0  # a scenario longer than this is a mistake, not a lesson
+ALLOWANCES = ("long_auth_pass",)  # mistakes a scenario may make on purpose, to show them
+PASS_BYTES = 8  # what VRRPv2's simple-text password carries on the wire
+MAX_FILE_BYTES = 1024 * 1024  # a topology or scenario is a page or two of YAML
 MISSING = object()
 
+_SHORT = reprlib.Repr()  # a bad value is quoted, never dumped whole (aliases can nest deep)
+_SHORT.maxstring, _SHORT.maxother, _SHORT.maxlong = 80, 80, 40
+_SHORT.maxlist = _SHORT.maxtuple = _SHORT.maxset = _SHORT.maxdict = 6
+_SHORT.maxlevel = 3
+
+
+def show(value: Any) -> str:
+    """A bad value as it appears after `got`: its repr, cut short if long."""
+    try:
+        text = _SHORT.repr(value)
+    except Exception:  # noqa: BLE001 (a repr must never hide the problem)
+        return f"<a {type(value).__name__}>"
+    return text if len(text) <= 120 else text[:100] + "..."
+
+
+def _one_line(text: str) -> str:
+    """Each problem stays one printable line, whatever characters the file had."""
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
+
+
+# --- YAML -------------------------------------------------------------------
 
 class _UniqueKeyLoader(yaml.SafeLoader):
-    """SafeLoader that refuses a key given twice in one mapping (PyYAML keeps the last)."""
+    """SafeLoader that refuses a key given twice in one mapping (PyYAML keeps the last).
+
+    It also turns a scalar that its tag cannot build (`!!int abc`, a date such as
+    2001-02-30) into a YAML error with its position, instead of a ValueError.
+    """
+
+    def construct_object(self, node, deep=False):
+        try:
+            return super().construct_object(node, deep=deep)
+        except (yaml.YAMLError, RecursionError):
+            raise
+        except Exception:  # noqa: BLE001 (PyYAML's constructors raise what Python raises)
+            tag = str(node.tag).rsplit(":", 1)[-1]
+            value = node.value if isinstance(node, yaml.ScalarNode) else f"a {node.id}"
+            raise yaml.constructor.ConstructorError(
+                None, None, f"expected a valid {tag}, got {show(value)}", node.start_mark) from None
 
 
 def _construct_unique_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode) -> dict:
     seen: set = set()
     for key_node, _ in node.value:
-        key = loader.construct_object(key_node)
-        if key in seen:
+        if key_node.tag == "tag:yaml.org,2002:merge":
+            continue  # `<<: *anchor`: its keys may be overridden, that is its purpose
+        key = loader.construct_object(key_node, deep=True)
+        try:
+            duplicate = key in seen
+            seen.add(key)
+        except TypeError:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"expected a plain key (a name), got {show(key)}",
+                key_node.start_mark) from None
+        if duplicate:
             raise yaml.constructor.ConstructorError(
                 None, None, f"duplicate key {key!r}", key_node.start_mark)
-        seen.add(key)
     return loader.construct_mapping(node)
 
 
@@ -52,58 +115,116 @@ _UniqueKeyLoader.add_constructor(
 
 def read_yaml(path: Path) -> Any:
     try:
-        text = path.read_text()
+        if not path.is_file():  # a FIFO or /dev/zero would never end
+            path.stat()  # the OSError that says why (no such file...), if there is one
+            raise InputError(_one_line(f"{path}: cannot read: not a regular file"))
+        with path.open("rb") as stream:
+            raw = stream.read(MAX_FILE_BYTES + 1)
+        if len(raw) > MAX_FILE_BYTES:
+            raise InputError(_one_line(f"{path}: expected a file of at most "
+                                       f"{MAX_FILE_BYTES // 1024} KiB, got more"))
     except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror}") from None
+        raise InputError(_one_line(f"{path}: cannot read: {exc.strerror or exc}")) from None
+    except ValueError:  # a NUL in the name
+        raise InputError(_one_line(f"{path}: cannot read: not a valid file name")) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[:exc.start].count(b"\n") + 1
+        raise InputError(f"{path}: line {line}: expected UTF-8 text, got the byte "
+                         f"0x{raw[exc.start]:02x}") from None
     try:
         return yaml.load(text, Loader=_UniqueKeyLoader)
+    except yaml.reader.ReaderError as exc:  # a control character: no mark, a position
+        line = text[:exc.position].count("\n") + 1
+        got = f"U+{exc.character:04X}" if isinstance(exc.character, int) else show(exc.character)
+        raise InputError(f"{path}: line {line}: invalid YAML: expected printable characters, "
+                         f"got {got}") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        where = f" line {mark.line + 1}, column {mark.column + 1}:" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)
-        raise InputError(f"{path}:{where}: invalid YAML: {problem}") from None
+        context = getattr(exc, "context", None)
+        if context:
+            problem = f"{context}, {problem}"
+        if "constructor for the tag" in problem:
+            problem += " (vrrplab reads plain YAML: no tags such as !!python)"
+        raise InputError(_one_line(f"{path}:{where} invalid YAML: {problem}")) from None
+    except RecursionError:
+        raise InputError(f"{path}: invalid YAML: expected at most a few hundred levels of "
+                         f"nesting, got more") from None
+    except Exception as exc:  # noqa: BLE001 (the last line of defence: bad input is exit 2)
+        raise InputError(_one_line(f"{path}: invalid YAML: {type(exc).__name__}: "
+                                   f"{show(str(exc))}")) from None
 
+
+# --- checking ---------------------------------------------------------------
 
 class Checker:
     """Collects validation problems for one file, each naming its field."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path | str):
         self.path = path
         self.problems: list[str] = []
+        self.missing: set[str] = set()  # reported as required: nothing more to say on them
+
+    def say(self, field: str, text: str) -> None:
+        self.problems.append(_one_line(f"{self.path}: {field or 'top level'}: {text}"))
 
     def fail(self, field: str, expected: str, got: Any = MISSING) -> None:
-        got_text = "" if got is MISSING else f", got {got!r}"
-        self.problems.append(f"{self.path}: {field}: expected {expected}{got_text}")
+        if field in self.missing:
+            return
+        got_text = "" if got is MISSING else f", got {show(got)}"
+        self.say(field, f"expected {expected}{got_text}")
 
     def mapping(self, value: Any, field: str, required: tuple[str, ...] = (),
                 optional: tuple[str, ...] = ()) -> dict:
         """Check `value` is a mapping with exactly the allowed keys; {} if not."""
         if not isinstance(value, dict):
-            self.fail(field, "a mapping", value)
+            if value is None and not field:
+                self.fail(field, "a mapping with " + ", ".join(required) + ", got an empty file")
+            else:
+                what = f"a mapping with {', '.join(required)}" if required else "a mapping"
+                self.fail(field, what, value)
+            self.missing.update(f"{field}.{key}" if field else key for key in required)
             return {}
-        allowed = required + optional
+        allowed = tuple(map(str, required + optional))
         for key in value:
             if key not in allowed:
                 hint = difflib.get_close_matches(str(key), allowed, n=1)
                 tip = f"did you mean {hint[0]!r}? " if hint else ""
-                where = f"{field}.{key}" if field else str(key)
-                self.problems.append(f"{self.path}: {where}: unknown key ({tip}expected one "
-                                     f"of: {', '.join(allowed)})")
+                name = key if isinstance(key, str) else show(key)
+                self.say(f"{field}.{name}" if field else name,
+                         f"unknown key ({tip}expected one of: {', '.join(allowed)})")
         for key in required:
             if key not in value:
-                self.fail(f"{field}.{key}" if field else key, "this field (required)")
+                where = f"{field}.{key}" if field else key
+                self.fail(where, "this field (required)")
+                self.missing.add(where)
         return value
 
-    def table(self, value: Any, field: str) -> dict:
-        """A mapping of names (segments, nodes, instances) to their specs."""
+    def table(self, value: Any, field: str, pattern: re.Pattern | None = None,
+              what: str = "a name") -> dict:
+        """A mapping of names (segments, nodes, instances) to their specs.
+
+        Names that are not strings are reported and left out; strings that do not
+        match `pattern` are reported and kept, so that what refers to them still
+        finds them.
+        """
         if not isinstance(value, dict):
             self.fail(field, "a mapping of names to settings", value)
             return {}
-        return value
+        entries = {}
+        for key, spec in value.items():
+            if not isinstance(key, str) or (pattern and not pattern.fullmatch(key)):
+                self.fail(f"{field}.{key if isinstance(key, str) else show(key)}", what, key)
+            if isinstance(key, str):
+                entries[key] = spec
+        return entries
 
     def string(self, value: Any, field: str, pattern: re.Pattern | None = None,
                what: str = "a string") -> str | None:
-        if not isinstance(value, str) or (pattern and not pattern.match(value)):
+        if not isinstance(value, str) or (pattern and not pattern.fullmatch(value)):
             self.fail(field, what, value)
             return None
         return value
@@ -118,7 +239,8 @@ class Checker:
         return value
 
     def choice(self, value: Any, field: str, choices: tuple) -> Any:
-        if value not in choices:
+        """One of `choices`, of the same type too (2.0 is not the version 2)."""
+        if not any(type(value) is type(ch) and value == ch for ch in choices):
             self.fail(field, "one of " + ", ".join(map(str, choices)), value)
             return None
         return value
@@ -143,47 +265,97 @@ class Checker:
             raise InputError(self.problems)
 
 
+def _given(spec: dict, key: str, default: Any) -> Any:
+    """`spec[key]`, or `default` when the key is absent or null (`key:` with nothing)."""
+    value = spec.get(key)
+    return default if value is None else value
+
+
+def _usable(address: IPv4Address, network: IPv4Network) -> bool:
+    """Not the network's own address nor its broadcast (both fine in a /31 or /32)."""
+    return network.prefixlen >= 31 or address not in (network.network_address,
+                                                      network.broadcast_address)
+
+
 # --- topology ---------------------------------------------------------------
 
 def load_topology(path: Path, vrrp_overrides: dict | None = None,
-                  overridden_by: Path | None = None, allow: frozenset = frozenset()) -> Topology:
+                  overridden_by: Path | None = None, allow: frozenset = frozenset(),
+                  check_auth: bool = True) -> Topology:
     """Load a topology; a scenario may override parts of its `vrrp` section.
 
     `allow` lets a scenario that is about a mistake make it (e.g. long_auth_pass).
+    `check_auth=False` leaves the routers' password agreement to the scenario,
+    which may expect the split brain a disagreement causes.
     """
     data = read_yaml(path)
-    c = Checker(path if overridden_by is None else Path(f"{path} (+ vrrp from {overridden_by})"))
+    if overridden_by is None and isinstance(data, dict) and "topology" in data \
+            and "segments" not in data and "steps" not in data:
+        load_scenario(path)  # a scenario that lost its steps: say so in a scenario's terms
+    c = Checker(path if overridden_by is None else f"{path} (+ vrrp from {overridden_by})")
     if vrrp_overrides and isinstance(data, dict) and isinstance(data.get("vrrp"), dict):
         data = {**data, "vrrp": _merge(data["vrrp"], vrrp_overrides)}
     top = c.mapping(data, "", required=("name", "segments", "routers", "vrrp"),
                     optional=("description", "hosts"))
-    segments = _segments(c, top.get("segments", {}))
-    nodes = _nodes(c, top.get("routers", {}), "routers", segments, router=True)
-    nodes += _nodes(c, top.get("hosts") or {}, "hosts", segments, router=False)
+    if not isinstance(data, dict):
+        c.raise_if_any()  # nothing more to say about a file that is not a mapping
+    name = c.string(top.get("name"), "name", LOWER_NAME, LOWER_NAME_TEXT)
+    description = _given(top, "description", "")
+    c.string(description, "description", ONE_LINE, "a one-line text")
+    segments = _segments(c, top["segments"]) if "segments" in top else None
+    declared: dict[str, dict[str, str | None] | None] = {}
+    nodes = _nodes(c, top.get("routers", {}), "routers", segments, declared, router=True)
+    nodes += _nodes(c, _given(top, "hosts", {}), "hosts", segments, declared, router=False)
+    routers = [n.name for n in nodes if n.role == "router"]
+    if isinstance(top.get("routers"), dict) and len(routers) < 2:
+        c.fail("routers", "two routers or more (VRRP needs a master and a backup)", routers)
     _check_unique_addresses(c, nodes)
-    vrrp = _vrrp(c, top.get("vrrp", {}), nodes, segments, allow)
+    vrrp = _vrrp(c, top["vrrp"], nodes, segments or {}, declared, allow) if "vrrp" in top else None
+    if check_auth and vrrp:
+        _check_auth_agreement(c, vrrp, "")
+    if (vrrp is None or segments is None or name is None) and not c.problems:
+        c.fail("", "a topology with name, segments, routers and vrrp")  # never: each is reported
     c.raise_if_any()
-    return Topology(name=top["name"], description=top.get("description", ""), path=path,
-                    segments=segments, nodes=tuple(nodes), vrrp=vrrp)
+    assert vrrp is not None and segments is not None and name is not None  # for type checkers
+    return Topology(name=name, description=description, path=path,
+                    segments={k: v for k, v in segments.items() if v}, nodes=tuple(nodes),
+                    vrrp=vrrp)
 
 
-def _segments(c: Checker, raw: Any) -> dict[str, IPv4Network]:
-    segments = {}
-    for name, spec in c.table(raw, "segments").items():
+def _segments(c: Checker, raw: Any) -> dict[str, IPv4Network | None] | None:
+    """Segment name -> subnet; None for a segment already reported as wrong.
+
+    None for the whole section when it is not a mapping: nothing can be said then
+    about what refers to its segments.
+    """
+    if not isinstance(raw, dict):
+        c.fail("segments", "a mapping of names to settings", raw)
+        return None
+    segments: dict[str, IPv4Network | None] = {}
+    for name, spec in c.table(raw, "segments", SEGMENT_NAME, "a segment name: a lowercase "
+                              "letter then letters, digits, - or _").items():
         spec = c.mapping(spec, f"segments.{name}", required=("subnet",))
         subnet = c.parse(lambda s: IPv4Network(s, strict=True), spec.get("subnet"),
                          f"segments.{name}.subnet", "an IPv4 network such as 192.168.1.0/24")
-        if subnet:
-            segments[name] = subnet
+        other = next((n for n, s in segments.items() if s and subnet and s.overlaps(subnet)),
+                     None)
+        if other is not None:
+            c.fail(f"segments.{name}.subnet", f"a network apart from segment {other}'s "
+                   f"{segments[other]}", str(subnet))
+            subnet = None
+        segments[name] = subnet
     return segments
 
 
-def _nodes(c: Checker, raw: Any, section: str, segments: dict, router: bool) -> list[Node]:
+def _nodes(c: Checker, raw: Any, section: str, segments: dict | None,
+           declared: dict, router: bool) -> list[Node]:
+    """The nodes of one section; `declared` gets each one's interface names and segments."""
     nodes = []
-    for name, spec in c.table(raw, section).items():
+    for name, spec in c.table(raw, section, NODE_NAME, "a node name: a lowercase letter then "
+                              "up to 7 lowercase letters or digits").items():
         field = f"{section}.{name}"
-        c.string(name, field, NODE_NAME, "a node name: a lowercase letter then up to 7 "
-                 "lowercase letters or digits")
+        if BRIDGE_NAME.fullmatch(name):
+            c.fail(field, "a node name other than s1, s2... (the lab's bridges have those)", name)
         if router:
             spec = c.mapping(spec, field, required=("interfaces",))
             role = "router"
@@ -191,40 +363,100 @@ def _nodes(c: Checker, raw: Any, section: str, segments: dict, router: bool) -> 
             spec = c.mapping(spec, field, required=("role", "interfaces"),
                              optional=("gateway", "routes"))
             role = c.choice(spec.get("role"), f"{field}.role", ("client", "upstream"))
-        interfaces = _interfaces(c, spec.get("interfaces", {}), field, name, segments)
+        names: dict[str, str | None] | None = None
+        interfaces: list[Interface] = []
+        if "interfaces" in spec:
+            interfaces, names = _interfaces(c, spec["interfaces"], field, name, segments)
+        if name not in declared:
+            declared[name] = names
+        # with an interface already reported, its subnet is unknown: no more about hops
+        complete = names is not None and len(names) == len(interfaces)
+        subnets = [i.address.network for i in interfaces]
+        own = [i.address.ip for i in interfaces]
         gateway = None
-        if "gateway" in spec:
-            gateway = c.parse(IPv4Address, spec["gateway"], f"{field}.gateway", "an IPv4 address")
-            if gateway and not any(gateway in i.address.network for i in interfaces):
-                c.fail(f"{field}.gateway", "an address on one of the node's subnets", str(gateway))
-        routes = _routes(c, spec.get("routes") or [], field)
+        if spec.get("gateway") is not None:
+            gateway = _next_hop(c, spec["gateway"], f"{field}.gateway", subnets, own, complete)
+        routes = _routes(c, _given(spec, "routes", []), field, subnets, own, complete)
         nodes.append(Node(name=name, role=role or "", interfaces=tuple(interfaces),
                           gateway=gateway, routes=tuple(routes)))
     return nodes
 
 
-def _interfaces(c: Checker, raw: Any, field: str, node: str, segments: dict) -> list[Interface]:
-    interfaces = []
-    for ifname, spec in c.table(raw, f"{field}.interfaces").items():
+def _interfaces(c: Checker, raw: Any, field: str, node: str, segments: dict | None
+                ) -> tuple[list[Interface], dict[str, str | None] | None]:
+    """The valid interfaces, and every declared name with its segment (None: unknown)."""
+    interfaces: list[Interface] = []
+    if not isinstance(raw, dict):
+        c.fail(f"{field}.interfaces", "a mapping of names to settings", raw)
+        return [], None
+    if not raw:
+        c.fail(f"{field}.interfaces", "at least one interface", raw)
+    names: dict[str, str | None] = {}
+    for ifname, spec in c.table(raw, f"{field}.interfaces",
+                                what="an interface name such as eth0").items():
         ifield = f"{field}.interfaces.{ifname}"
-        ok_name = isinstance(ifname, str) and IFNAME.match(ifname)
+        ok_name = bool(IFNAME.fullmatch(ifname)) and ifname not in RESERVED_IFNAMES
         if not ok_name or len(f"{node}-{ifname}") > IFNAMSIZ:
-            c.fail(ifield, f"an interface name (lowercase letters and digits; '{node}-NAME' "
-                   f"at most {IFNAMSIZ} characters)", ifname)
+            c.fail(ifield, f"an interface name (lowercase letters and digits, not "
+                   f"{'/'.join(RESERVED_IFNAMES)}; '{node}-NAME' at most {IFNAMSIZ} characters)",
+                   ifname)
+            ok_name = False
         spec = c.mapping(spec, ifield, required=("segment", "address"))
         segment = spec.get("segment")
-        if segment is not None and segment not in segments:
-            c.fail(f"{ifield}.segment", "one of the segments: " + ", ".join(segments), segment)
+        if segments is None:
+            segment = None  # the segments section is wrong: already reported
+        elif not isinstance(segment, str) or segment not in segments:
+            if "segment" in spec:
+                c.fail(f"{ifield}.segment", "one of the segments: " + ", ".join(segments),
+                       segment)
+            segment = None
+        subnet = segments[segment] if segment else None
+        names[ifname] = segment if subnet else None
         address = c.parse(IPv4Interface, spec.get("address"), f"{ifield}.address",
                           "an IPv4 address with its prefix, such as 192.168.1.10/24")
-        if address and segment in segments and address.network != segments[segment]:
-            c.fail(f"{ifield}.address", f"an address in {segments[segment]}", str(address))
-        if address and segment in segments and ok_name:
+        if address and subnet and address.network != subnet:
+            c.fail(f"{ifield}.address", f"an address in {subnet}", str(address))
+            address = None
+        if address and not _usable(address.ip, address.network):
+            c.fail(f"{ifield}.address", f"a host address (not the network's own nor its "
+                   f"broadcast address)", str(address))
+            address = None
+        other = next((n for n, s in names.items() if n != ifname and s and s == segment), None)
+        if subnet and other:
+            c.fail(f"{ifield}.segment", f"one interface per segment ({other} is on {segment})",
+                   segment)
+            subnet = None
+        if address and subnet and ok_name:
             interfaces.append(Interface(ifname, segment, address))
-    return interfaces
+    return interfaces, names
 
 
-def _routes(c: Checker, raw: Any, field: str) -> list[Route]:
+def _next_hop(c: Checker, value: Any, field: str, subnets: list[IPv4Network],
+              own: list[IPv4Address], complete: bool) -> IPv4Address | None:
+    """A gateway: an address on one of the node's subnets, not its own.
+
+    Unless `complete`, some of the node's interfaces are already reported as wrong,
+    and an address off its known subnets may be on the missing ones: not reported.
+    """
+    hop = c.parse(IPv4Address, value, field, "an IPv4 address")
+    if hop is None:
+        return None
+    net = next((n for n in subnets if hop in n), None)
+    if net is None and not complete:
+        return None
+    if net is None:
+        c.fail(field, "an address on one of the node's subnets ("
+               + (", ".join(map(str, subnets)) or "none") + ")", str(hop))
+        return None
+    if hop in own or not _usable(hop, net):
+        c.fail(field, "another node's address (not the node's own, nor the network's or "
+               "broadcast address)", str(hop))
+        return None
+    return hop
+
+
+def _routes(c: Checker, raw: Any, field: str, subnets: list[IPv4Network],
+            own: list[IPv4Address], complete: bool) -> list[Route]:
     if not isinstance(raw, list):
         c.fail(f"{field}.routes", "a list of {to, via}", raw)
         return []
@@ -232,41 +464,66 @@ def _routes(c: Checker, raw: Any, field: str) -> list[Route]:
     for i, spec in enumerate(raw):
         rfield = f"{field}.routes[{i}]"
         spec = c.mapping(spec, rfield, required=("to", "via"))
-        to = c.parse(IPv4Network, spec.get("to"), f"{rfield}.to", "an IPv4 network")
-        via = c.parse(IPv4Address, spec.get("via"), f"{rfield}.via", "an IPv4 address")
+        to = c.parse(IPv4Network, spec.get("to"), f"{rfield}.to",
+                     "an IPv4 network such as 192.168.1.0/24")
+        via = _next_hop(c, spec.get("via"), f"{rfield}.via", subnets, own, complete) \
+            if "via" in spec else None
         if to and via:
             routes.append(Route(to, via))
     return routes
 
 
 def _check_unique_addresses(c: Checker, nodes: list[Node]) -> None:
-    owner: dict[IPv4Address, str] = {}
+    owner: dict[str, str] = {}
+    for node in nodes:
+        if node.name in owner:
+            c.fail(f"hosts.{node.name}", f"a node name not already used by "
+                   f"{owner[node.name]}", node.name)
+        owner[node.name] = "routers" if node.role == "router" else "hosts"
+    used: dict[IPv4Address, str] = {}
     for node in nodes:
         for intf in node.interfaces:
             here = f"{node.name}.{intf.name}"
-            if intf.address.ip in owner:
-                c.fail(f"{here}.address", f"an address not already used by {owner[intf.address.ip]}",
+            if intf.address.ip in used:
+                section = "routers" if node.role == "router" else "hosts"
+                c.fail(f"{section}.{node.name}.interfaces.{intf.name}.address",
+                       f"an address not already used by {used[intf.address.ip]}",
                        str(intf.address.ip))
-            owner[intf.address.ip] = here
+            used.setdefault(intf.address.ip, here)
 
 
-def _vrrp(c: Checker, raw: Any, nodes: list[Node], segments: dict, allow: frozenset) -> Vrrp:
+def _vrrp(c: Checker, raw: Any, nodes: list[Node], segments: dict, declared: dict,
+          allow: frozenset) -> Vrrp | None:
+    if not isinstance(raw, dict):
+        c.fail("vrrp", "a mapping with version, advert_int, instances, routers", raw)
+        return None
     spec = c.mapping(raw, "vrrp", required=("version", "advert_int", "instances", "routers"),
                      optional=("auth_pass", "preempt", "preempt_delay", "use_vmac", "sync_group"))
     version = c.choice(spec.get("version"), "vrrp.version", (2, 3))
     advert_int = _advert_int(c, spec.get("advert_int"), version)
     auth_pass = spec.get("auth_pass")
-    _auth_pass(c, auth_pass, "vrrp.auth_pass", version, allow)
-    preempt = c.boolean(spec.get("preempt", True), "vrrp.preempt")
-    preempt_delay = c.number(spec.get("preempt_delay", 0), "vrrp.preempt_delay", 0, 1000)
-    use_vmac = c.boolean(spec.get("use_vmac", False), "vrrp.use_vmac")
+    if not _auth_pass(c, auth_pass, "vrrp.auth_pass", version, allow):
+        auth_pass = None
+    preempt = c.boolean(_given(spec, "preempt", True), "vrrp.preempt")
+    preempt_delay = c.number(_given(spec, "preempt_delay", 0), "vrrp.preempt_delay", 0, 1000)
+    use_vmac = c.boolean(_given(spec, "use_vmac", False), "vrrp.use_vmac")
     sync_group = spec.get("sync_group")
     if sync_group is not None:
-        c.string(sync_group, "vrrp.sync_group", re.compile(r"^[A-Za-z][A-Za-z0-9_]*$"),
-                 "a name of letters, digits and _")
+        sync_group = c.string(sync_group, "vrrp.sync_group", CONF_NAME, CONF_NAME_TEXT)
     routers = {n.name: n for n in nodes if n.role == "router"}
-    instances = _instances(c, spec.get("instances", {}), routers, segments)
-    vrouters = _vrrp_routers(c, spec.get("routers", {}), routers, instances, version, allow)
+    instances = _instances(c, spec["instances"], routers, segments, nodes, declared) \
+        if "instances" in spec else []
+    vrouters = _vrrp_routers(c, spec["routers"], routers, instances, version, declared, allow) \
+        if "routers" in spec else []
+    for vr in vrouters:
+        field = f"vrrp.routers.{vr.name}.state"
+        if vr.state == "MASTER" and preempt is False:
+            c.fail(field, "BACKUP with preempt: false (keepalived honours nopreempt only "
+                   "for an instance that starts as BACKUP)", vr.state)
+        elif vr.state == "MASTER" and preempt_delay:
+            c.fail(field, "BACKUP with a preempt_delay (keepalived applies it only to an "
+                   "instance that starts as BACKUP)", vr.state)
+    _check_vip_owners(c, instances, routers, vrouters)
     return Vrrp(version=version or 2, advert_int=advert_int or 1.0, auth_pass=auth_pass,
                 preempt=bool(preempt), sync_group=sync_group, instances=tuple(instances),
                 routers=tuple(vrouters), preempt_delay=float(preempt_delay or 0),
@@ -274,15 +531,52 @@ def _vrrp(c: Checker, raw: Any, nodes: list[Node], segments: dict, allow: frozen
 
 
 def _auth_pass(c: Checker, value: Any, field: str, version: int | None,
-               allow: frozenset = frozenset()) -> None:
+               allow: frozenset = frozenset()) -> bool:
+    """Check a password (None: no authentication); False if it is refused."""
     if value is None:
-        return
-    longest = 64 if "long_auth_pass" in allow else 8
+        return True
+    longest = 64 if "long_auth_pass" in allow else PASS_BYTES
     if version == 3:
-        c.fail(field, "no auth_pass with version 3 (RFC 5798 removed authentication)")
-    elif not isinstance(value, str) or not 1 <= len(value) <= longest:
-        c.fail(field, "a string of 1 to 8 characters (VRRPv2 PASS carries 8 bytes; "
-               "keepalived silently truncates longer ones)", value)
+        c.fail(field, "no auth_pass with version 3 (RFC 5798 removed authentication)", value)
+        return False
+    if not isinstance(value, str) or not 1 <= len(value) <= longest \
+            or not AUTH_PASS.fullmatch(value):
+        c.fail(field, f"a string of 1 to {longest} characters: ASCII letters, digits and "
+               f"punctuation, no blanks, quotes, braces, # or ! (VRRPv2 PASS carries "
+               f"{PASS_BYTES} bytes; keepalived silently truncates longer ones)", value)
+        return False
+    return True
+
+
+def _check_auth_agreement(c: Checker, vrrp: Vrrp, hint: str) -> None:
+    """Routers of one group must agree on the password's first 8 characters.
+
+    Each drops the adverts of a router whose password differs (RFC 3768 §7.1) and
+    all of them become MASTER; only a scenario that expects that may do it.
+    """
+    if not vrrp.routers:
+        return
+
+    def wire(name: str) -> str | None:
+        password = vrrp.auth_pass_of(name)
+        return password[:PASS_BYTES] if password else None
+
+    def said(password: str | None) -> str:
+        return repr(password) if password else "no auth_pass"
+
+    first, said_of = vrrp.routers[0], set()
+    for other in vrrp.routers[1:]:
+        if wire(other.name) == wire(first.name):
+            continue
+        blamed = other if other.auth_pass else first
+        peer = first if blamed is other else other
+        field = f"vrrp.routers.{blamed.name}.auth_pass" if blamed.auth_pass else "vrrp.auth_pass"
+        if field in said_of:
+            continue
+        said_of.add(field)
+        c.say(field, f"expected the password of {peer.name} ({said(wire(peer.name))}, in its "
+              f"first {PASS_BYTES} characters): routers whose passwords differ drop each "
+              f"other's adverts and all become MASTER{hint}, got {said(wire(blamed.name))}")
 
 
 def _advert_int(c: Checker, value: Any, version: int | None) -> float | None:
@@ -294,23 +588,33 @@ def _advert_int(c: Checker, value: Any, version: int | None) -> float | None:
         number = c.number(value, "vrrp.advert_int", 0.01, 40.95)
         if number is not None and abs(round(number * 100) - number * 100) > 1e-6:
             c.fail("vrrp.advert_int", "a whole number of centiseconds", value)
+            return None
         return number
     return None
 
 
-def _instances(c: Checker, raw: Any, routers: dict[str, Node], segments: dict) -> list[VrrpInstance]:
-    instances = []
+def _instances(c: Checker, raw: Any, routers: dict[str, Node], segments: dict,
+               nodes: list[Node], declared: dict) -> list[VrrpInstance]:
+    instances: list[VrrpInstance] = []
     vrid_on_segment: dict[tuple[str, int], str] = {}
-    items = c.table(raw, "vrrp.instances").items()
-    if not items:
-        c.fail("vrrp.instances", "at least one instance")
-    for name, spec in items:
+    vip_of: dict[IPv4Address, str] = {}
+    items = c.table(raw, "vrrp.instances", CONF_NAME, "an instance name: " + CONF_NAME_TEXT)
+    if isinstance(raw, dict) and not raw:
+        c.fail("vrrp.instances", "at least one instance", raw)
+    for name, spec in items.items():
         field = f"vrrp.instances.{name}"
         spec = c.mapping(spec, field, required=("vrid", "interface", "vips"))
         vrid = c.number(spec.get("vrid"), f"{field}.vrid", 1, 255, integer=True)
         ifname = spec.get("interface")
-        segment = _instance_segment(c, field, ifname, routers)
-        vips = _vips(c, spec.get("vips"), field, segments.get(segment))
+        segment = _instance_segment(c, field, ifname, routers, declared) \
+            if "interface" in spec else None
+        vips = _vips(c, spec["vips"], field, segments.get(segment), nodes, routers) \
+            if "vips" in spec else []
+        for i, vip in enumerate(vips):
+            if vip.ip in vip_of:
+                c.fail(f"{field}.vips[{i}]", f"a VIP not already used by {vip_of[vip.ip]}",
+                       str(vip))
+            vip_of.setdefault(vip.ip, name)
         if vrid and segment:
             other = vrid_on_segment.setdefault((segment, vrid), name)
             if other != name:
@@ -320,15 +624,24 @@ def _instances(c: Checker, raw: Any, routers: dict[str, Node], segments: dict) -
     return instances
 
 
-def _instance_segment(c: Checker, field: str, ifname: Any, routers: dict[str, Node]) -> str | None:
-    """All routers must have `ifname`, on one and the same segment."""
+def _instance_segment(c: Checker, field: str, ifname: Any, routers: dict[str, Node],
+                      declared: dict) -> str | None:
+    """All routers must have `ifname`, on one and the same segment.
+
+    An interface already reported as wrong (its segment unknown) says nothing more.
+    """
     segments = set()
-    for router in routers.values():
-        intf = next((i for i in router.interfaces if i.name == ifname), None)
-        if intf is None:
-            c.fail(f"{field}.interface", f"an interface that router {router.name} has", ifname)
+    for router in routers:
+        names = declared.get(router)
+        if names is None:
             return None
-        segments.add(intf.segment)
+        if not isinstance(ifname, str) or ifname not in names:
+            c.fail(f"{field}.interface", f"an interface that router {router} has "
+                   f"({', '.join(names) or 'none'})", ifname)
+            return None
+        if names[ifname] is None:
+            return None
+        segments.add(names[ifname])
     if len(segments) != 1:
         c.fail(f"{field}.interface", "an interface on the same segment in every router",
                ifname)
@@ -336,22 +649,50 @@ def _instance_segment(c: Checker, field: str, ifname: Any, routers: dict[str, No
     return segments.pop()
 
 
-def _vips(c: Checker, raw: Any, field: str, subnet: IPv4Network | None) -> list[IPv4Interface]:
+def _vips(c: Checker, raw: Any, field: str, subnet: IPv4Network | None, nodes: list[Node],
+          routers: dict[str, Node]) -> list[IPv4Interface]:
     if not isinstance(raw, list) or not raw:
         c.fail(f"{field}.vips", "a non-empty list of addresses such as 192.168.1.1/24", raw)
         return []
-    vips = []
+    vips: list[IPv4Interface] = []
+    hosts = {i.address.ip: f"{n.name}.{i.name}" for n in nodes if n.name not in routers
+             for i in n.interfaces}
     for i, value in enumerate(raw):
-        vip = c.parse(IPv4Interface, value, f"{field}.vips[{i}]", "an IPv4 address with prefix")
-        if vip and subnet and vip.network != subnet:
-            c.fail(f"{field}.vips[{i}]", f"an address in the segment's subnet {subnet}", value)
-        elif vip:
+        vfield = f"{field}.vips[{i}]"
+        vip = c.parse(IPv4Interface, value, vfield, "an IPv4 address with prefix")
+        if vip is None:
+            continue
+        if subnet and vip.network != subnet:
+            c.fail(vfield, f"an address in the segment's subnet {subnet}, with its prefix "
+                   f"(/{subnet.prefixlen})", value)
+        elif not _usable(vip.ip, vip.network):
+            c.fail(vfield, "a host address (not the network's own nor its broadcast address)",
+                   value)
+        elif vip.ip in hosts:
+            c.fail(vfield, f"an address no host has ({hosts[vip.ip]} has it)", value)
+        elif any(v.ip == vip.ip for v in vips):
+            c.fail(vfield, "each VIP once", value)
+        else:
             vips.append(vip)
     return vips
 
 
+def _check_vip_owners(c: Checker, instances: list[VrrpInstance], routers: dict[str, Node],
+                      vrouters: list[VrrpRouter]) -> None:
+    """A VIP that is a router's own address makes it the owner: priority 255 (RFC 5798 §5.2.4)."""
+    priority = {r.name: r.priority for r in vrouters}
+    for inst in instances:
+        for i, vip in enumerate(inst.vips):
+            for router in routers.values():
+                if vip.ip in (a.address.ip for a in router.interfaces) \
+                        and priority.get(router.name, 255) != 255:
+                    c.fail(f"vrrp.instances.{inst.name}.vips[{i}]", f"an address no router "
+                           f"has, or priority 255 for its owner ({router.name} has it, with "
+                           f"priority {priority[router.name]})", str(vip))
+
+
 def _vrrp_routers(c: Checker, raw: Any, routers: dict[str, Node], instances: list[VrrpInstance],
-                  version: int | None, allow: frozenset) -> list[VrrpRouter]:
+                  version: int | None, declared: dict, allow: frozenset) -> list[VrrpRouter]:
     spec = c.mapping(raw, "vrrp.routers", required=tuple(routers))
     result = []
     for name, rspec in spec.items():
@@ -364,18 +705,24 @@ def _vrrp_routers(c: Checker, raw: Any, routers: dict[str, Node], instances: lis
         if priority == 255 and not _owns_vips(routers[name], instances):
             c.fail(f"{field}.priority", "1 to 254: 255 is for the router that owns the VIPs "
                    "(RFC 5798 §5.2.4)", 255)
-        state = c.choice(rspec.get("state", "BACKUP"), f"{field}.state", ("MASTER", "BACKUP"))
-        _auth_pass(c, rspec.get("auth_pass"), f"{field}.auth_pass", version, allow)
-        scripts = _track_scripts(c, rspec.get("track_scripts") or {}, f"{field}.track_scripts")
-        tracked = rspec.get("track_interfaces") or []
-        own = [i.name for i in routers[name].interfaces]
-        if not isinstance(tracked, list) or any(t not in own for t in tracked):
-            c.fail(f"{field}.track_interfaces", f"a list of {name}'s interfaces ({', '.join(own)})",
-                   tracked)
+        state = c.choice(_given(rspec, "state", "BACKUP"), f"{field}.state", ("MASTER", "BACKUP"))
+        own_pass = rspec.get("auth_pass")
+        if not _auth_pass(c, own_pass, f"{field}.auth_pass", version, allow):
+            own_pass = None
+        scripts = _track_scripts(c, _given(rspec, "track_scripts", {}), f"{field}.track_scripts")
+        tracked = _given(rspec, "track_interfaces", [])
+        names = declared.get(name)
+        own = list(names or ())
+        if names is None or None in names.values():
+            tracked = []  # some of its interfaces are already reported: nothing to compare
+        elif not isinstance(tracked, list) or any(t not in own for t in tracked) \
+                or len(set(tracked)) != len(tracked):
+            c.fail(f"{field}.track_interfaces", f"a list of {name}'s interfaces, each once "
+                   f"({', '.join(own)})", tracked)
             tracked = []
         if priority and state:
             result.append(VrrpRouter(name, priority, state, tuple(scripts), tuple(tracked),
-                                     rspec.get("auth_pass")))
+                                     own_pass))
     priorities = [r.priority for r in result]
     if len(set(priorities)) != len(priorities):
         c.fail("vrrp.routers", "distinct priorities (equal ones elect by address, which "
@@ -385,16 +732,18 @@ def _vrrp_routers(c: Checker, raw: Any, routers: dict[str, Node], instances: lis
 
 def _track_scripts(c: Checker, raw: Any, field: str) -> list[TrackScript]:
     scripts = []
-    for name, spec in c.table(raw, field).items():
+    for name, spec in c.table(raw, field, CONF_NAME, "a script name: " + CONF_NAME_TEXT).items():
         sfield = f"{field}.{name}"
         spec = c.mapping(spec, sfield, required=("script", "interval", "weight"),
                          optional=("rise", "fall"))
-        script = c.string(spec.get("script"), f"{sfield}.script", what="a shell command")
+        script = c.string(spec.get("script"), f"{sfield}.script",
+                          re.compile(r"[^\n\r\x00]*\S[^\n\r\x00]*"),
+                          "a shell command on one line")
         interval = c.number(spec.get("interval"), f"{sfield}.interval", 0.1, 3600)
         weight = c.number(spec.get("weight"), f"{sfield}.weight", -253, 253, integer=True)
-        rise = c.number(spec.get("rise", 1), f"{sfield}.rise", 1, 100, integer=True)
-        fall = c.number(spec.get("fall", 1), f"{sfield}.fall", 1, 100, integer=True)
-        if None not in (script, interval, weight, rise, fall):
+        rise = c.number(_given(spec, "rise", 1), f"{sfield}.rise", 1, 100, integer=True)
+        fall = c.number(_given(spec, "fall", 1), f"{sfield}.fall", 1, 100, integer=True)
+        if CONF_NAME.fullmatch(name) and None not in (script, interval, weight, rise, fall):
             scripts.append(TrackScript(name, script, float(interval), weight, rise, fall))
     return scripts
 
@@ -417,19 +766,26 @@ def _merge(base: dict, override: dict) -> dict:
 
 # --- scenario ---------------------------------------------------------------
 
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except (OSError, ValueError):  # a name too long, a NUL in it
+        return False
+
+
 def find_scenario(name_or_path: str) -> Path:
     """A path as given, or a name looked up in ./scenarios then the project's scenarios/."""
     candidate = Path(name_or_path)
     if candidate.suffix in (".yaml", ".yml") or "/" in name_or_path:
-        if not candidate.is_file():
-            raise InputError(f"{name_or_path}: no such scenario file")
+        if not _is_file(candidate):
+            raise InputError(_one_line(f"{name_or_path}: no such scenario file"))
         return candidate
     for folder in (Path.cwd() / "scenarios", PROJECT_ROOT / "scenarios"):
         path = folder / f"{name_or_path}.yaml"
-        if path.is_file():
+        if _is_file(path):
             return path
     known = ", ".join(p.stem for p in list_scenarios())
-    raise InputError(f"{name_or_path}: no such scenario (known: {known})")
+    raise InputError(_one_line(f"{name_or_path}: no such scenario (known: {known})"))
 
 
 def list_scenarios() -> list[Path]:
@@ -440,9 +796,11 @@ def list_scenarios() -> list[Path]:
 def _find_topology(ref: str, scenario_path: Path) -> Path | None:
     if ref.endswith((".yaml", ".yml")):
         path = (scenario_path.parent / ref)
-        return path if path.is_file() else None
+        return path if _is_file(path) else None
+    if not LOWER_NAME.fullmatch(ref):
+        return None
     for folder in (scenario_path.parent.parent / "topologies", PROJECT_ROOT / "topologies"):
-        if (folder / f"{ref}.yaml").is_file():
+        if _is_file(folder / f"{ref}.yaml"):
             return folder / f"{ref}.yaml"
     return None
 
@@ -452,32 +810,54 @@ def load_scenario(path: Path) -> Scenario:
     c = Checker(path)
     top = c.mapping(data, "", required=("name", "description", "topology", "steps"),
                     optional=("probe", "vrrp", "lesson", "allow"))
-    allow = top.get("allow") or []
+    allow = _given(top, "allow", [])
     if not isinstance(allow, list) or any(a not in ALLOWANCES for a in allow):
         c.fail("allow", f"a list among {', '.join(ALLOWANCES)}", allow)
         allow = []
-    vrrp_overrides = top.get("vrrp") or {}
+    vrrp_overrides = _given(top, "vrrp", {})
     if not isinstance(vrrp_overrides, dict):
         c.fail("vrrp", "a mapping of the topology's vrrp settings to change", vrrp_overrides)
         vrrp_overrides = {}
-    if "lesson" in top:
+    if _given(top, "lesson", None) is not None:
         c.string(top["lesson"], "lesson", what="a text explaining what the run shows")
-    c.string(top.get("name"), "name", re.compile(r"^[a-z0-9][a-z0-9-]*$"),
-             "a lowercase name of letters, digits and -")
-    c.string(top.get("description"), "description")
+    if top:
+        c.string(top.get("name"), "name", LOWER_NAME, LOWER_NAME_TEXT)
+        c.string(top.get("description"), "description", ONE_LINE, "a one-line text")
     topo_ref = top.get("topology")
     topo_path = _find_topology(topo_ref, path) if isinstance(topo_ref, str) else None
-    if topo_path is None:
-        c.fail("topology", "the name of a file in topologies/ (or a path to a .yaml)", topo_ref)
+    if topo_path is None and "topology" in top:
+        c.fail("topology", "the name of a file in topologies/ (or a path to a .yaml, from "
+               "the scenario's folder)", topo_ref)
     c.raise_if_any()
-    topology = load_topology(topo_path, vrrp_overrides, path if vrrp_overrides else None,
-                             allow=frozenset(allow))
+    try:
+        topology = load_topology(topo_path, vrrp_overrides, path if vrrp_overrides else None,
+                                 allow=frozenset(allow), check_auth=False)
+    except InputError as exc:
+        settings = " with the scenario's vrrp settings" if vrrp_overrides else ""
+        c.fail("topology", f"a topology that validates{settings} (its problems are above)",
+               topo_ref)
+        raise InputError(exc.problems + c.problems) from None
     steps = _steps(c, top.get("steps"), topology)
-    probe = _probe(c, top.get("probe") or {}, topology)
+    probe = _probe(c, _given(top, "probe", {}), topology)
+    if not any(s.action == "wait_masters" or (s.fault and len(s.fault.holders()) > 1)
+               for s in steps):
+        _check_auth_agreement(c, topology.vrrp, " (a scenario that shows this split brain says "
+                              "so with a wait_masters step or a fault with two vip_holders)")
     c.raise_if_any()
     return Scenario(name=top["name"], description=top["description"], path=path,
                     topology=topology, steps=tuple(steps), probe=probe,
-                    lesson=top.get("lesson", ""))
+                    lesson=_given(top, "lesson", ""))
+
+
+def _routers_list(c: Checker, value: Any, field: str, routers: tuple[str, ...],
+                  least: int, what: str) -> tuple[str, ...] | None:
+    """A list of `least` or more distinct routers."""
+    if not isinstance(value, list) or len(value) < least \
+            or any(not isinstance(v, str) or v not in routers for v in value) \
+            or len(set(value)) != len(value):
+        c.fail(field, f"a list of {what} among {', '.join(routers)}, each once", value)
+        return None
+    return tuple(value)
 
 
 def _steps(c: Checker, raw: Any, topology: Topology) -> list[Step]:
@@ -497,11 +877,10 @@ def _steps(c: Checker, raw: Any, topology: Topology) -> list[Step]:
             if c.choice(value, f"{field}.wait_master", routers):
                 steps.append(Step("wait_master", router=value))
         elif action == "wait_masters":
-            if not isinstance(value, list) or len(value) < 2 or any(v not in routers for v in value):
-                c.fail(f"{field}.wait_masters", f"a list of two or more routers among "
-                       f"{', '.join(routers)} (a split brain the scenario expects)", value)
-            else:
-                steps.append(Step("wait_masters", routers=tuple(value)))
+            masters = _routers_list(c, value, f"{field}.wait_masters", routers, 2,
+                                    "two or more routers (a split brain the scenario expects)")
+            if masters:
+                steps.append(Step("wait_masters", routers=masters))
         elif action == "hold":
             seconds = c.number(value, f"{field}.hold", 0, MAX_RUN_S)
             if seconds is not None:
@@ -524,8 +903,9 @@ def _fault(c: Checker, raw: Any, field: str, topology: Topology, names: set) -> 
     spec = c.mapping(raw, field, required=("name", "kind", "target", "expect_master"),
                      optional=("interface", "vip_holders", "takeover", "period", "count", "duty",
                                "bound"))
-    name = c.string(spec.get("name"), f"{field}.name", re.compile(r"^[a-z0-9][a-z0-9-]*$"),
-                    "a lowercase name of letters, digits and -")
+    if not spec:
+        return None
+    name = c.string(spec.get("name"), f"{field}.name", LOWER_NAME, LOWER_NAME_TEXT)
     if name in names:
         c.fail(f"{field}.name", "a name no other fault has", name)
     names.add(name)
@@ -533,23 +913,32 @@ def _fault(c: Checker, raw: Any, field: str, topology: Topology, names: set) -> 
     target = c.choice(spec.get("target"), f"{field}.target", routers)
     expect = c.choice(spec.get("expect_master"), f"{field}.expect_master", routers)
     interface = spec.get("interface")
-    if interface is not None and target in routers:
+    if interface is not None and kind and kind not in LINK_KINDS:
+        c.fail(f"{field}.interface", f"no interface for kind {kind} (only for "
+               f"{', '.join(LINK_KINDS)})", interface)
+        interface = None
+    elif interface is not None and target:
         own = tuple(i.name for i in topology.node(target).interfaces)
         interface = c.choice(interface, f"{field}.interface", own)
-    holders = spec.get("vip_holders", [expect])
-    if not isinstance(holders, list) or not holders or any(h not in routers for h in holders):
-        c.fail(f"{field}.vip_holders", f"a list of routers among {', '.join(routers)}", holders)
-        holders = [expect]
-    takeover = c.boolean(spec.get("takeover", True), f"{field}.takeover")
+    for key in ("period", "count", "duty"):
+        if key in spec and kind and kind != "flap":
+            c.fail(f"{field}.{key}", f"no {key} for kind {kind} (only for flap)", spec[key])
+    if kind in UPSTREAM_KINDS and not topology.upstream_hosts:
+        c.fail(f"{field}.kind", f"a kind other than {kind}: it cuts the path to the upstream "
+               f"host, and topology {topology.name} has none", kind)
+    holders = (expect,)
+    if "vip_holders" in spec:
+        holders = _routers_list(c, spec["vip_holders"], f"{field}.vip_holders", routers, 1,
+                                "routers") or holders
+    takeover = c.boolean(_given(spec, "takeover", True), f"{field}.takeover")
     bound = spec.get("bound")
     if bound is not None:
         bound = c.choice(bound, f"{field}.bound", BOUND_KINDS)
-        if bound == "healthcheck" and target in routers and \
-                not topology.vrrp.router(target).track_scripts:
+        if bound == "healthcheck" and target and not topology.vrrp.router(target).track_scripts:
             c.fail(f"{field}.bound", f"a router with track_scripts for 'healthcheck' ({target} has none)")
-    period = c.number(spec.get("period", 2.0), f"{field}.period", 0.05, 60)
-    count = c.number(spec.get("count", 3), f"{field}.count", 1, 100, integer=True)
-    duty = c.number(spec.get("duty", 0.5), f"{field}.duty", 0.05, 0.95)
+    period = c.number(_given(spec, "period", 2.0), f"{field}.period", 0.05, 60)
+    count = c.number(_given(spec, "count", 3), f"{field}.count", 1, 100, integer=True)
+    duty = c.number(_given(spec, "duty", 0.5), f"{field}.duty", 0.05, 0.95)
     if None in (name, kind, target, expect, takeover, period, count, duty):
         return None
     if kind == "flap" and period * count > MAX_RUN_S / 2:
@@ -565,17 +954,25 @@ def _probe(c: Checker, raw: Any, topology: Topology) -> Probe:
     if not clients:
         c.fail("topology", f"a topology with a client host to probe from ({topology.path})")
         return Probe("", (), 0.005)
-    source = c.choice(spec.get("from", clients[0]), "probe.from", clients)
+    source = c.choice(_given(spec, "from", clients[0]), "probe.from", clients)
+    vips = [v.ip for inst in topology.vrrp.instances for v in inst.vips]
+    in_lab = {i.address.ip for n in topology.nodes for i in n.interfaces} | set(vips)
     default_targets = [str(topology.lan_instance().vips[0].ip)]
     default_targets += [str(h.interfaces[0].address.ip) for h in topology.upstream_hosts]
     targets = []
-    raw_targets = spec.get("targets", default_targets)
+    raw_targets = _given(spec, "targets", default_targets)
     if not isinstance(raw_targets, list) or not raw_targets:
         c.fail("probe.targets", "a non-empty list of IPv4 addresses", raw_targets)
         raw_targets = []
     for i, value in enumerate(raw_targets):
-        target = c.parse(IPv4Address, value, f"probe.targets[{i}]", "an IPv4 address")
-        if target:
+        target = c.parse(IPv4Address, value, f"probe.targets[{i}]",
+                         "an IPv4 address such as 192.168.1.1")
+        if target is not None and target not in in_lab:
+            c.fail(f"probe.targets[{i}]", "an address in the lab (a node's or a VIP; the lab "
+                   "has no way out)", value)
+        elif target is not None and target in targets:
+            c.fail(f"probe.targets[{i}]", "each target once", value)
+        elif target is not None:
             targets.append(target)
-    interval = c.number(spec.get("interval", 0.005), "probe.interval", 0.001, 1.0)
+    interval = c.number(_given(spec, "interval", 0.005), "probe.interval", 0.001, 1.0)
     return Probe(source or clients[0], tuple(targets), float(interval or 0.005))

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import copy
 import textwrap
 from pathlib import Path
 
 import pytest
+import yaml
 
+from vrrplab import loader
 from vrrplab.errors import InputError
-from vrrplab.loader import load_scenario, load_topology
+from vrrplab.loader import find_scenario, load_scenario, load_topology
 
 ROOT = Path(__file__).resolve().parents[2]
 TEXTBOOK = (ROOT / "topologies/textbook.yaml").read_text()
@@ -148,3 +151,159 @@ def test_probe_targets_and_interval_are_checked(tmp_path):
     text = str(err.value)
     assert "probe.from: expected one of c1, got 'r1'" in text
     assert "probe.interval: expected a number from 0.001 to 1" in text
+
+
+# --- every shipped file stays valid -----------------------------------------------
+
+@pytest.mark.parametrize("path", sorted((ROOT / "scenarios").glob("*.yaml")), ids=lambda p: p.stem)
+def test_every_scenario_loads(path):
+    load_scenario(path)
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "topologies").glob("*.yaml")), ids=lambda p: p.stem)
+def test_every_topology_loads(path):
+    load_topology(path)
+
+
+# --- routers that disagree on the password ------------------------------------------
+
+def test_auth_mismatch_loads_because_it_expects_the_split_brain():
+    scenario = load_scenario(ROOT / "scenarios/auth-mismatch.yaml")
+    assert scenario.topology.vrrp.auth_pass_of("r2") == "Other123"
+    assert scenario.steps[0].action == "wait_masters"
+
+
+def test_passwords_that_agree_in_8_characters_agree():
+    scenario = load_scenario(ROOT / "scenarios/long-password.yaml")
+    vrrp = scenario.topology.vrrp
+    assert vrrp.auth_pass_of("r1")[:8] == vrrp.auth_pass_of("r2")[:8] == "SecurePa"
+
+
+PASS_R2 = "vrrp:\n  routers: {r2: {auth_pass: Other123}}\n"
+
+
+@pytest.mark.parametrize("steps,ok", [
+    ("- wait_master: r1\n- hold: 1\n", False),
+    ("- wait_masters: [r1, r2]\n", True),
+    ("- fault: {name: f, kind: block_vrrp, target: r2, expect_master: r2, vip_holders: [r1, r2]}\n",
+     True),
+    ("- fault: {name: f, kind: block_vrrp, target: r2, expect_master: r2, vip_holders: [r2]}\n",
+     False),
+])
+def test_differing_passwords_need_an_expected_split_brain(tmp_path, steps, ok):
+    path = _scenario(tmp_path, steps, PASS_R2)
+    if ok:
+        load_scenario(path)
+        return
+    with pytest.raises(InputError) as err:
+        load_scenario(path)
+    assert any(p.startswith(f"{path}: vrrp.routers.r2.auth_pass: expected the password of r1")
+               for p in err.value.problems), err.value.problems
+
+
+def test_a_topology_alone_refuses_differing_passwords(tmp_path):
+    path = _topology_with(tmp_path, "r2: {priority: 100, state: BACKUP}",
+                          "r2: {priority: 100, state: BACKUP, auth_pass: Other123}")
+    with pytest.raises(InputError, match="vrrp.routers.r2.auth_pass: expected the password of r1"):
+        load_topology(path)
+
+
+def test_no_password_against_a_password_is_a_mismatch(tmp_path):
+    path = _topology_with(tmp_path, "  auth_pass: Lab2pass   # PASS carries 8 characters at most\n",
+                          "")
+    r2 = "r2: {priority: 100, state: BACKUP"
+    path.write_text(path.read_text().replace(r2 + "}", r2 + ", auth_pass: Lab2pass}"))
+    with pytest.raises(InputError, match="expected the password of r1 \\(no auth_pass"):
+        load_topology(path)
+
+
+# --- YAML that is fine, YAML that is not ---------------------------------------------
+
+def test_yaml_merge_keys_are_plain_yaml(tmp_path):
+    text = TEXTBOOK.replace("  r1:\n    interfaces:", "  r1: &router\n    interfaces:", 1)
+    path = tmp_path / "merge.yaml"
+    path.write_text(text.replace("    r2: {priority: 100, state: BACKUP}",
+                                 "    r2: {<<: {priority: 1, state: BACKUP}, priority: 100}"))
+    assert load_topology(path).vrrp.router("r2").priority == 100
+
+
+def test_a_scenario_path_with_odd_names_is_an_input_error():
+    with pytest.raises(InputError, match="no such scenario file"):
+        find_scenario("x" * 5000 + ".yaml")
+
+
+# --- whatever the YAML holds, only InputError comes out --------------------------------
+
+ODD_VALUES = [None, [], {}, 0, -1, 256, "", "x", "r1", True, 1.5, float("nan"), [None], [{}],
+              {"a": 1}, {1: 2}, ["r1", "r1"], "a\nb", "192.168.1.1", "192.168.1.0/24"]
+DELETE = object()
+
+
+def _paths(data, prefix=()):
+    yield prefix
+    if isinstance(data, dict):
+        for key, value in data.items():
+            yield from _paths(value, prefix + (key,))
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            yield from _paths(value, prefix + (i,))
+
+
+def _mutated(data, path, value):
+    if not path:
+        return value
+    data = copy.deepcopy(data)
+    parent = data
+    for key in path[:-1]:
+        parent = parent[key]
+    if value is DELETE:
+        del parent[path[-1]]
+    else:
+        parent[path[-1]] = value
+    return data
+
+
+def _mutations(data):
+    for path in _paths(data):
+        for value in ODD_VALUES + ([DELETE] if path else []):
+            yield path, value, _mutated(data, path, value)
+
+
+def _only_input_errors(monkeypatch, load, loaded: Path, mangled: Path):
+    """`load(loaded)` with each mutation of `mangled`'s data: InputError or success only."""
+    parsed = {}
+
+    def read(path, mutated):
+        if path == mangled:
+            return copy.deepcopy(mutated)
+        if path not in parsed:
+            parsed[path] = yaml.safe_load(path.read_text())
+        return copy.deepcopy(parsed[path])
+
+    failures = []
+    for where, value, mutated in _mutations(yaml.safe_load(mangled.read_text())):
+        monkeypatch.setattr(loader, "read_yaml", lambda p, m=mutated: read(p, m))
+        try:
+            load(loaded)
+        except InputError as exc:
+            assert all(isinstance(p, str) and p.isprintable() for p in exc.problems), exc.problems
+        except Exception as exc:  # noqa: BLE001 (that is the point)
+            failures.append(f"{where} = {value!r}: {type(exc).__name__}: {exc}")
+    assert not failures, failures[:10]
+
+
+def test_a_mangled_topology_raises_only_input_errors(monkeypatch):
+    path = ROOT / "topologies/textbook.yaml"
+    _only_input_errors(monkeypatch, load_topology, path, path)
+
+
+@pytest.mark.parametrize("name", ["failover-basic", "healthcheck-fail", "link-flap",
+                                  "firewall-blocks-vrrp", "fast-vrrpv3"])
+def test_a_mangled_scenario_raises_only_input_errors(monkeypatch, name):
+    path = ROOT / f"scenarios/{name}.yaml"
+    _only_input_errors(monkeypatch, load_scenario, path, path)
+
+
+def test_a_scenario_on_a_mangled_topology_raises_only_input_errors(monkeypatch):
+    _only_input_errors(monkeypatch, load_scenario, ROOT / "scenarios/healthcheck-fail.yaml",
+                       ROOT / "topologies/textbook.yaml")
