@@ -82,16 +82,20 @@ def validate(files: tuple[Path, ...]) -> None:
               show_default=True, help="Reports go to OUT/<scenario>/<run-id>/.")
 @click.option("--probe-interval", type=click.FloatRange(0.001, 1.0), default=None,
               help="Seconds between the client's probes to each target [default: 0.005].")
+@click.option("--vrrp-version", type=click.Choice(["2", "3"]), default=None,
+              help="Run the scenario in this VRRP version (3 drops auth_pass) "
+                   "[default: the topology's].")
 @click.option("--json", "as_json", is_flag=True, help="Print results.json on stdout.")
 @click.option("--run-dir", type=click.Path(path_type=Path), hidden=True)
 @friendly_errors
-def run(scenario: str, speaker: str, out: Path, probe_interval: float | None, as_json: bool,
-        run_dir: Path | None) -> None:
+def run(scenario: str, speaker: str, out: Path, probe_interval: float | None,
+        vrrp_version: str | None, as_json: bool, run_dir: Path | None) -> None:
     """Build the lab, run SCENARIO (a name or a file), explain what happened."""
     from vrrplab import sandbox
 
     path = find_scenario(scenario)
-    loaded = load_scenario(path)
+    version = int(vrrp_version) if vrrp_version else None
+    loaded = load_scenario(path, vrrp_version=version)
     if run_dir is not None and sandbox.is_inside():
         sys.exit(_run_here(loaded, speaker, run_dir, probe_interval, as_json))
     sandbox.require_root()
@@ -102,6 +106,8 @@ def run(scenario: str, speaker: str, out: Path, probe_interval: float | None, as
     argv = ["run", str(path.resolve()), "--speaker", speaker, "--run-dir", str(run_dir)]
     if probe_interval:
         argv += ["--probe-interval", str(probe_interval)]
+    if version:
+        argv += ["--vrrp-version", str(version)]
     if as_json:
         argv.append("--json")
     code = sandbox.run_inside(argv, run_id, run_dir)

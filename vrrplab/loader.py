@@ -281,7 +281,7 @@ def _usable(address: IPv4Address, network: IPv4Network) -> bool:
 
 def load_topology(path: Path, vrrp_overrides: dict | None = None,
                   overridden_by: Path | None = None, allow: frozenset = frozenset(),
-                  check_auth: bool = True) -> Topology:
+                  check_auth: bool = True, force_version: int | None = None) -> Topology:
     """Load a topology; a scenario may override parts of its `vrrp` section.
 
     `allow` lets a scenario that is about a mistake make it (e.g. long_auth_pass).
@@ -295,6 +295,8 @@ def load_topology(path: Path, vrrp_overrides: dict | None = None,
     c = Checker(path if overridden_by is None else f"{path} (+ vrrp from {overridden_by})")
     if vrrp_overrides and isinstance(data, dict) and isinstance(data.get("vrrp"), dict):
         data = {**data, "vrrp": _merge(data["vrrp"], vrrp_overrides)}
+    if force_version and isinstance(data, dict) and isinstance(data.get("vrrp"), dict):
+        data = {**data, "vrrp": _with_version(data["vrrp"], force_version)}
     top = c.mapping(data, "", required=("name", "segments", "routers", "vrrp"),
                     optional=("description", "hosts"))
     if not isinstance(data, dict):
@@ -753,6 +755,21 @@ def _owns_vips(router: Node, instances: list[VrrpInstance]) -> bool:
     return all(v.ip in mine for inst in instances for v in inst.vips)
 
 
+def _with_version(vrrp: dict, version: int) -> dict:
+    """`vrrplab run --vrrp-version`: the same lab in another VRRP version.
+
+    VRRPv3 has no authentication (RFC 5798 §9), so every auth_pass goes.
+    """
+    changed = {**vrrp, "version": version}
+    if version == 3:
+        changed.pop("auth_pass", None)
+        if isinstance(changed.get("routers"), dict):
+            changed["routers"] = {name: {k: v for k, v in spec.items() if k != "auth_pass"}
+                                  if isinstance(spec, dict) else spec
+                                  for name, spec in changed["routers"].items()}
+    return changed
+
+
 def _merge(base: dict, override: dict) -> dict:
     """Deep-merge `override` into a copy of `base` (mappings merge, the rest replaces)."""
     merged = dict(base)
@@ -805,7 +822,8 @@ def _find_topology(ref: str, scenario_path: Path) -> Path | None:
     return None
 
 
-def load_scenario(path: Path) -> Scenario:
+def load_scenario(path: Path, vrrp_version: int | None = None) -> Scenario:
+    """Load a scenario and its topology; `vrrp_version` runs it in another VRRP version."""
     data = read_yaml(path)
     c = Checker(path)
     top = c.mapping(data, "", required=("name", "description", "topology", "steps"),
@@ -831,7 +849,8 @@ def load_scenario(path: Path) -> Scenario:
     c.raise_if_any()
     try:
         topology = load_topology(topo_path, vrrp_overrides, path if vrrp_overrides else None,
-                                 allow=frozenset(allow), check_auth=False)
+                                 allow=frozenset(allow), check_auth=False,
+                                 force_version=vrrp_version)
     except InputError as exc:
         settings = " with the scenario's vrrp settings" if vrrp_overrides else ""
         c.fail("topology", f"a topology that validates{settings} (its problems are above)",

@@ -18,9 +18,10 @@ ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = sorted(p.stem for p in (ROOT / "scenarios").glob("*.yaml"))
 
 
-def run(scenario: str, speaker: str, out: Path) -> dict:
+def run(scenario: str, speaker: str, out: Path, *extra: str) -> dict:
     proc = subprocess.run([sys.executable, "-m", "vrrplab", "run", scenario, "--speaker", speaker,
-                           "--out", str(out), "--json"], capture_output=True, text=True, timeout=300)
+                           "--out", str(out), "--json", *extra],
+                          capture_output=True, text=True, timeout=300)
     results = json.loads(proc.stdout) if proc.stdout else {}
     failed = [c for c in results.get("checks", []) if not c["ok"]]
     assert proc.returncode == 0, (proc.stderr[-3000:], failed)
@@ -41,3 +42,12 @@ def test_crash_and_vrrpv3_across_implementations(scenario, speaker, tmp_path):
     crash = next(f for f in results["faults"] if f["kind"] == "crash")
     mdi = results["vrrp"]["routers"]["r2"]["master_down_interval_s"]
     assert crash["takeover_after_last_advert_s"] <= mdi + 0.2
+
+
+@pytest.mark.parametrize("speaker", ["keepalived", "bundled", "mixed", "mixed-reverse"])
+def test_failover_basic_in_vrrpv3(speaker, tmp_path):
+    results = run("failover-basic", speaker, tmp_path, "--vrrp-version", "3")
+    assert results["vrrp"]["version"] == 3
+    assert all(a["version"] == 3 for a in results["timeline"]["adverts"])
+    stop = results["faults"][0]
+    assert stop["new_master"] == "r2" and stop["takeover_s"] <= stop["bound_s"] + 0.2
