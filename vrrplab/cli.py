@@ -100,6 +100,7 @@ def run(scenario: str, speaker: str, out: Path, probe_interval: float | None,
         sys.exit(_run_here(loaded, speaker, run_dir, probe_interval, as_json))
     sandbox.require_root()
     sandbox.require_tools({"keepalived": "keepalived"})
+    sandbox.require_kernel()
     run_id = f"{dt.datetime.now():%Y%m%d-%H%M%S}-{os.getpid()}"
     run_dir = (out / loaded.name / run_id).resolve()
     run_dir.mkdir(parents=True)

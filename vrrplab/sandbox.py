@@ -51,6 +51,22 @@ def require_tools(extra: dict[str, str] | None = None) -> None:
         raise EnvironmentProblem("missing: " + ", ".join(missing) + "; ./setup.sh installs them")
 
 
+KERNEL_PROBE = "ip link add vl0 type veth peer name vl1 && ip link add vlbr type bridge"
+
+
+def require_kernel() -> None:
+    """Namespaces, veth and bridges, tried in a throwaway namespace (the host sees nothing)."""
+    try:
+        probe = subprocess.run(["unshare", "--net", "--mount", "--pid", "--fork", "sh", "-c",
+                                KERNEL_PROBE], capture_output=True, text=True, timeout=10)
+    except subprocess.TimeoutExpired:
+        raise EnvironmentProblem("the kernel did not create a test namespace within 10 s") from None
+    if probe.returncode != 0:
+        why = (probe.stderr or probe.stdout).strip().splitlines()
+        raise EnvironmentProblem("this kernel cannot host a lab (network namespaces, veth, "
+                                 f"bridges): {why[-1] if why else 'exit ' + str(probe.returncode)}")
+
+
 def prepare_inside() -> None:
     """First thing as PID 1 of the lab: loopback up, a private /run for scratch."""
     subprocess.run(["ip", "link", "set", "lo", "up"], check=True, timeout=10)

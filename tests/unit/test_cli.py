@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -68,3 +69,24 @@ def test_report_redraws_a_past_run(cli, tmp_path):
     assert "verdict: PASS" in result.output
     assert (tmp_path / "timeline.png").exists()
     assert json.loads((tmp_path / "results.json").read_text())["verdict"] == "pass"
+
+
+def test_run_with_a_kernel_that_cannot_host_a_lab_exits_3(cli, monkeypatch, tmp_path):
+    from vrrplab import sandbox
+
+    monkeypatch.setattr("os.geteuid", lambda: 0)
+    monkeypatch.setattr(sandbox, "require_tools", lambda extra=None: None)
+    failed = subprocess.CompletedProcess([], 2, "", "RTNETLINK answers: Operation not supported\n")
+    monkeypatch.setattr(sandbox.subprocess, "run", lambda *a, **k: failed)
+    result = cli.invoke(main, ["run", "failover-basic", "--out", str(tmp_path)])
+    assert result.exit_code == 3
+    assert "cannot host a lab" in result.stderr and "Operation not supported" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_run_with_a_missing_tool_exits_3(cli, monkeypatch, tmp_path):
+    monkeypatch.setattr("os.geteuid", lambda: 0)
+    monkeypatch.setattr("shutil.which", lambda tool: None if tool == "tcpdump" else "/usr/bin/x")
+    result = cli.invoke(main, ["run", "failover-basic", "--out", str(tmp_path)])
+    assert result.exit_code == 3
+    assert "tcpdump (apt-get install tcpdump)" in result.stderr
