@@ -36,9 +36,16 @@ steps:
   - wait_master: r1
   - hold: {hold}
 {steps}"""
-NOTES = ['',
-         'Notes:', "- The lab is the textbook's: two instances (VI_LAN, VI_UP) in a sync group, so a", '  takeover also waits for the sync group to agree; `../shared/VRRP-FACTS.md` measured',
-         '  keepalived to the millisecond without one.', "- Each run also carries the client's prober (a probe every interval/10, at least 2 ms)", '  and the capture on 2 cores: at 0.01 s, scheduling noise is a large part of a 36 ms bound.', "- Idle CPU: user + system time of r1's daemon (its whole process group) over the run."]
+NOTES = [
+    "",
+    "Notes:",
+    "- The lab is the textbook's: two instances (VI_LAN, VI_UP) in a sync group, so a",
+    "  takeover also waits for the sync group to agree; `../shared/VRRP-FACTS.md` measured",
+    "  keepalived to the millisecond without one.",
+    "- Each run also carries the client's prober (a probe every interval/10, at least 2 ms)",
+    "  and the capture on 2 cores: at 0.01 s, scheduling noise is a large part of a 36 ms bound.",
+    "- Idle CPU: user + system time of r1's daemon (its whole process group) over the run.",
+]
 CRASH = "  - fault: {name: crash-r1, kind: crash, target: r1, expect_master: r2}\n  - hold: 0.5\n"
 STOP = "  - fault: {name: stop-r1, kind: stop, target: r1, expect_master: r2}\n  - hold: 0.5\n"
 
