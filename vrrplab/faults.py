@@ -12,17 +12,32 @@ leaves the lab sane.
 - a silent failure (crash, kill, freeze, link down, VRRP blocked) is noticed
   when Master_Down_Interval has passed since the master's last advert;
 - a router that returns (start, link up, thaw, unblock) listens for its own
-  Master_Down_Interval before it may preempt a lower priority (§6.4.2).
+  Master_Down_Interval before it may preempt a lower priority (§6.4.2);
+- when an attacker stops forging adverts, the routers it silenced wait their
+  Master_Down_Interval since its last forged advert.
+
+The attack kinds run `python -m vrrplab.attack` inside the attacker host (it
+refuses to run anywhere else); `guard_vrrp` is the mitigation, in the router.
 """
 
 from __future__ import annotations
 
+import json
 import signal
+import subprocess
+import sys
 import time
+from pathlib import Path
 from typing import Callable
+
+from vrrplab.errors import LabError
 
 Undo = Callable[[], None]
 NFT_TABLE = "vrrplab_fault"  # our own table in the router's namespace: undo deletes just it
+GUARD_TABLE = "vrrplab_guard"  # the mitigation's table, apart from the faults' one
+ATTACK_START_S = 12.0  # the attacker sniffs up to 10 s for a real advert, then forges
+ATTACK_STOP_S = 5.0  # SIGTERM to exit; then SIGKILL
+VMAC_PREFIX = "00:00:5e:00:01:"  # RFC 5798 §7.3: the virtual MAC, one per VRID
 
 
 def _noop() -> None:
@@ -155,9 +170,139 @@ def cut_upstream(ctx, fault) -> tuple[float, Undo]:
     return at, lambda: _unblock(ctx, fault.target)
 
 
-def _unblock(ctx, router: str) -> None:
+def _unblock(ctx, router: str, table: str = NFT_TABLE) -> None:
     # nft 1.0.6 has no "destroy": add-then-delete is idempotent
-    ctx.lab.nft(router, f"add table inet {NFT_TABLE}\ndelete table inet {NFT_TABLE}\n")
+    ctx.lab.nft(router, f"add table inet {table}\ndelete table inet {table}\n")
+
+
+# --- the security lessons: an attacker on the LAN, and the guard against it ----
+
+def attack_log(out: Path, node: str) -> Path:
+    """Where an attacker's JSON lines go (appended: one file per attacker, every attack)."""
+    return Path(out) / f"{node}.attack.log"
+
+
+def rogue_router(ctx, fault) -> tuple[float, Undo]:
+    """Forged adverts with priority 255 from the attacker: every router steps down.
+
+    The attacker copies a real advert, so a VRRPv2 PASS password travels with it.
+    """
+    interval = ctx.topology.vrrp.advert_int
+    return _start_attack(ctx, fault, ["rogue", "--interval", f"{interval:g}"])
+
+
+def zero_storm(ctx, fault) -> tuple[float, Undo]:
+    """Forged priority-0 adverts in the master's name: each tells the backups to
+    take over after only their Skew_Time (RFC 5798 §6.4.2), so the routers hold
+    elections over and over. Slower than one per Skew_Time, or each forged advert
+    would only reset the backups' timer before it fires."""
+    spoof = _current_master_address(ctx)
+    return _start_attack(ctx, fault, ["zero-storm", "--spoof", spoof, "--rate", f"{fault.rate:g}"])
+
+
+def stop_attack(ctx, fault) -> tuple[float, Undo]:
+    at = time.time()
+    _stop_attack_process(ctx, fault.target)
+    return at, _noop
+
+
+def guard_vrrp(ctx, fault) -> tuple[float, Undo]:
+    """Accept VRRP only from the routers' own addresses AND their own MACs.
+
+    An attacker can put any source address in a forged advert (zero_storm speaks
+    in the master's name); it still sends from its own MAC, which a switch port
+    would pin down too. With use_vmac the routers advertise from the virtual MAC.
+    """
+    lines = [f"add table inet {GUARD_TABLE}",
+             f"add chain inet {GUARD_TABLE} input {{ type filter hook input priority -20; }}"]
+    for address, mac in _known_speakers(ctx):
+        lines.append(f"add rule inet {GUARD_TABLE} input ip protocol vrrp "
+                     f"ip saddr {address} ether saddr {mac} accept")
+    lines.append(f"add rule inet {GUARD_TABLE} input ip protocol vrrp drop")
+    at = time.time()
+    ctx.lab.nft(fault.target, "\n".join(lines) + "\n")
+    return at, lambda: _unblock(ctx, fault.target, GUARD_TABLE)
+
+
+def _known_speakers(ctx) -> list[tuple[str, str]]:
+    """(address, MAC) of every router interface that carries a VRRP instance."""
+    topo = ctx.topology
+    pairs = []
+    for inst in topo.vrrp.instances:
+        for router in topo.routers:
+            address = str(router.interface(inst.interface).address.ip)
+            pairs.append((address, ctx.lab.mac(router.name, inst.interface)))
+            if topo.vrrp.use_vmac:
+                pairs.append((address, f"{VMAC_PREFIX}{inst.vrid:02x}"))
+    return sorted(set(pairs))
+
+
+def _current_master_address(ctx) -> str:
+    """The LAN address of the router now MASTER (else the highest priority's)."""
+    topo = ctx.topology
+    masters = [r for r, s in ctx.speakers.items() if s.state() == "MASTER"]
+    name = masters[0] if masters else max(topo.vrrp.routers, key=lambda r: r.priority).name
+    return str(topo.node(name).interface(topo.lan_instance().interface).address.ip)
+
+
+def _start_attack(ctx, fault, args: list[str]) -> tuple[float, Undo]:
+    """Start `python -m vrrplab.attack` in the attacker; return once it forges."""
+    node = ctx.topology.node(fault.target)
+    iface = node.interface_on(ctx.topology.lan_segment()).name
+    argv = [sys.executable, "-m", "vrrplab.attack", *args, "--iface", iface,
+            "--vrid", str(ctx.topology.lan_instance().vrid)]
+    log_path = attack_log(ctx.out, node.name)
+    with open(log_path, "a") as log:
+        at = time.time()
+        proc = ctx.lab.popen(node.name, argv, stdout=log, stderr=subprocess.STDOUT,
+                             stdin=subprocess.DEVNULL)
+    ctx.attacks[node.name] = proc
+    try:
+        _wait_forging(proc, log_path, at)
+    except LabError:
+        _stop_attack_process(ctx, node.name)
+        raise
+    return at, lambda: _stop_attack_process(ctx, node.name)
+
+
+def _wait_forging(proc: subprocess.Popen, log_path: Path, since: float) -> None:
+    # the attacker first sniffs one real advert (up to an advert interval), then says so
+    deadline = time.monotonic() + ATTACK_START_S
+    while not any(e.get("event") == "forging" and e.get("t", 0) >= since
+                  for e in read_attack_log(log_path)):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            tail = log_path.read_text()[-500:].strip()
+            raise LabError(f"the attacker did not start forging adverts: {tail or 'no output'}")
+        time.sleep(0.01)
+
+
+def _stop_attack_process(ctx, node: str) -> None:
+    """SIGTERM (attack.py removes a VIP it claimed and reports), SIGKILL if it hangs."""
+    proc = ctx.attacks.pop(node, None)
+    if proc is None or proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(timeout=ATTACK_STOP_S)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def read_attack_log(path: Path) -> list[dict]:
+    """The attacker's JSON lines (its stderr, scapy's warnings, shares the file: skipped)."""
+    try:
+        lines = Path(path).read_text().splitlines()
+    except OSError:
+        return []
+    events = []
+    for line in lines:
+        if line.startswith("{"):
+            try:
+                events.append(json.loads(line))
+            except ValueError:
+                continue  # a line cut short by a kill
+    return events
 
 
 def _sleep_until(deadline: float) -> None:
@@ -172,13 +317,18 @@ KINDS: dict[str, Callable] = {
     "freeze": freeze_speaker, "thaw": thaw_speaker, "link_down": link_down, "link_up": link_up,
     "flap": flap_link, "block_vrrp": block_vrrp, "unblock_vrrp": unblock_vrrp,
     "cut_upstream": cut_upstream, "restore_upstream": unblock_vrrp,
+    "rogue_router": rogue_router, "zero_storm": zero_storm, "stop_attack": stop_attack,
+    "guard_vrrp": guard_vrrp,
 }
 SKEW, MDI = "skew_time", "master_down_interval"
 BOUNDS: dict[str, str] = {
     "stop": SKEW, "start": MDI, "crash": MDI, "kill": MDI, "freeze": MDI, "thaw": MDI,
     "link_down": MDI, "link_up": MDI, "flap": MDI, "block_vrrp": MDI, "unblock_vrrp": MDI,
     "cut_upstream": MDI, "restore_upstream": MDI,
+    # the silenced routers wait their Master_Down_Interval; a guard moves nothing
+    "rogue_router": MDI, "zero_storm": SKEW, "stop_attack": MDI, "guard_vrrp": MDI,
 }
+ATTACKS = {"rogue_router", "zero_storm"}  # an attacker process forges adverts
 # kinds where the old master goes silent: their outage is counted from its last advert
 SILENT = {"crash", "kill", "freeze", "link_down", "flap", "block_vrrp"}
 
@@ -194,11 +344,13 @@ def bound_s(kind: str, fault, vrrp) -> float:
     notice, then the backup still waits its Master_Down_Interval, since it
     discards the master's lower-priority adverts (RFC 5798 §6.4.2).
     """
-    router = fault.expect_master
+    # with no master expected (a rogue router), the slowest router's timers
+    router = fault.expect_master or max(vrrp.routers, key=lambda r: vrrp.master_down_interval(
+        r.name)).name
     if kind == SKEW:
         return vrrp.skew_time(router)
     bound = vrrp.master_down_interval(router)
-    if kind == "healthcheck":
+    if kind == "healthcheck" and fault.target in {r.name for r in vrrp.routers}:
         scripts = vrrp.router(fault.target).track_scripts
         bound += max(s.interval * s.fall for s in scripts) + HEALTHCHECK_TIMEOUT_S
     if fault.kind in RETURNS:

@@ -37,7 +37,12 @@ CONF_NAME_TEXT = "a name of letters, digits and _ starting with a letter (at mos
 # keepalived reads the password as one word: no blanks, quotes, braces or comment marks
 AUTH_PASS = re.compile(r"^[A-Za-z0-9$%&()*+,./:;<=>?@\[\]^_`|~-]+$")
 FAULT_KINDS = ("stop", "start", "crash", "kill", "freeze", "thaw", "link_down", "link_up",
-               "flap", "block_vrrp", "unblock_vrrp", "cut_upstream", "restore_upstream")
+               "flap", "block_vrrp", "unblock_vrrp", "cut_upstream", "restore_upstream",
+               "rogue_router", "zero_storm", "stop_attack", "guard_vrrp")
+ATTACK_KINDS = ("rogue_router", "zero_storm")  # start an attacker process on an attacker host
+ATTACKER_KINDS = ATTACK_KINDS + ("stop_attack",)  # the kinds that target an attacker host
+NO_MASTER = "none"  # expect_master: none - the routers stepped down (a rogue router)
+HOST_ROLES = ("client", "upstream", "attacker")
 LINK_KINDS = ("link_down", "link_up", "flap")  # the kinds that take `interface`
 UPSTREAM_KINDS = ("cut_upstream", "restore_upstream")  # they need an upstream host
 BOUND_KINDS = ("skew_time", "master_down_interval", "healthcheck")
@@ -364,7 +369,7 @@ def _nodes(c: Checker, raw: Any, section: str, segments: dict | None,
         else:
             spec = c.mapping(spec, field, required=("role", "interfaces"),
                              optional=("gateway", "routes"))
-            role = c.choice(spec.get("role"), f"{field}.role", ("client", "upstream"))
+            role = c.choice(spec.get("role"), f"{field}.role", HOST_ROLES)
         names: dict[str, str | None] | None = None
         interfaces: list[Interface] = []
         if "interfaces" in spec:
@@ -884,6 +889,7 @@ def _steps(c: Checker, raw: Any, topology: Topology) -> list[Step]:
         c.fail("steps", "a non-empty list of steps", raw)
         return []
     steps, fault_names, total = [], set(), 0.0
+    attacks: dict[str, str] = {}  # attacker host -> the attack fault running on it
     routers = tuple(r.name for r in topology.routers)
     for i, spec in enumerate(raw):
         field = f"steps[{i}]"
@@ -908,7 +914,8 @@ def _steps(c: Checker, raw: Any, topology: Topology) -> list[Step]:
         elif action == "fault":
             fault = _fault(c, value, f"{field}.fault", topology, fault_names)
             if fault:
-                total += topology.vrrp.master_down_interval(fault.expect_master) + 5
+                _check_attack_sequence(c, fault, f"{field}.fault", attacks)
+                total += max(topology.vrrp.master_down_interval(r) for r in routers) + 5
                 total += fault.period * fault.count if fault.kind == "flap" else 0
                 steps.append(Step("fault", fault=fault))
     if total > MAX_RUN_S:
@@ -921,7 +928,7 @@ def _fault(c: Checker, raw: Any, field: str, topology: Topology, names: set) -> 
     routers = tuple(r.name for r in topology.routers)
     spec = c.mapping(raw, field, required=("name", "kind", "target", "expect_master"),
                      optional=("interface", "vip_holders", "takeover", "period", "count", "duty",
-                               "bound"))
+                               "bound", "unstable", "rate"))
     if not spec:
         return None
     name = c.string(spec.get("name"), f"{field}.name", LOWER_NAME, LOWER_NAME_TEXT)
@@ -929,8 +936,17 @@ def _fault(c: Checker, raw: Any, field: str, topology: Topology, names: set) -> 
         c.fail(f"{field}.name", "a name no other fault has", name)
     names.add(name)
     kind = c.choice(spec.get("kind"), f"{field}.kind", FAULT_KINDS)
-    target = c.choice(spec.get("target"), f"{field}.target", routers)
-    expect = c.choice(spec.get("expect_master"), f"{field}.expect_master", routers)
+    target = _fault_target(c, spec.get("target"), f"{field}.target", kind, topology)
+    expect = _expect_master(c, spec.get("expect_master"), f"{field}.expect_master", kind, routers)
+    unstable = c.boolean(_given(spec, "unstable", False), f"{field}.unstable")
+    if unstable and kind and kind not in ATTACK_KINDS:
+        c.fail(f"{field}.unstable", f"no unstable for kind {kind} (only for "
+               f"{', '.join(ATTACK_KINDS)}, whose repeated elections have no single master)",
+               unstable)
+        unstable = None
+    if "rate" in spec and kind and kind != "zero_storm":
+        c.fail(f"{field}.rate", f"no rate for kind {kind} (only for zero_storm)", spec["rate"])
+    rate = c.number(_given(spec, "rate", 1.5), f"{field}.rate", 0.1, 100)
     interface = spec.get("interface")
     if interface is not None and kind and kind not in LINK_KINDS:
         c.fail(f"{field}.interface", f"no interface for kind {kind} (only for "
@@ -945,26 +961,71 @@ def _fault(c: Checker, raw: Any, field: str, topology: Topology, names: set) -> 
     if kind in UPSTREAM_KINDS and not topology.upstream_hosts:
         c.fail(f"{field}.kind", f"a kind other than {kind}: it cuts the path to the upstream "
                f"host, and topology {topology.name} has none", kind)
-    holders = (expect,)
-    if "vip_holders" in spec:
+    holders = (expect,) if expect != NO_MASTER else ()
+    if "vip_holders" in spec and expect == NO_MASTER:
+        c.fail(f"{field}.vip_holders", "no vip_holders with expect_master: none (no router "
+               "holds the VIP then)", spec["vip_holders"])
+    elif "vip_holders" in spec:
         holders = _routers_list(c, spec["vip_holders"], f"{field}.vip_holders", routers, 1,
                                 "routers") or holders
     takeover = c.boolean(_given(spec, "takeover", True), f"{field}.takeover")
     bound = spec.get("bound")
     if bound is not None:
         bound = c.choice(bound, f"{field}.bound", BOUND_KINDS)
-        if bound == "healthcheck" and target and not topology.vrrp.router(target).track_scripts:
+        if bound == "healthcheck" and target in routers \
+                and not topology.vrrp.router(target).track_scripts:
             c.fail(f"{field}.bound", f"a router with track_scripts for 'healthcheck' ({target} has none)")
     period = c.number(_given(spec, "period", 2.0), f"{field}.period", 0.05, 60)
     count = c.number(_given(spec, "count", 3), f"{field}.count", 1, 100, integer=True)
     duty = c.number(_given(spec, "duty", 0.5), f"{field}.duty", 0.05, 0.95)
-    if None in (name, kind, target, expect, takeover, period, count, duty):
+    if None in (name, kind, target, expect, takeover, period, count, duty, unstable, rate):
         return None
     if kind == "flap" and period * count > MAX_RUN_S / 2:
         c.fail(f"{field}.count", f"period x count under {MAX_RUN_S / 2:g} s", count)
-    return Fault(name, kind, target, expect, interface=interface, vip_holders=tuple(holders),
-                 takeover=takeover, period=float(period), count=count, duty=float(duty),
-                 bound=bound)
+    return Fault(name, kind, target, None if expect == NO_MASTER else expect,
+                 interface=interface, vip_holders=tuple(holders), takeover=takeover,
+                 period=float(period), count=count, duty=float(duty), bound=bound,
+                 unstable=unstable, rate=float(rate))
+
+
+def _fault_target(c: Checker, value: Any, field: str, kind: str | None,
+                  topology: Topology) -> str | None:
+    """A router, or for the attack kinds an attacker host (role attacker)."""
+    if kind not in ATTACKER_KINDS:
+        return c.choice(value, field, tuple(r.name for r in topology.routers))
+    attackers = tuple(n.name for n in topology.attackers)
+    if not attackers:
+        c.fail(field, f"an attacker host for kind {kind}, and topology {topology.name} has "
+               f"none (a host with role: attacker, as in topologies/attacked.yaml)", value)
+        return None
+    if value not in attackers:
+        c.fail(field, f"an attacker host for kind {kind}: one of {', '.join(attackers)}", value)
+        return None
+    return value
+
+
+def _expect_master(c: Checker, value: Any, field: str, kind: str | None,
+                   routers: tuple[str, ...]) -> str | None:
+    """A router; `none` only where an attack makes every router step down."""
+    if value == NO_MASTER and kind in ATTACK_KINDS:
+        return NO_MASTER
+    if value == NO_MASTER and kind:
+        c.fail(field, f"a router (none only for {', '.join(ATTACK_KINDS)}: a forged master "
+               f"can silence every router)", value)
+        return None
+    return c.choice(value, field, routers)
+
+
+def _check_attack_sequence(c: Checker, fault: Fault, field: str, attacks: dict) -> None:
+    """One attack at a time per attacker, and stop_attack only while one runs."""
+    if fault.kind in ATTACK_KINDS:
+        if fault.target in attacks:
+            c.fail(f"{field}.kind", f"a stop_attack on {fault.target} first (its attack "
+                   f"{attacks[fault.target]} still runs)", fault.kind)
+        attacks[fault.target] = fault.name
+    elif fault.kind == "stop_attack" and attacks.pop(fault.target, None) is None:
+        c.fail(f"{field}.kind", f"an attack running on {fault.target} before stop_attack "
+               f"(a rogue_router or zero_storm fault earlier)", fault.kind)
 
 
 def _probe(c: Checker, raw: Any, topology: Topology) -> Probe:

@@ -29,7 +29,7 @@ class Route:
 @dataclass(frozen=True)
 class Node:
     name: str
-    role: str  # "router", "client" or "upstream"
+    role: str  # "router", "client", "upstream" or "attacker" (the security lessons' mallory)
     interfaces: tuple[Interface, ...]
     gateway: IPv4Address | None = None
     routes: tuple[Route, ...] = ()
@@ -126,6 +126,14 @@ class Topology:
     def upstream_hosts(self) -> tuple[Node, ...]:
         return tuple(n for n in self.nodes if n.role == "upstream")
 
+    @property
+    def attackers(self) -> tuple[Node, ...]:
+        return tuple(n for n in self.nodes if n.role == "attacker")
+
+    def lan_segment(self) -> str:
+        """The segment of the clients' gateway instance (where an attacker forges adverts)."""
+        return self.segment_of(self.routers[0].name, self.lan_instance().interface)
+
     def lan_instance(self) -> VrrpInstance:
         """The instance that gives the clients their gateway (the first one)."""
         return self.vrrp.instances[0]
@@ -138,8 +146,8 @@ class Topology:
 class Fault:
     name: str
     kind: str  # a key of vrrplab.faults.KINDS
-    target: str  # a router
-    expect_master: str  # the router whose speaker should be MASTER afterwards
+    target: str  # a router; an attacker host for the attack kinds
+    expect_master: str | None  # the router MASTER afterwards; None: no router is
     interface: str | None = None  # link faults: which of the target's links (default: LAN)
     vip_holders: tuple[str, ...] = ()  # who holds the VIP afterwards (default: expect_master)
     takeover: bool = True  # False: the master must not change (nopreempt, a tie)
@@ -147,8 +155,12 @@ class Fault:
     count: int = 3  # flap: cycles
     duty: float = 0.5  # flap: share of each cycle spent down
     bound: str | None = None  # which RFC bound applies, when not the kind's usual one
+    unstable: bool = False  # the fault causes repeated elections: no single master to wait for
+    rate: float = 1.5  # zero_storm: forged priority-0 adverts per second
 
     def holders(self) -> tuple[str, ...]:
+        if self.expect_master is None:
+            return ()  # the routers stepped down: nobody holds the VIP
         return self.vip_holders or (self.expect_master,)
 
 

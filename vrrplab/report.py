@@ -27,20 +27,11 @@ def summary(results: dict) -> str:
     lines = [f"{results['scenario']} on {results['speaker']} (VRRPv{vrrp['version']}, "
              f"advert {vrrp['advert_int_s']:g} s, VIP {vrrp['vip']}, VRID {vrrp['vrid']})"]
     for f in results["faults"]:
-        bound = "Skew_Time" if f["bound_kind"] == "skew_time" else f["bound_kind"]
-        if f["takeover_s"] is None:
-            outcome = f"{f['new_master'] or 'nobody'} stays master, no takeover"
-        else:
-            outcome = (f"{f['new_master']} master after {_s(f['takeover_s'])} "
-                       f"(RFC bound {f['bound_s']:.3f} s, {bound})")
-        if f.get("master_changes", 0) > 1:
-            outcome += f"; {f['master_changes']} changes of master on the wire"
-        lines.append(f"  {f['name']}: {f['kind']} {f['target']} at {f['at_s']:.3f} s -> {outcome}")
+        lines.append(f"  {f['name']}: {f['kind']} {f['target']} at {f['at_s']:.3f} s -> {_outcome(f)}")
+        if f.get("attack"):
+            lines.append(f"      {_attack_line(f)}")
         for target, impact in f["per_target"].items():
-            lines.append(
-                f"      ping {target}: longest gap {_s(impact['data_gap_s'])}, "
-                f"{impact['lost_probes']} lost, {impact['delayed_probes']} answered late "
-                f"(> {DELAYED_S * 1000:g} ms)")
+            lines.append(f"      ping {target}: {_impact(f, impact)}")
     for router, warnings in results.get("config_warnings", {}).items():
         lines += [f"  {router}'s config check warned: {w.strip()}" for w in warnings]
     checks = results["checks"]
@@ -53,6 +44,50 @@ def summary(results: dict) -> str:
                                    subsequent_indent="     "))
     lines.append(f"verdict: {results['verdict'].upper()}")
     return "\n".join(lines)
+
+
+def _outcome(f: dict) -> str:
+    bound = "Skew_Time" if f["bound_kind"] == "skew_time" else f["bound_kind"]
+    if f["expected_master"] is None:
+        outcome = (f"the routers stepped down (last advert {_s(f.get('last_router_advert_s'))} "
+                   f"after the fault): no master, the VIP on no router")
+    elif f.get("unstable"):
+        outcome = "repeated elections"
+    elif f["takeover_s"] is None:
+        outcome = f"{f['new_master'] or 'nobody'} stays master, no takeover"
+    elif f["kind"] == "stop_attack":
+        outcome = (f"{f['expected_master']} advertises {_s(f['takeover_s'])} after the attack "
+                   f"stopped (RFC bound {f['bound_s']:.3f} s, {bound})")
+    else:
+        outcome = (f"{f['new_master']} master after {_s(f['takeover_s'])} "
+                   f"(RFC bound {f['bound_s']:.3f} s, {bound})")
+    if f.get("master_changes", 0) > 1 or f.get("unstable"):
+        outcome += f"; {f['master_changes']} changes of master on the wire"
+    return outcome
+
+
+def _impact(f: dict, impact: dict) -> str:
+    lost = (f"{impact['lost_probes']} lost, {impact['delayed_probes']} answered late "
+            f"(> {DELAYED_S * 1000:g} ms)")
+    if f["expected_master"] is None:  # no recovery in this window: say when replies stopped
+        return f"{lost}; the last reply {_s(impact.get('last_reply_s'))} after the fault"
+    if f["kind"] == "stop_attack":
+        return f"answered again {_s(impact.get('answered_after_s'))} after the attack stopped, {lost}"
+    return f"longest gap {_s(impact['data_gap_s'])}, {lost}"
+
+
+def _attack_line(f: dict) -> str:
+    """What the attacker read and forged, and whether the routers heard it."""
+    attack, foreign = f["attack"], f.get("foreign_adverts", {})
+    said = []
+    if attack.get("password_read") is not None:
+        said.append(f"read the password {attack['password_read']!r} off the wire")
+    if attack.get("forged_src"):
+        said.append(f"forged adverts from {attack['forged_src']} with priority "
+                    f"{attack['forged_priority']} ({attack.get('sent') or '?'} sent)")
+    seen = (f"{f.get('zero_adverts', 0)} priority-0 adverts" if f["kind"] == "zero_storm"
+            else f"{foreign.get('count', 0)} foreign adverts")
+    return f"{f['target']} {', '.join(said) or 'said nothing'}; the client saw {seen}"
 
 
 def plot_timeline(results: dict, path: Path) -> Path:
@@ -101,18 +136,25 @@ def _plot_probes(ax, results: dict) -> None:
 
 
 def _plot_control_plane(ax, results: dict) -> None:
-    routers = list(results["vrrp"]["routers"])
     vrid = results["vrrp"]["vrid"]
-    colors = dict(zip(routers, ["tab:blue", "tab:orange", "tab:purple", "tab:brown"]))
+    # the routers, then whoever else advertised (an attacker), each on its own row
+    routers = list(results["vrrp"]["routers"])
+    routers += sorted({a["router"] for a in results["timeline"]["adverts"]
+                       if a["vrid"] == vrid and a["router"] not in routers})
+    colors = dict(zip(results["vrrp"]["routers"],
+                      ["tab:blue", "tab:orange", "tab:purple", "tab:brown"]))
     goodbye_labelled = False
     for y, router in enumerate(routers):
         ads = [a for a in results["timeline"]["adverts"]
                if a["router"] == router and a["vrid"] == vrid]
         live = [a["t"] for a in ads if a["priority"] > 0]
         zero = [a["t"] for a in ads if a["priority"] == 0]
-        prio = results["vrrp"]["routers"][router]["priority"]
-        ax.scatter(live, [y] * len(live), marker="o", s=18, color=colors.get(router),
-                   label=f"{router} advert (priority {prio})")
+        known = results["vrrp"]["routers"].get(router)
+        prio = known["priority"] if known else "/".join(sorted({str(a["priority"]) for a in ads
+                                                                 if a["priority"] > 0}))
+        who = router if known else f"{router} forged"
+        ax.scatter(live, [y] * len(live), marker="o", s=18, color=colors.get(router, "tab:red"),
+                   label=f"{who} advert (priority {prio})")
         if zero:
             ax.scatter(zero, [y] * len(zero), marker="X", s=60, color="black",
                        label=None if goodbye_labelled else "priority 0: goodbye")

@@ -32,16 +32,21 @@ def build_results(record) -> dict:
     lan = topo.lan_instance()
     t0 = record.t0
     ip_to_router = {str(r.interface(lan.interface).address.ip): r.name for r in topo.routers}
+    ip_to_node = {str(i.address.ip): n.name for n in topo.nodes for i in n.interfaces}
     adverts, arps = read_pcap(record.out / "capture.pcap")
     lan_adverts = [a for a in adverts if a.vrid == lan.vrid]
     targets = [str(t) for t in scenario.probe.targets]
     traces = read_probe_log(record.out / "probes.log", targets)
+    attackers = _attackers(record, t0)
 
     faults = []
     ends = [f.at for f in record.faults[1:]] + [record.probe_end or record.end]
     for fr, end in zip(record.faults, ends):
-        faults.append(_fault_result(fr, end, lan_adverts, lan.vrid, traces, ip_to_router,
-                                    vrrp, t0, targets[0]))
+        fault = _fault_result(fr, end, lan_adverts, lan.vrid, traces, ip_to_router,
+                              vrrp, t0, targets[0])
+        if fr.fault.kind in fault_kinds.ATTACKS:
+            fault["attack"] = _attack_run(attackers, fr, record.faults, t0)
+        faults.append(fault)
 
     results = {
         "schema": SCHEMA_VERSION,
@@ -64,6 +69,9 @@ def build_results(record) -> dict:
             "vip": str(lan.vips[0].ip),
             "preempt": vrrp.preempt,
             "use_vmac": vrrp.use_vmac,
+            # what VRRPv2 PASS puts on the wire (8 bytes, in clear): the security lessons
+            # compare it with what the attacker read
+            "auth_pass_on_wire": _wire_password(vrrp),
             "routers": {r.name: {"priority": r.priority,
                                  "ip": str(topo.node(r.name).interface(lan.interface).address.ip),
                                  "skew_time_s": _r(vrrp.skew_time(r.name)),
@@ -75,7 +83,7 @@ def build_results(record) -> dict:
         "faults": faults,
         "snapshots": [{**s, "t": _r(s["t"] - t0)} for s in record.snapshots],
         "timeline": {
-            "adverts": [{"t": _r(a.t - t0), "router": ip_to_router.get(a.src, a.src), "src": a.src,
+            "adverts": [{"t": _r(a.t - t0), "router": ip_to_node.get(a.src, a.src), "src": a.src,
                          "vrid": a.vrid, "priority": a.priority, "version": a.version, "ttl": a.ttl}
                         for a in adverts],
             "arp": [{"t": _r(a.t - t0), "op": a.op, "ip": a.ip, "mac": a.mac,
@@ -90,11 +98,12 @@ def build_results(record) -> dict:
         "auth_evidence": record.auth_evidence,
         "auth_mismatch": len({vrrp.auth_pass_of(r.name)[:8] for r in vrrp.routers
                               if vrrp.auth_pass_of(r.name)}) > 1,
+        "attackers": attackers,
         "artifacts": _artifacts(record),
     }
     for fault in results["faults"]:
-        target = vrrp.router(fault["target"])
         if fault["bound_kind"] == "healthcheck" and fault["kind"] == "cut_upstream":
+            target = vrrp.router(fault["target"])
             fault["degraded_priority"] = target.priority + sum(
                 s.weight for s in target.track_scripts if s.weight < 0)
     results["checks"] = build_checks(results)
@@ -105,10 +114,18 @@ def build_results(record) -> dict:
     return results
 
 
-def _fault_result(fr, end, adverts, vrid, traces, ip_to_router, vrrp, t0, gateway) -> dict:
+def _fault_result(fr, end, all_adverts, vrid, traces, ip_to_router, vrrp, t0, gateway) -> dict:
     fault = fr.fault
     at = fr.at
+    # who is master is decided among the lab's routers; an attacker's adverts
+    # (another source address) are counted apart, as foreign_adverts
+    adverts = [a for a in all_adverts if a.src in ip_to_router]
+    foreign = [a for a in all_adverts if a.src not in ip_to_router and at <= a.t < end]
     new_master_ip, old_master_ip = metrics.masters_around(adverts, at, end, 2 * vrrp.advert_int)
+    if _silent_before(adverts, at, 2 * vrrp.advert_int):
+        # the routers had been silenced (a rogue master): whoever speaks first takes over
+        new_master_ip = next((a.src for a in adverts if at <= a.t < end and a.priority > 0), None)
+        old_master_ip = None
     changed = new_master_ip is not None and new_master_ip != old_master_ip
     first_new = metrics.first_advert_after(adverts, at, new_master_ip, vrid) if changed else None
     old_last = metrics.last_advert_before(adverts, at, old_master_ip, vrid) if old_master_ip else None
@@ -126,8 +143,18 @@ def _fault_result(fr, end, adverts, vrid, traces, ip_to_router, vrrp, t0, gatewa
                               "delayed_probes": impact.delayed_probes,
                               "recovered_at_s": _r(impact.recovered_at - t0)
                               if impact.recovered_at else None}
+        per_target[target]["answered_after_s"] = _r(_answered_after(trace, at, end))
+        per_target[target]["last_reply_s"] = _r(_last_reply(trace, at, end))
     gateway_impact = per_target.get(gateway, {"data_gap_s": None, "lost_probes": 0,
-                                              "delayed_probes": 0})
+                                              "delayed_probes": 0, "answered_after_s": None,
+                                              "last_reply_s": None})
+    if fault.kind == "stop_attack" and fault.expect_master:
+        # the attack is over: how long until the expected router advertises again
+        # (at once if it kept the role, up to its Master_Down_Interval if silenced)
+        expected_ip = next(ip for ip, r in ip_to_router.items() if r == fault.expect_master)
+        first = metrics.first_advert_after(adverts, at, expected_ip, vrid)
+        takeover = first.t - at if first else None
+        new_master = _router_name(metrics.settled_master(adverts, at, end), ip_to_router)
     return {
         "name": fault.name,
         "kind": fault.kind,
@@ -137,6 +164,8 @@ def _fault_result(fr, end, adverts, vrid, traces, ip_to_router, vrrp, t0, gatewa
         "data_gap_s": gateway_impact["data_gap_s"],
         "lost_probes": gateway_impact["lost_probes"],
         "delayed_probes": gateway_impact["delayed_probes"],
+        "answered_after_s": gateway_impact["answered_after_s"],
+        "last_reply_s": gateway_impact["last_reply_s"],
         "bound_s": _r(bound),
         "bound_kind": bound_kind,
         "new_master": new_master,
@@ -149,15 +178,79 @@ def _fault_result(fr, end, adverts, vrid, traces, ip_to_router, vrrp, t0, gatewa
         if old_last_in_window and old_last_in_window.t >= at else None,
         "window_end_s": _r(end - t0),
         "takeover": fault.takeover,
+        "unstable": fault.unstable,
         "silent": fault.kind in fault_kinds.SILENT,
         "masters_seen": sorted({ip_to_router.get(a.src, a.src) for a in adverts
                                 if at <= a.t < end and a.priority > 0}),
         "priorities_seen": _priorities_seen(adverts, at, end, ip_to_router),
         "master_changes": metrics.master_changes(adverts, at, end),
+        "zero_adverts": sum(1 for a in adverts if at <= a.t < end and a.priority == 0),
+        "last_router_advert_s": _last_router_advert(adverts, at, end),
+        "foreign_adverts": {"count": len(foreign), "sources": sorted({a.src for a in foreign}),
+                            "priorities": sorted({a.priority for a in foreign})},
         "settled_master": _router_name(metrics.settled_master(adverts, at, end), ip_to_router),
         "per_target": per_target,
         "error": fr.error,
     }
+
+
+def _last_router_advert(adverts, at: float, end: float) -> float | None:
+    """Since `at`, the last advert of any router in the window (a silenced LAN stops early)."""
+    times = [a.t for a in adverts if at <= a.t < end and a.priority > 0]
+    return _r(max(times) - at) if times else None
+
+
+def _silent_before(adverts, at: float, recent: float) -> bool:
+    """No router advertised (priority > 0) in the `recent` seconds before `at`."""
+    return not any(at - recent <= a.t < at and a.priority > 0 for a in adverts)
+
+
+def _answered_after(trace, at: float, end: float) -> float | None:
+    """From `at` to the first reply to a probe sent after it (None: no reply in the window)."""
+    replies = [r for s, r in zip(trace.sent, trace.recv) if at <= s < end and r is not None]
+    return min(replies) - at if replies else None
+
+
+def _last_reply(trace, at: float, end: float) -> float | None:
+    """From `at` to the last reply received in the window (a lost gateway: early, then none)."""
+    replies = [r for r in trace.recv if r is not None and at <= r < end]
+    return max(replies) - at if replies else None
+
+
+def _wire_password(vrrp) -> str | None:
+    if vrrp.version != 2 or not vrrp.routers or not vrrp.auth_pass_of(vrrp.routers[0].name):
+        return None
+    return vrrp.auth_pass_of(vrrp.routers[0].name)[:8]
+
+
+def _attackers(record, t0: float) -> dict:
+    """Each attacker host's log (its JSON lines), and the password it read off the wire."""
+    found = {}
+    for node in record.scenario.topology.attackers:
+        path = fault_kinds.attack_log(record.out, node.name)
+        if not path.exists():
+            continue
+        events = [{**e, "t": _r(e["t"] - t0)} for e in fault_kinds.read_attack_log(path)
+                  if isinstance(e.get("t"), (int, float))]
+        read = [e.get("password") for e in events if e.get("event") == "sniffed"]
+        found[node.name] = {"log": path.name, "password_read": next(iter(read), None),
+                            "events": events}
+    return found
+
+
+def _attack_run(attackers: dict, fr, records, t0: float) -> dict:
+    """What the attacker said during this attack: from its start to the next one it ran."""
+    node = fr.fault.target
+    later = [f.at for f in records if f.fault.target == node and f.at > fr.at
+             and f.fault.kind in fault_kinds.ATTACKS]
+    start, stop = fr.at - t0, (min(later) - t0) if later else float("inf")
+    events = [e for e in attackers.get(node, {}).get("events", []) if start <= e["t"] < stop]
+    sniffed = next((e for e in events if e["event"] == "sniffed"), {})
+    forging = next((e for e in events if e["event"] == "forging"), {})
+    stopped = next((e for e in events if e["event"] == "stopped"), {})
+    return {"password_read": sniffed.get("password"), "sniffed_from": sniffed.get("src"),
+            "forged_src": forging.get("src"), "forged_priority": forging.get("priority"),
+            "forging_at_s": forging.get("t"), "sent": stopped.get("sent")}
 
 
 def _router_name(ip: str | None, ip_to_router: dict) -> str | None:

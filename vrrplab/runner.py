@@ -79,6 +79,7 @@ class Runner:
                       for i, r in enumerate(self.topology.routers)}
         self.capture: Capture | None = None
         self.prober: subprocess.Popen | None = None
+        self.attacks: dict[str, subprocess.Popen] = {}  # attacker host -> its attack (faults.py)
         self.record = RunRecord(scenario, self.kinds, probe_interval or scenario.probe.interval,
                                 out, run_id, t0=time.time())
         self._speaker_choice = speaker
@@ -168,24 +169,47 @@ class Runner:
                    "the client's probes to be answered again")
 
     def _inject(self, fault: Fault) -> None:
-        vrrp = self.topology.vrrp
         self.say(f"fault {fault.name}: {fault.kind} {fault.target}")
         at, undo = faults.KINDS[fault.kind](self, fault)
         record = FaultRecord(fault, at, undo)
         self.record.faults.append(record)
-        timeout = self._startup_timeout(fault.expect_master) + vrrp.preempt_delay
         holders = fault.holders()
         try:
-            record.master_wait_s = wait_until(
-                lambda: self._is_master(fault.expect_master) and self._hold_vip(holders),
-                timeout, f"{fault.expect_master} to be MASTER and the VIP on {', '.join(holders)}")
-            self.say(f"{fault.expect_master} is MASTER ({record.master_wait_s:.3f} s)")
-            self._wait_recovered(at)
+            if fault.unstable:
+                # elections over and over: no master to wait for; the checks count them
+                self.say("repeated elections expected: not waiting for a master")
+            elif fault.expect_master is None:
+                record.master_wait_s = self._wait_no_master()
+            else:
+                record.master_wait_s = self._wait_expected(fault, holders)
+                self._wait_recovered(at)
         except WaitTimeout as exc:
             record.error = str(exc)
             raise
         finally:
             self._snapshot(fault.name, fault.expect_master, holders)
+
+    def _wait_expected(self, fault: Fault, holders: tuple[str, ...]) -> float:
+        timeout = self._startup_timeout(fault.expect_master) + self.topology.vrrp.preempt_delay
+        took = wait_until(
+            lambda: self._is_master(fault.expect_master) and self._hold_vip(holders),
+            timeout, f"{fault.expect_master} to be MASTER and the VIP on {', '.join(holders)}")
+        self.say(f"{fault.expect_master} is MASTER ({took:.3f} s)")
+        return took
+
+    def _wait_no_master(self) -> float:
+        """A forged master silenced every router: none MASTER, the VIP on none.
+
+        The client's probes are not waited for: they have no gateway now.
+        """
+        # the attacker already forges; a master steps down at its first forged advert
+        timeout = 2 * self.topology.vrrp.advert_int + STARTUP_ALLOWANCE_S
+        took = wait_until(
+            lambda: not any(s.state() == "MASTER" for s in self.speakers.values())
+            and self._hold_vip(()), timeout, "every router to step down (none MASTER, "
+            "the VIP on none)")
+        self.say(f"no router is MASTER, the VIP is on none ({took:.3f} s)")
+        return took
 
     def _hold_vip(self, routers: tuple[str, ...]) -> bool:
         """The LAN VIP is on exactly these routers."""
@@ -201,7 +225,7 @@ class Runner:
         return all(any(s > at and r is not None for s, r in zip(tr.sent, tr.recv))
                    for tr in traces.values())
 
-    def _snapshot(self, label: str, expected_master: str,
+    def _snapshot(self, label: str, expected_master: str | None,
                   holders: tuple[str, ...] | None = None) -> None:
         """What the textbook's verification steps look at, at this instant."""
         lan = self.topology.lan_instance()
@@ -211,7 +235,7 @@ class Runner:
             "label": label,
             "t": time.time(),
             "expected_master": expected_master,
-            "expected_holders": list(holders or (expected_master,)),
+            "expected_holders": list(holders if holders is not None else (expected_master,)),
             "states": {r: s.state() for r, s in self.speakers.items()},
             "vips": {r: self.lab.addresses(r) for r in self.speakers},
             "macs": {r: self.lab.mac(r, lan.interface) for r in self.speakers},

@@ -102,7 +102,10 @@ def test_healthcheck_tie_does_not_fail_over(tmp_path):
 
 COVERED = {"failover-crash", "process-crash", "freeze", "link-down", "nopreempt", "preempt-delay",
            "fast-vrrpv3", "firewall-blocks-vrrp", "track-interface", "healthcheck-fail",
-           "healthcheck-tie", "vmac", "link-flap", "auth-mismatch", "long-password", "three-routers"}
+           "healthcheck-tie", "vmac", "link-flap", "auth-mismatch", "long-password", "three-routers",
+           # tests/lab/test_security.py
+           "rogue-router", "rogue-router-guarded", "sniff-password", "sniff-password-guarded",
+           "priority-zero-storm", "priority-zero-storm-guarded"}
 
 
 def test_every_scenario_has_a_test():
