@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 
 from vrrplab.errors import InputError
+from vrrplab.faults import KINDS
 from vrrplab.model import (Fault, Interface, Node, Probe, Route, Scenario, Step,
                            Topology, TrackScript, Vrrp, VrrpInstance, VrrpRouter)
 
@@ -36,9 +37,7 @@ CONF_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,31}$")  # names written into ke
 CONF_NAME_TEXT = "a name of letters, digits and _ starting with a letter (at most 32 characters)"
 # keepalived reads the password as one word: no blanks, quotes, braces or comment marks
 AUTH_PASS = re.compile(r"^[A-Za-z0-9$%&()*+,./:;<=>?@\[\]^_`|~-]+$")
-FAULT_KINDS = ("stop", "start", "crash", "kill", "freeze", "thaw", "link_down", "link_up",
-               "flap", "block_vrrp", "unblock_vrrp", "cut_upstream", "restore_upstream",
-               "rogue_router", "zero_storm", "stop_attack", "guard_vrrp")
+FAULT_KINDS = tuple(KINDS)  # one list of fault kinds: the primitives faults.py implements
 ATTACK_KINDS = ("rogue_router", "zero_storm")  # start an attacker process on an attacker host
 ATTACKER_KINDS = ATTACK_KINDS + ("stop_attack",)  # the kinds that target an attacker host
 NO_MASTER = "none"  # expect_master: none - the routers stepped down (a rogue router)
