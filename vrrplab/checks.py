@@ -10,7 +10,7 @@ from __future__ import annotations
 TAKEOVER_MARGIN_S = 0.2  # scheduling and capture slack over the RFC bound
 GAP_MARGIN_S = 0.35  # the client also waits for its next probe and the new ARP entry
 VMAC_PREFIX = "00:00:5e:00:01:"
-ATTACK_KINDS = ("rogue_router", "zero_storm")  # faults.ATTACKS, kept here: checks stay pure
+ATTACK_KINDS = ("rogue_router", "zero_storm", "malformed")  # faults.ATTACKS, kept here: checks stay pure
 
 
 def check(name: str, ok: bool, detail: str) -> dict:
@@ -30,13 +30,57 @@ def build_checks(results: dict) -> list[dict]:
     if results.get("auth_mismatch"):
         checks.append(_auth_mismatch_check(results))
     for fault in results["faults"]:
-        checks += _fault_checks(fault, results, vip)
+        checks += _fault_checks(fault, results, fault.get("vip", vip))
         if fault["kind"] in ATTACK_KINDS:
             checks += _attack_checks(fault, results)
         # during repeated elections any snapshot is a moving target: nothing to check
         if fault["name"] in snapshots and not fault.get("unstable"):
             checks += _steady_state_checks(snapshots[fault["name"]], vip, f"{fault['name']}: ", vmac)
+    if len(results["vrrp"].get("gateways", [])) > 1:
+        checks += _load_sharing_checks(results, snapshots, vmac)
     return checks
+
+
+def _load_sharing_checks(results: dict, snapshots: dict, vmac: str | None) -> list[dict]:
+    """Two gateways or more: each one's VIP where expected, and a fault moves only its own."""
+    checks = []
+    main = results["vrrp"]["gateways"][0]["instance"]
+    labels = ["converge"] + [f["name"] for f in results["faults"]]
+    for label in labels:
+        snap = snapshots.get(label)
+        if snap is None or snap.get("expected_master") is None:
+            continue
+        prefix = "" if label == "converge" else f"{label}: "
+        for name, gw in snap.get("gateways", {}).items():
+            if name != main and gw.get("expected_master"):
+                view = {**snap, "expected_master": gw["expected_master"],
+                        "expected_holders": [gw["expected_master"]], "client_arp": gw["client_arp"]}
+                gw_vmac = None if vmac is None else vmac[:-2] + f"{_vrid(results, name):02x}"
+                checks += _steady_state_checks(view, gw["vip"], f"{prefix}{name}: ", gw_vmac)
+    for fault in results["faults"]:
+        for name, gw in fault.get("gateways", {}).items():
+            checks.append(_gateway_fault_check(fault["name"], name, gw))
+    return checks
+
+
+def _vrid(results: dict, instance: str) -> int:
+    return next(g["vrid"] for g in results["vrrp"]["gateways"] if g["instance"] == instance)
+
+
+def _gateway_fault_check(fault: str, name: str, gw: dict) -> dict:
+    """A gateway the fault did not concern keeps its master and loses nothing."""
+    before, after = gw["expected_before"], gw["expected_master"]
+    loss = (f"{gw['client']} lost {gw['lost_probes']} probes to {gw['vip']}, longest gap "
+            f"{_s(gw['data_gap_s'])}")
+    if before == after:
+        return check(f"{fault}: {name} ({gw['vip']}) stays on {after}, its client untouched",
+                     gw["settled_master"] in (after, None) and gw["master_changes"] == 0
+                     and gw["lost_probes"] == 0,
+                     f"{gw['master_changes']} changes of master on VRID {gw['vrid']}; {loss}")
+    return check(f"{fault}: {name} ({gw['vip']}) moves from {before} to {after}",
+                 gw["settled_master"] == after,
+                 f"the last advert for VRID {gw['vrid']} came from "
+                 f"{gw['settled_master'] or 'nobody'}; {loss}")
 
 
 def _steady_state_checks(snap: dict, vip: str, prefix: str, vmac: str | None) -> list[dict]:
@@ -148,7 +192,7 @@ def _fault_checks(fault: dict, results: dict, vip: str) -> list[dict]:
                 target_gap is not None and target_gap <= gap_limit,
                 f"longest gap {_s(target_gap)}, {impact['lost_probes']} probes lost; "
                 f"limit {gap_limit:.3f} s"))
-    checks.append(_log_shows_master(results, expected, f"{name}: "))
+    checks.append(_log_shows_master(results, expected, f"{name}: ", fault.get("gateway")))
     return checks
 
 
@@ -262,8 +306,10 @@ def _takeover_check(fault: dict) -> dict:
         f"{bound_name} {bound:.3f} s + {TAKEOVER_MARGIN_S} s margin = {limit:.3f} s")
 
 
-def _log_shows_master(results: dict, router: str, prefix: str) -> dict:
-    evidence = results["evidence"].get(router)
+def _log_shows_master(results: dict, router: str, prefix: str,
+                      gateway: str | None = None) -> dict:
+    """The router's own log; with load sharing, about the fault's own gateway instance."""
+    evidence = results.get("gateway_evidence", {}).get(gateway, results["evidence"]).get(router)
     return check(f"{prefix}{router}'s log shows Entering MASTER STATE",
                  evidence is not None, evidence or "no such line")
 

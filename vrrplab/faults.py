@@ -335,21 +335,23 @@ SILENT = {"crash", "kill", "freeze", "link_down", "flap", "block_vrrp"}
 HEALTHCHECK_TIMEOUT_S = 1.0  # the lesson's check pings with -W 1
 
 
-def bound_s(kind: str, fault, vrrp) -> float:
+def bound_s(kind: str, fault, vrrp, instance: str | None = None) -> float:
     """The RFC bound on the takeover after `fault`, from the configured timers.
 
     The router that must act is the expected master: its Skew_Time after a
     priority-0 advert, its Master_Down_Interval after silence or on return; a
     health check first needs `interval x fall` (plus the check's own timeout) to
     notice, then the backup still waits its Master_Down_Interval, since it
-    discards the master's lower-priority adverts (RFC 5798 §6.4.2).
+    discards the master's lower-priority adverts (RFC 5798 §6.4.2). Timers are
+    those of the gateway `instance` the fault is about (priorities may differ per
+    instance when the routers share the load).
     """
     # with no master expected (a rogue router), the slowest router's timers
     router = fault.expect_master or max(vrrp.routers, key=lambda r: vrrp.master_down_interval(
-        r.name)).name
+        r.name, instance)).name
     if kind == SKEW:
-        return vrrp.skew_time(router)
-    bound = vrrp.master_down_interval(router)
+        return vrrp.skew_time(router, instance)
+    bound = vrrp.master_down_interval(router, instance)
     if kind == "healthcheck" and fault.target in {r.name for r in vrrp.routers}:
         scripts = vrrp.router(fault.target).track_scripts
         bound += max(s.interval * s.fall for s in scripts) + HEALTHCHECK_TIMEOUT_S

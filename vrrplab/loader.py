@@ -609,7 +609,8 @@ def _instances(c: Checker, raw: Any, routers: dict[str, Node], segments: dict,
         c.fail("vrrp.instances", "at least one instance", raw)
     for name, spec in items.items():
         field = f"vrrp.instances.{name}"
-        spec = c.mapping(spec, field, required=("vrid", "interface", "vips"))
+        spec = c.mapping(spec, field, required=("vrid", "interface", "vips"),
+                         optional=("priorities",))
         vrid = c.number(spec.get("vrid"), f"{field}.vrid", 1, 255, integer=True)
         ifname = spec.get("interface")
         segment = _instance_segment(c, field, ifname, routers, declared) \
@@ -625,9 +626,27 @@ def _instances(c: Checker, raw: Any, routers: dict[str, Node], segments: dict,
             other = vrid_on_segment.setdefault((segment, vrid), name)
             if other != name:
                 c.fail(f"{field}.vrid", f"a VRID not already used on segment {segment} by {other}", vrid)
-        if vrid and segment and vips:
-            instances.append(VrrpInstance(name, vrid, ifname, tuple(vips)))
+        priorities = _instance_priorities(c, _given(spec, "priorities", {}), field, routers)
+        if vrid and segment and vips and priorities is not None:
+            instances.append(VrrpInstance(name, vrid, ifname, tuple(vips), priorities))
     return instances
+
+
+def _instance_priorities(c: Checker, raw: Any, field: str,
+                         routers: dict[str, Node]) -> tuple[tuple[str, int], ...] | None:
+    """Load sharing: an instance's own priority for some routers (1 to 254); None if wrong."""
+    spec = c.table(raw, f"{field}.priorities", what="a router name")
+    result = []
+    for router, value in spec.items():
+        if router not in routers:
+            c.fail(f"{field}.priorities", f"routers of the topology ({', '.join(routers)})",
+                   router)
+            return None
+        priority = c.number(value, f"{field}.priorities.{router}", 1, 254, integer=True)
+        if priority is None:
+            return None
+        result.append((router, int(priority)))
+    return tuple(result)
 
 
 def _instance_segment(c: Checker, field: str, ifname: Any, routers: dict[str, Node],
@@ -729,11 +748,19 @@ def _vrrp_routers(c: Checker, raw: Any, routers: dict[str, Node], instances: lis
         if priority and state:
             result.append(VrrpRouter(name, priority, state, tuple(scripts), tuple(tracked),
                                      own_pass))
-    priorities = [r.priority for r in result]
-    if len(set(priorities)) != len(priorities):
-        c.fail("vrrp.routers", "distinct priorities (equal ones elect by address, which "
-               "no lesson should rely on)", priorities)
+    _check_distinct_priorities(c, "vrrp.routers", [r.priority for r in result])
+    for inst in instances:
+        if inst.priorities and len(result) == len(routers):
+            own = dict(inst.priorities)
+            _check_distinct_priorities(c, f"vrrp.instances.{inst.name}.priorities",
+                                       [own.get(r.name, r.priority) for r in result])
     return result
+
+
+def _check_distinct_priorities(c: Checker, field: str, priorities: list[int]) -> None:
+    if len(set(priorities)) != len(priorities):
+        c.fail(field, "distinct priorities (equal ones elect by address, which no lesson "
+               "should rely on)", priorities)
 
 
 def _track_scripts(c: Checker, raw: Any, field: str) -> list[TrackScript]:
@@ -861,14 +888,14 @@ def load_scenario(path: Path, vrrp_version: int | None = None) -> Scenario:
                topo_ref)
         raise InputError(exc.problems + c.problems) from None
     steps = _steps(c, top.get("steps"), topology)
-    probe = _probe(c, _given(top, "probe", {}), topology)
+    probes = _probes(c, _given(top, "probe", {}), topology)
     if not any(s.action == "wait_masters" or (s.fault and len(s.fault.holders()) > 1)
                for s in steps):
         _check_auth_agreement(c, topology.vrrp, " (a scenario that shows this split brain says "
                               "so with a wait_masters step or a fault with two vip_holders)")
     c.raise_if_any()
     return Scenario(name=top["name"], description=top["description"], path=path,
-                    topology=topology, steps=tuple(steps), probe=probe,
+                    topology=topology, steps=tuple(steps), probes=probes,
                     lesson=_given(top, "lesson", ""))
 
 
@@ -897,7 +924,11 @@ def _steps(c: Checker, raw: Any, topology: Topology) -> list[Step]:
             continue
         c.mapping(spec, field, optional=("wait_master", "wait_masters", "hold", "fault"))
         (action, value), = spec.items()
-        if action == "wait_master":
+        if action == "wait_master" and isinstance(value, dict):
+            masters = _masters_by_instance(c, value, f"{field}.wait_master", topology)
+            if masters:
+                steps.append(Step("wait_master", router=masters[0][1], masters=masters))
+        elif action == "wait_master":
             if c.choice(value, f"{field}.wait_master", routers):
                 steps.append(Step("wait_master", router=value))
         elif action == "wait_masters":
@@ -923,11 +954,47 @@ def _steps(c: Checker, raw: Any, topology: Topology) -> list[Step]:
     return steps
 
 
+def _instance_names(c: Checker, value: Any, field: str, topology: Topology,
+                    taken: set[str] | None = None) -> tuple[str, ...] | None:
+    """A list of the topology's VRRP instances, each once (and in no other list: `taken`)."""
+    known = tuple(i.name for i in topology.vrrp.instances)
+    taken = set() if taken is None else taken
+    if not isinstance(value, list) or not value \
+            or any(not isinstance(v, str) or v not in known for v in value) \
+            or len(set(value)) != len(value) or taken & set(value):
+        c.fail(field, f"a list of instances among {', '.join(known)}, each once", value)
+        return None
+    taken.update(value)
+    return tuple(value)
+
+
+def _masters_by_instance(c: Checker, value: dict, field: str,
+                         topology: Topology) -> tuple[tuple[str, str], ...] | None:
+    """`wait_master: {r1: [VI_A, ...], r2: [VI_B, ...]}`: who is MASTER of which instance."""
+    routers = tuple(r.name for r in topology.routers)
+    taken: set[str] = set()
+    masters = []
+    for router, names in value.items():
+        if router not in routers:
+            c.fail(f"{field}", f"routers among {', '.join(routers)} as keys", router)
+            return None
+        listed = _instance_names(c, names, f"{field}.{router}", topology, taken)
+        if listed is None:
+            return None
+        masters += [(name, router) for name in listed]
+    missing = [i.name for i in topology.vrrp.instances if i.name not in taken]
+    if missing:
+        c.fail(field, "every instance under one router", f"{', '.join(missing)} under none")
+        return None
+    order = [i.name for i in topology.vrrp.instances]
+    return tuple(sorted(masters, key=lambda m: order.index(m[0])))
+
+
 def _fault(c: Checker, raw: Any, field: str, topology: Topology, names: set) -> Fault | None:
     routers = tuple(r.name for r in topology.routers)
     spec = c.mapping(raw, field, required=("name", "kind", "target", "expect_master"),
                      optional=("interface", "vip_holders", "takeover", "period", "count", "duty",
-                               "bound", "unstable", "rate"))
+                               "bound", "unstable", "rate", "instances"))
     if not spec:
         return None
     name = c.string(spec.get("name"), f"{field}.name", LOWER_NAME, LOWER_NAME_TEXT)
@@ -968,6 +1035,12 @@ def _fault(c: Checker, raw: Any, field: str, topology: Topology, names: set) -> 
         holders = _routers_list(c, spec["vip_holders"], f"{field}.vip_holders", routers, 1,
                                 "routers") or holders
     takeover = c.boolean(_given(spec, "takeover", True), f"{field}.takeover")
+    instances: tuple[str, ...] | None = ()
+    if "instances" in spec and expect == NO_MASTER:
+        c.fail(f"{field}.instances", "no instances with expect_master: none (every router "
+               "steps down)", spec["instances"])
+    elif "instances" in spec:
+        instances = _instance_names(c, spec["instances"], f"{field}.instances", topology)
     bound = spec.get("bound")
     if bound is not None:
         bound = c.choice(bound, f"{field}.bound", BOUND_KINDS)
@@ -977,14 +1050,15 @@ def _fault(c: Checker, raw: Any, field: str, topology: Topology, names: set) -> 
     period = c.number(_given(spec, "period", 2.0), f"{field}.period", 0.05, 60)
     count = c.number(_given(spec, "count", 3), f"{field}.count", 1, 100, integer=True)
     duty = c.number(_given(spec, "duty", 0.5), f"{field}.duty", 0.05, 0.95)
-    if None in (name, kind, target, expect, takeover, period, count, duty, unstable, rate):
+    if None in (name, kind, target, expect, takeover, period, count, duty, unstable, rate,
+                instances):
         return None
     if kind == "flap" and period * count > MAX_RUN_S / 2:
         c.fail(f"{field}.count", f"period x count under {MAX_RUN_S / 2:g} s", count)
     return Fault(name, kind, target, None if expect == NO_MASTER else expect,
                  interface=interface, vip_holders=tuple(holders), takeover=takeover,
                  period=float(period), count=count, duty=float(duty), bound=bound,
-                 unstable=unstable, rate=float(rate))
+                 unstable=unstable, rate=float(rate), instances=instances)
 
 
 def _fault_target(c: Checker, value: Any, field: str, kind: str | None,
@@ -1027,17 +1101,31 @@ def _check_attack_sequence(c: Checker, fault: Fault, field: str, attacks: dict) 
                f"(a rogue_router or zero_storm fault earlier)", fault.kind)
 
 
-def _probe(c: Checker, raw: Any, topology: Topology) -> Probe:
+def _probes(c: Checker, raw: Any, topology: Topology) -> tuple[Probe, ...]:
+    """The scenario's `probe`, or by default every client probing its gateway and upstream."""
     spec = c.mapping(raw, "probe", optional=("from", "targets", "interval"))
     clients = tuple(n.name for n in topology.clients)
     if not clients:
         c.fail("topology", f"a topology with a client host to probe from ({topology.path})")
-        return Probe("", (), 0.005)
+        return (Probe("", (), 0.005),)
+    if spec:
+        return (_probe(c, spec, topology, clients),)
+    return tuple(Probe(client, _default_targets(topology, client), 0.005) for client in clients)
+
+
+def _default_targets(topology: Topology, client: str) -> tuple[IPv4Address, ...]:
+    """The client's gateway (when it is a VIP: else the first one), then the upstream hosts."""
+    gateway = topology.node(client).gateway
+    if gateway is None or topology.instance_of_vip(gateway) is None:
+        gateway = topology.lan_instance().vips[0].ip
+    return (gateway, *(h.interfaces[0].address.ip for h in topology.upstream_hosts))
+
+
+def _probe(c: Checker, spec: dict, topology: Topology, clients: tuple[str, ...]) -> Probe:
     source = c.choice(_given(spec, "from", clients[0]), "probe.from", clients)
     vips = [v.ip for inst in topology.vrrp.instances for v in inst.vips]
     in_lab = {i.address.ip for n in topology.nodes for i in n.interfaces} | set(vips)
-    default_targets = [str(topology.lan_instance().vips[0].ip)]
-    default_targets += [str(h.interfaces[0].address.ip) for h in topology.upstream_hosts]
+    default_targets = [str(t) for t in _default_targets(topology, source or clients[0])]
     targets = []
     raw_targets = _given(spec, "targets", default_targets)
     if not isinstance(raw_targets, list) or not raw_targets:

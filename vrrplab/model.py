@@ -50,6 +50,12 @@ class VrrpInstance:
     vrid: int
     interface: str  # the routers' interface name, the same on every router
     vips: tuple[IPv4Interface, ...]
+    # load sharing: this instance's own priorities, (router, priority), overriding the
+    # routers' for it; the highest of them starts MASTER (the others BACKUP)
+    priorities: tuple[tuple[str, int], ...] = ()
+
+    def priority_override(self, router: str) -> int | None:
+        return dict(self.priorities).get(router)
 
 
 @dataclass(frozen=True)
@@ -89,14 +95,41 @@ class Vrrp:
     def router(self, name: str) -> VrrpRouter:
         return next(r for r in self.routers if r.name == name)
 
+    def instance(self, name: str | None = None) -> VrrpInstance:
+        """The instance called `name`; the first one (the clients' gateway) by default."""
+        if name is None:
+            return self.instances[0]
+        return next(i for i in self.instances if i.name == name)
+
+    def priority(self, router: str, instance: str | None = None) -> int:
+        """`router`'s priority in `instance` (the first instance by default)."""
+        override = self.instance(instance).priority_override(router) if self.instances else None
+        return override if override is not None else self.router(router).priority
+
+    def state(self, router: str, instance: str | None = None) -> str:
+        """The state `router` starts `instance` in: its own, or by rank where the instance
+        has priorities of its own (the highest MASTER, with preemption)."""
+        inst = self.instance(instance)
+        if not inst.priorities:
+            return self.router(router).state
+        best = max(self.routers, key=lambda r: self.priority(r.name, inst.name)).name
+        return "MASTER" if best == router and self.preempt else "BACKUP"
+
+    def master_of(self, instance: str | None = None) -> str:
+        """The router configured to start MASTER of `instance`, else the highest priority."""
+        names = [r.name for r in self.routers]
+        masters = [r for r in names if self.state(r, instance) == "MASTER"]
+        return masters[0] if masters else max(names, key=lambda r: self.priority(r, instance))
+
     def auth_pass_of(self, router: str) -> str | None:
         return self.router(router).auth_pass or self.auth_pass
 
-    def skew_time(self, router: str) -> float:
-        return skew_time(self.router(router).priority, self.advert_int, self.version)
+    def skew_time(self, router: str, instance: str | None = None) -> float:
+        return skew_time(self.priority(router, instance), self.advert_int, self.version)
 
-    def master_down_interval(self, router: str) -> float:
-        return master_down_interval(self.router(router).priority, self.advert_int, self.version)
+    def master_down_interval(self, router: str, instance: str | None = None) -> float:
+        return master_down_interval(self.priority(router, instance), self.advert_int,
+                                    self.version)
 
 
 @dataclass(frozen=True)
@@ -138,6 +171,22 @@ class Topology:
         """The instance that gives the clients their gateway (the first one)."""
         return self.vrrp.instances[0]
 
+    def gateway_instances(self) -> tuple[VrrpInstance, ...]:
+        """The instances on the LAN segment: one gateway each (two when sharing the load)."""
+        lan = self.lan_segment()
+        return tuple(i for i in self.vrrp.instances
+                     if self.segment_of(self.routers[0].name, i.interface) == lan)
+
+    def gateway_of(self, fault: "Fault") -> VrrpInstance:
+        """The gateway instance a fault is about: the first of its own, else the main one."""
+        gateways = self.gateway_instances()
+        return next((i for name in fault.instances for i in gateways if i.name == name),
+                    gateways[0])
+
+    def instance_of_vip(self, address) -> VrrpInstance | None:
+        return next((i for i in self.vrrp.instances
+                     if any(v.ip == address for v in i.vips)), None)
+
     def segment_of(self, router: str, interface: str) -> str:
         return self.node(router).interface(interface).segment
 
@@ -157,6 +206,8 @@ class Fault:
     bound: str | None = None  # which RFC bound applies, when not the kind's usual one
     unstable: bool = False  # the fault causes repeated elections: no single master to wait for
     rate: float = 1.5  # zero_storm: forged priority-0 adverts per second
+    # the instances expect_master becomes MASTER of (default: all); the others keep theirs
+    instances: tuple[str, ...] = ()
 
     def holders(self) -> tuple[str, ...]:
         if self.expect_master is None:
@@ -168,6 +219,8 @@ class Fault:
 class Step:
     action: str  # "wait_master", "wait_masters", "hold" or "fault"
     router: str | None = None
+    # wait_master by instance, ((instance, router), ...): load sharing; empty: router of all
+    masters: tuple[tuple[str, str], ...] = ()
     routers: tuple[str, ...] = ()  # wait_masters: all of them MASTER at once
     seconds: float | None = None
     fault: Fault | None = None
@@ -187,9 +240,19 @@ class Scenario:
     path: Path
     topology: Topology
     steps: tuple[Step, ...]
-    probe: Probe
+    probes: tuple[Probe, ...]  # one per probing client; the first is the main one
     lesson: str = ""  # what the run shows, printed with the verdict
     faults: tuple[Fault, ...] = field(init=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "faults", tuple(s.fault for s in self.steps if s.fault))
+
+    @property
+    def probe(self) -> Probe:
+        return self.probes[0]
+
+    def client_of(self, instance: VrrpInstance) -> str:
+        """The probing client whose gateway is this instance's VIP (else the main one)."""
+        vips = {v.ip for v in instance.vips}
+        return next((p.source for p in self.probes
+                     if self.topology.node(p.source).gateway in vips), self.probe.source)

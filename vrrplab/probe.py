@@ -124,6 +124,11 @@ class ProbeTrace:
     recv: list[float | None]
 
 
+def probe_log_name(n: int, source: str) -> str:
+    """The main client's log is probes.log; another client's (load sharing) probes.<name>.log."""
+    return "probes.log" if n == 0 else f"probes.{source}.log"
+
+
 def read_probe_log(path: Path, targets: list[str]) -> dict[str, ProbeTrace]:
     sent: dict[int, tuple[int, float]] = {}
     recv: dict[int, float] = {}

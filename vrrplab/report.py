@@ -24,14 +24,19 @@ def _s(value) -> str:
 
 def summary(results: dict) -> str:
     vrrp = results["vrrp"]
+    gateways = vrrp.get("gateways", [])
+    vips = (", ".join(f"VIP {g['vip']} VRID {g['vrid']} for {g['client']}" for g in gateways)
+            if len(gateways) > 1 else f"VIP {vrrp['vip']}, VRID {vrrp['vrid']}")
     lines = [f"{results['scenario']} on {results['speaker']} (VRRPv{vrrp['version']}, "
-             f"advert {vrrp['advert_int_s']:g} s, VIP {vrrp['vip']}, VRID {vrrp['vrid']})"]
+             f"advert {vrrp['advert_int_s']:g} s, {vips})"]
     for f in results["faults"]:
         lines.append(f"  {f['name']}: {f['kind']} {f['target']} at {f['at_s']:.3f} s -> {_outcome(f)}")
         if f.get("attack"):
             lines.append(f"      {_attack_line(f)}")
         for target, impact in f["per_target"].items():
             lines.append(f"      ping {target}: {_impact(f, impact)}")
+        for name, gw in f.get("gateways", {}).items():
+            lines.append(f"      {_gateway_line(name, gw)}")
     for router, warnings in results.get("config_warnings", {}).items():
         lines += [f"  {router}'s config check warned: {w.strip()}" for w in warnings]
     checks = results["checks"]
@@ -64,6 +69,14 @@ def _outcome(f: dict) -> str:
     if f.get("master_changes", 0) > 1 or f.get("unstable"):
         outcome += f"; {f['master_changes']} changes of master on the wire"
     return outcome
+
+
+def _gateway_line(name: str, gw: dict) -> str:
+    """Load sharing: one group's fate across a fault, as its own client saw it."""
+    before, after = gw["expected_before"], gw["expected_master"]
+    moved = f"moves {before} -> {after}" if before != after else f"stays on {after}"
+    return (f"group {name} ({gw['vip']}, VRID {gw['vrid']}): {moved}; {gw['client']} lost "
+            f"{gw['lost_probes']} probes, longest gap {_s(gw['data_gap_s'])}")
 
 
 def _impact(f: dict, impact: dict) -> str:
@@ -115,27 +128,36 @@ def _plot_probes(ax, results: dict) -> None:
     """Round-trip time of every probe, log scale; lost probes as red ticks on top."""
     colors = ["tab:green", "tab:cyan", "tab:olive", "tab:gray"]
     top = 1.0
-    for i, target in enumerate(results["probes"]):
-        trace = results["probes"][target]
+    main = results["probe"]["source"]
+    traces = [(main, t, tr) for t, tr in results["probes"].items()]
+    traces += [(client, t, tr) for client, seen in results.get("clients", {}).items()
+               for t, tr in seen["probes"].items()]
+    for i, (client, target, trace) in enumerate(traces):
+        who = f"{client} " if len(traces) > len(results["probes"]) else ""
         ok = [(s, (r - s) * 1000) for s, r in zip(trace["sent"], trace["recv"]) if r is not None]
         lost = [s for s, r in zip(trace["sent"], trace["recv"]) if r is None]
         if ok:
             xs, ys = zip(*ok)
             top = max(top, max(ys))
             ax.plot(xs, ys, ".", markersize=2, color=colors[i % len(colors)],
-                    label=f"ping {target}: reply time")
+                    label=f"{who}ping {target}: reply time")
         if lost:
             ax.plot(lost, [top * 2] * len(lost), "|", color="tab:red", markersize=8,
                     label="lost" if i == 0 else None)
     ax.set_yscale("log")
     ax.set_ylabel("reply time (ms)")
-    ax.set_title(f"What the client ({results['probe']['source']}) saw: a probe every "
+    clients = ", ".join([main, *results.get("clients", {})])
+    ax.set_title(f"What the client ({clients}) saw: a probe every "
                  f"{results['probe']['interval_s'] * 1000:g} ms to each target", fontsize=10)
     if ax.get_legend_handles_labels()[0]:
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, markerscale=4)
 
 
 def _plot_control_plane(ax, results: dict) -> None:
+    gateways = results["vrrp"].get("gateways", [])
+    if len(gateways) > 1:  # load sharing: a row per router and gateway
+        _plot_gateways(ax, results, gateways)
+        return
     vrid = results["vrrp"]["vrid"]
     # the routers, then whoever else advertised (an attacker), each on its own row
     routers = list(results["vrrp"]["routers"])
@@ -168,6 +190,31 @@ def _plot_control_plane(ax, results: dict) -> None:
     ax.set_yticklabels(routers)
     ax.set_ylim(-0.7, len(routers) - 0.2)
     ax.set_title(f"Who is master: VRRP adverts for VRID {vrid} seen on the wire", fontsize=10)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
+
+
+def _plot_gateways(ax, results: dict, gateways: list[dict]) -> None:
+    """One row per (gateway, router): who advertises each VRID, and the goodbyes."""
+    colors = dict(zip(results["vrrp"]["routers"],
+                      ["tab:blue", "tab:orange", "tab:purple", "tab:brown"]))
+    rows = [(gw, router) for gw in gateways for router in results["vrrp"]["routers"]]
+    goodbye_labelled = False
+    for y, (gw, router) in enumerate(rows):
+        ads = [a for a in results["timeline"]["adverts"]
+               if a["router"] == router and a["vrid"] == gw["vrid"]]
+        live = [a["t"] for a in ads if a["priority"] > 0]
+        zero = [a["t"] for a in ads if a["priority"] == 0]
+        ax.scatter(live, [y] * len(live), marker="o", s=18, color=colors.get(router),
+                   label=f"{router} advert" if gw is gateways[0] else None)
+        if zero:
+            ax.scatter(zero, [y] * len(zero), marker="X", s=60, color="black",
+                       label=None if goodbye_labelled else "priority 0: goodbye")
+            goodbye_labelled = True
+    ax.set_yticks(range(len(rows)))
+    ax.set_yticklabels([f"{r} VRID {gw['vrid']} ({gw['priorities'][r]})" for gw, r in rows])
+    ax.set_ylim(-0.7, len(rows) - 0.2)
+    ax.set_title("Who is master of each gateway: adverts per VRID seen on the wire", fontsize=10)
     if ax.get_legend_handles_labels()[0]:
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
 

@@ -16,7 +16,7 @@ from vrrplab import faults as fault_kinds
 from vrrplab import metrics
 from vrrplab.capture import read_pcap
 from vrrplab.checks import build_checks
-from vrrplab.probe import read_probe_log
+from vrrplab.probe import probe_log_name, read_probe_log
 
 SCHEMA_VERSION = 1
 
@@ -34,18 +34,35 @@ def build_results(record) -> dict:
     ip_to_router = {str(r.interface(lan.interface).address.ip): r.name for r in topo.routers}
     ip_to_node = {str(i.address.ip): n.name for n in topo.nodes for i in n.interfaces}
     adverts, arps = read_pcap(record.out / "capture.pcap")
-    lan_adverts = [a for a in adverts if a.vrid == lan.vrid]
     targets = [str(t) for t in scenario.probe.targets]
-    traces = read_probe_log(record.out / "probes.log", targets)
+    by_client = {p.source: read_probe_log(record.out / probe_log_name(n, p.source),
+                                          [str(t) for t in p.targets])
+                 for n, p in enumerate(scenario.probes)}
+    traces = by_client[scenario.probe.source]
     attackers = _attackers(record, t0)
+    gateways = topo.gateway_instances()
+    snapshots = {s["label"]: s for s in record.snapshots}
 
     faults = []
     ends = [f.at for f in record.faults[1:]] + [record.probe_end or record.end]
+    before = "converge"
     for fr, end in zip(record.faults, ends):
-        fault = _fault_result(fr, end, lan_adverts, lan.vrid, traces, ip_to_router,
-                              vrrp, t0, targets[0])
+        gw = topo.gateway_of(fr.fault)
+        client = scenario.client_of(gw)
+        gateway_target = next(iter(by_client[client]))  # the client's first target
+        fault = _fault_result(fr, end, [a for a in adverts if a.vrid == gw.vrid], gw,
+                              by_client[client], ip_to_router, vrrp, t0, gateway_target)
+        fault["vip"] = gateway_target  # the gateway this fault is about, as its client pings it
         if fr.fault.kind in fault_kinds.ATTACKS:
             fault["attack"] = _attack_run(attackers, fr, record.faults, t0)
+        if len(gateways) > 1:
+            fault["gateway"] = gw.name
+            fault["gateways"] = {
+                g.name: _gateway_result(g, scenario.client_of(g), by_client, adverts,
+                                        ip_to_router, fr.at, end, vrrp.advert_int,
+                                        snapshots.get(before), snapshots.get(fr.fault.name))
+                for g in gateways}
+        before = fr.fault.name
         faults.append(fault)
 
     results = {
@@ -72,6 +89,10 @@ def build_results(record) -> dict:
             # what VRRPv2 PASS puts on the wire (8 bytes, in clear): the security lessons
             # compare it with what the attacker read
             "auth_pass_on_wire": _wire_password(vrrp),
+            "gateways": [{"instance": g.name, "vrid": g.vrid, "vip": str(g.vips[0].ip),
+                          "client": scenario.client_of(g),
+                          "priorities": {r.name: vrrp.priority(r.name, g.name)
+                                         for r in vrrp.routers}} for g in gateways],
             "routers": {r.name: {"priority": r.priority,
                                  "ip": str(topo.node(r.name).interface(lan.interface).address.ip),
                                  "skew_time_s": _r(vrrp.skew_time(r.name)),
@@ -80,6 +101,11 @@ def build_results(record) -> dict:
         },
         "probe": {"source": scenario.probe.source, "interval_s": record.probe_interval,
                   "targets": targets},
+        # load sharing: the other clients' probes, as "probes" holds the main one's
+        "clients": {source: {"gateway": str(topo.node(source).gateway),
+                             "probes": _probe_document(client_traces, t0)}
+                    for source, client_traces in by_client.items()
+                    if source != scenario.probe.source},
         "faults": faults,
         "snapshots": [{**s, "t": _r(s["t"] - t0)} for s in record.snapshots],
         "timeline": {
@@ -89,10 +115,9 @@ def build_results(record) -> dict:
             "arp": [{"t": _r(a.t - t0), "op": a.op, "ip": a.ip, "mac": a.mac,
                      "gratuitous": a.gratuitous} for a in arps],
         },
-        "probes": {t: {"sent": [_r(s - t0) for s in tr.sent],
-                       "recv": [_r(r - t0) if r is not None else None for r in tr.recv]}
-                   for t, tr in traces.items()},
+        "probes": _probe_document(traces, t0),
         "evidence": record.evidence,
+        "gateway_evidence": record.gateway_evidence,
         "config_warnings": record.config_warnings,
         "speaker_cpu_s": record.cpu_s,
         "auth_evidence": record.auth_evidence,
@@ -114,9 +139,38 @@ def build_results(record) -> dict:
     return results
 
 
-def _fault_result(fr, end, all_adverts, vrid, traces, ip_to_router, vrrp, t0, gateway) -> dict:
+def _probe_document(traces, t0: float) -> dict:
+    return {t: {"sent": [_r(s - t0) for s in tr.sent],
+                "recv": [_r(r - t0) if r is not None else None for r in tr.recv]}
+            for t, tr in traces.items()}
+
+
+def _gateway_result(gw, client, by_client, adverts, ip_to_router, at, end, advert_int,
+                    before: dict | None, after: dict | None) -> dict:
+    """Load sharing: what one gateway (one LAN instance) and its client lived through."""
+    vip = str(gw.vips[0].ip)
+    trace = by_client[client].get(vip)
+    impact = metrics.data_impact(trace.sent, trace.recv, at, end) if trace else None
+    mine = [a for a in adverts if a.vrid == gw.vrid and a.src in ip_to_router]
+    _new, old = metrics.masters_around(mine, at, end, 2 * advert_int)
+
+    def expected(snap):
+        return (snap or {}).get("gateways", {}).get(gw.name, {}).get("expected_master")
+
+    return {"vip": vip, "vrid": gw.vrid, "client": client,
+            "expected_before": expected(before), "expected_master": expected(after),
+            "old_master": _router_name(old, ip_to_router),
+            "settled_master": _router_name(metrics.settled_master(mine, at, end), ip_to_router),
+            "master_changes": metrics.master_changes(mine, at, end),
+            "lost_probes": impact.lost_probes if impact else None,
+            "delayed_probes": impact.delayed_probes if impact else None,
+            "data_gap_s": _r(impact.data_gap_s) if impact else None}
+
+
+def _fault_result(fr, end, all_adverts, gw, traces, ip_to_router, vrrp, t0, gateway) -> dict:
     fault = fr.fault
     at = fr.at
+    vrid = gw.vrid
     # who is master is decided among the lab's routers; an attacker's adverts
     # (another source address) are counted apart, as foreign_adverts
     adverts = [a for a in all_adverts if a.src in ip_to_router]
@@ -135,7 +189,7 @@ def _fault_result(fr, end, all_adverts, vrid, traces, ip_to_router, vrrp, t0, ga
     adverts_before = old_last
     new_master = ip_to_router.get(new_master_ip, new_master_ip)
     bound_kind = fault.bound or fault_kinds.BOUNDS[fault.kind]
-    bound = fault_kinds.bound_s(bound_kind, fault, vrrp)
+    bound = fault_kinds.bound_s(bound_kind, fault, vrrp, gw.name)
     per_target = {}
     for target, trace in traces.items():
         impact = metrics.data_impact(trace.sent, trace.recv, at, end)

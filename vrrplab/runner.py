@@ -58,6 +58,8 @@ class RunRecord:
     snapshots: list[dict] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     evidence: dict[str, str | None] = field(default_factory=dict)
+    # load sharing: {gateway instance: {router: its last "Entering MASTER STATE" line}}
+    gateway_evidence: dict[str, dict[str, str | None]] = field(default_factory=dict)
     config_warnings: dict[str, list[str]] = field(default_factory=dict)
     auth_evidence: dict[str, str | None] = field(default_factory=dict)
     cpu_s: dict[str, float | None] = field(default_factory=dict)  # daemon CPU at teardown
@@ -78,7 +80,8 @@ class Runner:
         self.kinds = {r.name: speaker_for(speaker, i).kind
                       for i, r in enumerate(self.topology.routers)}
         self.capture: Capture | None = None
-        self.prober: subprocess.Popen | None = None
+        self.probers: list[subprocess.Popen] = []  # one per probing client
+        self.expected: dict[str, str] = {}  # instance -> the router that must be MASTER of it
         self.attacks: dict[str, subprocess.Popen] = {}  # attacker host -> its attack (faults.py)
         self.record = RunRecord(scenario, self.kinds, probe_interval or scenario.probe.interval,
                                 out, run_id, t0=time.time())
@@ -125,10 +128,13 @@ class Runner:
 
     def _do(self, step: Step) -> None:
         if step.action == "wait_master":
-            self._wait_master(step.router, self._startup_timeout(step.router))
+            self._expect(step.router)
+            for instance, router in step.masters:
+                self._expect(router, (instance,))
+            self._wait_masters(max(self._startup_timeout(r) for r in set(self.expected.values())))
             self._start_probes()
             self._wait_recovered(self.record.probe_start)
-            self._snapshot("converge", step.router)
+            self._snapshot("converge", self.expected[self.topology.lan_instance().name])
         elif step.action == "wait_masters":
             first = step.routers[0]
             wait_until(lambda: all(self._is_master(r) for r in step.routers) and
@@ -151,17 +157,47 @@ class Runner:
         # a starting speaker listens a full Master_Down_Interval before it acts
         return 2 * self.topology.vrrp.master_down_interval(router) + STARTUP_ALLOWANCE_S
 
-    def _is_master(self, router: str) -> bool:
-        if self.speakers[router].state() != "MASTER":
+    def _is_master(self, router: str, instances: tuple[str, ...] = ()) -> bool:
+        """MASTER of these instances (default: all), with their VIPs on its interfaces."""
+        chosen = [self.topology.vrrp.instance(i) for i in instances] or self.topology.vrrp.instances
+        if any(self.speakers[router].state(inst.name) != "MASTER" for inst in chosen):
             return False
         mine = set(self.lab.addresses(router))
-        return all(str(vip.ip) in mine for inst in self.topology.vrrp.instances
-                   for vip in inst.vips)
+        return all(str(vip.ip) in mine for inst in chosen for vip in inst.vips)
 
-    def _wait_master(self, router: str, timeout: float) -> float:
-        took = wait_until(lambda: self._is_master(router), timeout,
-                          f"{router} to be MASTER with every VIP")
-        self.say(f"{router} is MASTER ({took:.3f} s)")
+    def _expect(self, router: str | None, instances: tuple[str, ...] = ()) -> None:
+        """From now on `router` must be MASTER of these instances (default: all)."""
+        for name in instances or [i.name for i in self.topology.vrrp.instances]:
+            if router is None:
+                self.expected.pop(name, None)
+            else:
+                self.expected[name] = router
+
+    def _masters_as_expected(self) -> bool:
+        by_router: dict[str, list[str]] = {}
+        for instance, router in self.expected.items():
+            by_router.setdefault(router, []).append(instance)
+        return all(self._is_master(r, tuple(i)) for r, i in by_router.items())
+
+    def _describe_expected(self) -> str:
+        by_router: dict[str, list[str]] = {}
+        for instance, router in self.expected.items():
+            by_router.setdefault(router, []).append(instance)
+        if len(by_router) == 1:
+            return f"{next(iter(by_router))} to be MASTER with every VIP"
+        return "; ".join(f"{r} to be MASTER of {', '.join(i)}" for r, i in by_router.items())
+
+    def _wait_masters(self, timeout: float, holders: tuple[str, ...] | None = None,
+                      instance: str | None = None) -> float:
+        """Wait for every expected master (and the VIP of `instance` on exactly `holders`)."""
+        what = self._describe_expected()
+        if holders is not None:
+            what += f", the VIP on {', '.join(holders)}"
+        took = wait_until(lambda: self._masters_as_expected() and
+                          (holders is None or self._hold_vip(holders, instance)), timeout, what)
+        masters = sorted(set(self.expected.values()))
+        self.say(f"{' and '.join(masters)} {'is' if len(masters) == 1 else 'are'} MASTER as "
+                 f"expected ({took:.3f} s)")
         return took
 
     def _wait_recovered(self, since: float) -> None:
@@ -179,6 +215,7 @@ class Runner:
                 # elections over and over: no master to wait for; the checks count them
                 self.say("repeated elections expected: not waiting for a master")
             elif fault.expect_master is None:
+                self._expect(None)
                 record.master_wait_s = self._wait_no_master()
             else:
                 record.master_wait_s = self._wait_expected(fault, holders)
@@ -187,15 +224,16 @@ class Runner:
             record.error = str(exc)
             raise
         finally:
-            self._snapshot(fault.name, fault.expect_master, holders)
+            lan = self.topology.lan_instance().name
+            if self.topology.gateway_of(fault).name == lan or fault.expect_master is None:
+                self._snapshot(fault.name, fault.expect_master, holders)
+            else:  # the fault moved another gateway: the main one keeps its master
+                self._snapshot(fault.name, self.expected.get(lan))
 
     def _wait_expected(self, fault: Fault, holders: tuple[str, ...]) -> float:
+        self._expect(fault.expect_master, fault.instances)
         timeout = self._startup_timeout(fault.expect_master) + self.topology.vrrp.preempt_delay
-        took = wait_until(
-            lambda: self._is_master(fault.expect_master) and self._hold_vip(holders),
-            timeout, f"{fault.expect_master} to be MASTER and the VIP on {', '.join(holders)}")
-        self.say(f"{fault.expect_master} is MASTER ({took:.3f} s)")
-        return took
+        return self._wait_masters(timeout, holders, self.topology.gateway_of(fault).name)
 
     def _wait_no_master(self) -> float:
         """A forged master silenced every router: none MASTER, the VIP on none.
@@ -211,19 +249,21 @@ class Runner:
         self.say(f"no router is MASTER, the VIP is on none ({took:.3f} s)")
         return took
 
-    def _hold_vip(self, routers: tuple[str, ...]) -> bool:
-        """The LAN VIP is on exactly these routers."""
-        lan = self.topology.lan_instance()
-        vip = str(lan.vips[0].ip)
+    def _hold_vip(self, routers: tuple[str, ...], instance: str | None = None) -> bool:
+        """The VIP of `instance` (default: the LAN's) is on exactly these routers."""
+        vip = str(self.topology.vrrp.instance(instance).vips[0].ip)
         return all((vip in self.lab.addresses(r)) == (r in routers) for r in self.speakers)
 
     def _recovered_since(self, at: float) -> bool:
-        """Every probe target has answered a probe sent after `at`."""
-        from vrrplab.probe import read_probe_log
-        targets = [str(t) for t in self.scenario.probe.targets]
-        traces = read_probe_log(self.out / "probes.log", targets)
-        return all(any(s > at and r is not None for s, r in zip(tr.sent, tr.recv))
-                   for tr in traces.values())
+        """Every probe target of every client has answered a probe sent after `at`."""
+        from vrrplab.probe import probe_log_name, read_probe_log
+        for n, probe in enumerate(self.scenario.probes):
+            traces = read_probe_log(self.out / probe_log_name(n, probe.source),
+                                    [str(t) for t in probe.targets])
+            if not all(any(s > at and r is not None for s, r in zip(tr.sent, tr.recv))
+                       for tr in traces.values()):
+                return False
+        return True
 
     def _snapshot(self, label: str, expected_master: str | None,
                   holders: tuple[str, ...] | None = None) -> None:
@@ -240,29 +280,48 @@ class Runner:
             "vips": {r: self.lab.addresses(r) for r in self.speakers},
             "macs": {r: self.lab.mac(r, lan.interface) for r in self.speakers},
             "client_arp": self.lab.neighbour_mac(client, gateway),
+            "gateways": self._gateways_now(),
         })
+
+    def _gateways_now(self) -> dict[str, dict]:
+        """Load sharing: each LAN instance's VIP, its client's ARP entry, its expected master."""
+        gateways = {}
+        for inst in self.topology.gateway_instances():
+            vip = str(inst.vips[0].ip)
+            client = self.scenario.client_of(inst)
+            gateways[inst.name] = {"vip": vip, "client": client,
+                                   "client_arp": self.lab.neighbour_mac(client, vip),
+                                   "expected_master": self.expected.get(inst.name)}
+        return gateways
 
     # -- probes -------------------------------------------------------------
 
     def _start_probes(self) -> None:
-        if self.prober is not None:
+        if self.probers:
             return
-        probe = self.scenario.probe
-        argv = [sys.executable, "-m", "vrrplab.probe", "--interval", str(self.record.probe_interval),
-                "--out", str(self.out / "probes.log"), *map(str, probe.targets)]
-        self.prober = self.lab.popen(probe.source, argv, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+        from vrrplab.probe import probe_log_name
+        logs = []
+        for n, probe in enumerate(self.scenario.probes):
+            log = self.out / probe_log_name(n, probe.source)
+            argv = [sys.executable, "-m", "vrrplab.probe", "--interval",
+                    str(self.record.probe_interval), "--out", str(log), *map(str, probe.targets)]
+            self.probers.append(self.lab.popen(probe.source, argv, stdout=subprocess.DEVNULL,
+                                               stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL))
+            logs.append(log)
         self.record.probe_start = time.time()
-        wait_until(lambda: (self.out / "probes.log").exists(), 5, "the prober to start")
+        wait_until(lambda: all(log.exists() for log in logs), 5, "the probers to start")
 
     def _stop_probes(self) -> None:
-        if self.prober is not None and self.prober.poll() is None:
-            self.prober.terminate()
+        running = [p for p in self.probers if p.poll() is None]
+        for prober in running:
+            prober.terminate()
+        for prober in running:
             try:
-                self.prober.wait(timeout=5)
+                prober.wait(timeout=5)
             except subprocess.TimeoutExpired:
-                self.prober.kill()
-                self.prober.wait()
+                prober.kill()
+                prober.wait(timeout=5)
+        if running:
             self.record.probe_end = time.time()
 
     # -- teardown -----------------------------------------------------------
@@ -286,6 +345,9 @@ class Runner:
     def _collect_evidence(self) -> None:
         for router, speaker in self.speakers.items():
             self.record.evidence[router] = speaker.master_evidence()
+            for inst in self.topology.gateway_instances()[1:]:
+                self.record.gateway_evidence.setdefault(inst.name, {})[router] = \
+                    speaker.master_evidence(inst.name)
             self.record.auth_evidence[router] = speaker.auth_failure_evidence()
             self.record.cpu_s[router] = speaker.cpu_seconds()
             if speaker.config_warnings:

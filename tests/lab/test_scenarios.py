@@ -100,6 +100,19 @@ def test_healthcheck_tie_does_not_fail_over(tmp_path):
     assert f["masters_seen"] == ["r1"]
 
 
+def test_load_sharing_moves_only_the_failed_routers_gateway(tmp_path):
+    results = run("load-sharing", tmp_path)
+    f = faults(results)
+    for name, moved, stayed in (("stop-r1", "VI_LAN_A", "VI_LAN_B"),
+                                ("stop-r2", "VI_LAN_B", "VI_LAN_A")):
+        gateways = f[name]["gateways"]
+        assert gateways[moved]["settled_master"] != gateways[moved]["expected_before"]
+        assert gateways[stayed]["master_changes"] == 0 and gateways[stayed]["lost_probes"] == 0
+    # c2's probes are in the report too, and it pinged its own gateway
+    assert "192.168.1.2" in results["clients"]["c2"]["probes"]
+    assert f["stop-r2"]["vip"] == "192.168.1.2" and f["stop-r2"]["new_master"] == "r1"
+
+
 COVERED = {"failover-crash", "process-crash", "freeze", "link-down", "nopreempt", "preempt-delay",
            "fast-vrrpv3", "firewall-blocks-vrrp", "track-interface", "healthcheck-fail",
            "healthcheck-tie", "vmac", "link-flap", "auth-mismatch", "long-password", "three-routers",

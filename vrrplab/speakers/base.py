@@ -47,12 +47,12 @@ class Speaker(ABC):
         """The daemon's argv, foreground, logging to stdout/stderr."""
 
     @abstractmethod
-    def state(self) -> str:
-        """MASTER, BACKUP, FAULT, INIT or STOPPED, for the LAN instance."""
+    def state(self, instance: str | None = None) -> str:
+        """MASTER, BACKUP, FAULT, INIT or STOPPED, of `instance` (default: the LAN one)."""
 
     @abstractmethod
-    def master_evidence(self) -> str | None:
-        """The last log line that shows this router entering MASTER state."""
+    def master_evidence(self, instance: str | None = None) -> str | None:
+        """The last log line showing this router entering MASTER state (of `instance`)."""
 
     def auth_failure_evidence(self) -> str | None:
         """The first log line showing an advert dropped for its password, if any."""

@@ -48,15 +48,15 @@ class BundledSpeaker(Speaker):
         # from start to the first log line through the CLI, 0.10 s this way).
         return [sys.executable, "-m", "vrrplab.bundled", "--config", str(self.conf_path)]
 
-    def state(self) -> str:
+    def state(self, instance: str | None = None) -> str:
         if not self.running:
             return "STOPPED"
-        lan = self.topology.lan_instance().name
+        lan = instance or self.topology.lan_instance().name
         states = [e["new"] for e in self._current_run() if e["event"] == "state" and e.get("instance") == lan]
         return str(states[-1]).upper() if states else "INIT"
 
-    def master_evidence(self) -> str | None:
-        lan = self.topology.lan_instance().name
+    def master_evidence(self, instance: str | None = None) -> str | None:
+        lan = instance or self.topology.lan_instance().name
         lines = [e.get("msg") for e in read_events(self.read_log())
                  if e["event"] == "state" and e.get("instance") == lan and e.get("new") == "MASTER"]
         return lines[-1] if lines else None

@@ -50,18 +50,18 @@ class KeepalivedSpeaker(Speaker):
                 "-f", str(self.conf_path), "-p", str(pids / "keepalived.pid"),
                 "-r", str(pids / "vrrp.pid"), "-c", str(pids / "checkers.pid")]
 
-    def state(self) -> str:
+    def state(self, instance: str | None = None) -> str:
         if not self.running:
             return "STOPPED"
-        lan = self.topology.lan_instance().name
+        lan = instance or self.topology.lan_instance().name
         state = "INIT"
         for match in STATE_LINE.finditer(self._current_run_log()):
             if match["instance"] == lan:
                 state = match["state"]
         return state
 
-    def master_evidence(self) -> str | None:
-        lan = self.topology.lan_instance().name
+    def master_evidence(self, instance: str | None = None) -> str | None:
+        lan = instance or self.topology.lan_instance().name
         lines = [line for line in self.read_log().splitlines()
                  if f"({lan}) Entering MASTER STATE" in line]
         return lines[-1].strip() if lines else None

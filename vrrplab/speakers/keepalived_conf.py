@@ -55,10 +55,10 @@ def render_keepalived_conf(topology: Topology, router: str, script_dir: Path = P
         lines += [
             "",
             f"vrrp_instance {inst.name} {{",
-            f"    state {me.state}",
+            f"    state {vrrp.state(router, inst.name)}",
             f"    interface {inst.interface}",
             f"    virtual_router_id {inst.vrid}",
-            f"    priority {me.priority}",
+            f"    priority {vrrp.priority(router, inst.name)}",
             f"    advert_int {vrrp.advert_int:g}",
         ]
         if vrrp.use_vmac:
