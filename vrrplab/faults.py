@@ -37,6 +37,8 @@ NFT_TABLE = "vrrplab_fault"  # our own table in the router's namespace: undo del
 GUARD_TABLE = "vrrplab_guard"  # the mitigation's table, apart from the faults' one
 ATTACK_START_S = 12.0  # the attacker sniffs up to 10 s for a real advert, then forges
 ATTACK_STOP_S = 5.0  # SIGTERM to exit; then SIGKILL
+MALFORMED_COUNT = 5  # malformed: adverts of each hostile kind
+MALFORMED_BATCH_S = ATTACK_START_S + 10.0  # sniffing, then a few dozen packets sent
 VMAC_PREFIX = "00:00:5e:00:01:"  # RFC 5798 §7.3: the virtual MAC, one per VRID
 
 
@@ -200,6 +202,36 @@ def zero_storm(ctx, fault) -> tuple[float, Undo]:
     return _start_attack(ctx, fault, ["zero-storm", "--spoof", spoof, "--rate", f"{fault.rate:g}"])
 
 
+def malformed(ctx, fault) -> tuple[float, Undo]:
+    """A bounded batch of hostile adverts from the attacker (`attack malformed`):
+    priority 255 each, but with a TTL of 64, a wrong checksum, an unknown
+    version, cut short, for another VRID, or with a wrong password. Each fails a
+    receive check of RFC 5798 §7.1 (RFC 3768 §7.1), so nothing must move.
+    Returns once the attacker has sent them all and exited."""
+    node = ctx.topology.node(fault.target)
+    iface = node.interface_on(ctx.topology.lan_segment()).name
+    argv = [sys.executable, "-m", "vrrplab.attack", "malformed", "--count", str(MALFORMED_COUNT),
+            "--iface", iface, "--vrid", str(ctx.topology.lan_instance().vrid)]
+    log_path = attack_log(ctx.out, node.name)
+    with open(log_path, "a") as log:
+        at = time.time()
+        proc = ctx.lab.popen(node.name, argv, stdout=log, stderr=subprocess.STDOUT,
+                             stdin=subprocess.DEVNULL)
+    try:
+        proc.wait(timeout=MALFORMED_BATCH_S)
+    except subprocess.TimeoutExpired:
+        pass
+    finally:  # a batch that hangs, or a run interrupted meanwhile: it ends here
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    if not any(e.get("event") == "stopped" and e.get("t", 0) >= at
+               for e in read_attack_log(log_path)):
+        tail = log_path.read_text()[-500:].strip()
+        raise LabError(f"the attacker did not finish its malformed adverts: {tail or 'no output'}")
+    return at, _noop
+
+
 def stop_attack(ctx, fault) -> tuple[float, Undo]:
     at = time.time()
     _stop_attack_process(ctx, fault.target)
@@ -318,7 +350,7 @@ KINDS: dict[str, Callable] = {
     "flap": flap_link, "block_vrrp": block_vrrp, "unblock_vrrp": unblock_vrrp,
     "cut_upstream": cut_upstream, "restore_upstream": unblock_vrrp,
     "rogue_router": rogue_router, "zero_storm": zero_storm, "stop_attack": stop_attack,
-    "guard_vrrp": guard_vrrp,
+    "guard_vrrp": guard_vrrp, "malformed": malformed,
 }
 SKEW, MDI = "skew_time", "master_down_interval"
 BOUNDS: dict[str, str] = {
@@ -327,8 +359,9 @@ BOUNDS: dict[str, str] = {
     "cut_upstream": MDI, "restore_upstream": MDI,
     # the silenced routers wait their Master_Down_Interval; a guard moves nothing
     "rogue_router": MDI, "zero_storm": SKEW, "stop_attack": MDI, "guard_vrrp": MDI,
+    "malformed": MDI,  # discarded adverts move nothing: the backup's timer runs on
 }
-ATTACKS = {"rogue_router", "zero_storm"}  # an attacker process forges adverts
+ATTACKS = {"rogue_router", "zero_storm", "malformed"}  # an attacker process forges adverts
 # kinds where the old master goes silent: their outage is counted from its last advert
 SILENT = {"crash", "kill", "freeze", "link_down", "flap", "block_vrrp"}
 

@@ -39,7 +39,8 @@ CONF_NAME_TEXT = "a name of letters, digits and _ starting with a letter (at mos
 AUTH_PASS = re.compile(r"^[A-Za-z0-9$%&()*+,./:;<=>?@\[\]^_`|~-]+$")
 FAULT_KINDS = tuple(KINDS)  # one list of fault kinds: the primitives faults.py implements
 ATTACK_KINDS = ("rogue_router", "zero_storm")  # start an attacker process on an attacker host
-ATTACKER_KINDS = ATTACK_KINDS + ("stop_attack",)  # the kinds that target an attacker host
+# the kinds that target an attacker host; malformed is a bounded batch: no stop_attack after it
+ATTACKER_KINDS = ATTACK_KINDS + ("stop_attack", "malformed")
 NO_MASTER = "none"  # expect_master: none - the routers stepped down (a rogue router)
 HOST_ROLES = ("client", "upstream", "attacker")
 LINK_KINDS = ("link_down", "link_up", "flap")  # the kinds that take `interface`

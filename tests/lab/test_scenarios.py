@@ -116,9 +116,11 @@ def test_load_sharing_moves_only_the_failed_routers_gateway(tmp_path):
 COVERED = {"failover-crash", "process-crash", "freeze", "link-down", "nopreempt", "preempt-delay",
            "fast-vrrpv3", "firewall-blocks-vrrp", "track-interface", "healthcheck-fail",
            "healthcheck-tie", "vmac", "link-flap", "auth-mismatch", "long-password", "three-routers",
+           "load-sharing",
            # tests/lab/test_security.py
            "rogue-router", "rogue-router-guarded", "sniff-password", "sniff-password-guarded",
-           "priority-zero-storm", "priority-zero-storm-guarded"}
+           "priority-zero-storm", "priority-zero-storm-guarded",
+           "hostile-adverts"}  # tests/lab/test_hostile_packets.py
 
 
 def test_every_scenario_has_a_test():
