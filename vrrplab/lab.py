@@ -10,7 +10,9 @@ private namespace (see `sandbox`), so bridge names cannot collide with the host.
 from __future__ import annotations
 
 import os
+import select
 import subprocess
+import time
 from typing import Callable
 
 from mininet.log import setLogLevel
@@ -20,20 +22,39 @@ from mininet.node import Host, Switch
 from vrrplab.errors import LabError
 from vrrplab.model import Topology
 
+CMD_TIMEOUT_S = 10.0  # every shell command in a node: ip, sysctl, cat (milliseconds, normally)
+INTERRUPT_GRACE_S = 2.0  # after Ctrl-C, how long a stuck command gets to give the shell back
+
 
 class IpBridge(Switch):
-    """A Linux bridge made with `ip link` (Mininet's LinuxBridge needs brctl)."""
+    """A Linux bridge made with `ip link` (Mininet's LinuxBridge needs brctl).
+
+    Bridges live in the run's private namespace, where vrrplab itself runs: plain
+    subprocesses with a timeout, not Mininet's shell.
+    """
 
     def start(self, _controllers) -> None:
-        self.cmd(f"ip link add name {self.name} type bridge mcast_snooping 0")
+        _ip("link", "add", "name", self.name, "type", "bridge", "mcast_snooping", "0")
         for intf in self.intfList():
             if intf.name.startswith(f"{self.name}-"):
-                self.cmd(f"ip link set dev {intf} master {self.name} up")
-        self.cmd(f"ip link set dev {self.name} up")
+                _ip("link", "set", "dev", str(intf), "master", self.name, "up")
+        _ip("link", "set", "dev", self.name, "up")
 
     def stop(self, deleteIntfs: bool = True) -> None:  # noqa: N803 (Mininet's name)
-        self.cmd(f"ip link del dev {self.name}")
+        _ip("link", "del", "dev", self.name, check=False)
         super().stop(deleteIntfs)
+
+
+def _readable(host, seconds: float) -> bool:
+    """The node's shell has output within `seconds` (Mininet's own poll also reports
+    its pty writable, so its `monitor(timeoutms)` can block: select on input only)."""
+    return seconds > 0 and bool(select.select([host.stdout.fileno()], [], [], seconds)[0])
+
+
+def _ip(*args: str, check: bool = True) -> None:
+    result = subprocess.run(["ip", *args], capture_output=True, text=True, timeout=CMD_TIMEOUT_S)
+    if check and result.returncode != 0:
+        raise LabError(f"ip {' '.join(args)} failed: {result.stderr.strip()}")
 
 
 class Lab:
@@ -78,7 +99,7 @@ class Lab:
         for route in node.routes:
             script.append(f"ip route replace {route.to} via {route.via}")
         for line in script:
-            out = self.host(node.name).cmd(line + " 2>&1; echo rc=$?").strip()
+            out = self.cmd(node.name, line + " 2>&1; echo rc=$?").strip()
             if not out.endswith("rc=0"):
                 raise LabError(f"{node.name}: '{line}' failed: {out}")
 
@@ -93,9 +114,30 @@ class Lab:
         assert self.net is not None, "lab not started"
         return self.net.get(name)
 
-    def cmd(self, node: str, command: str) -> str:
-        """Run a shell command in the node's namespace and return its output."""
-        return self.host(node).cmd(command)
+    def cmd(self, node: str, command: str, timeout: float = CMD_TIMEOUT_S) -> str:
+        """Run a shell command in the node's namespace and return its output.
+
+        Mininet's `Node.cmd` waits forever; this is the same shell, with a deadline:
+        a command still running then is interrupted (Ctrl-C) and the run fails.
+        """
+        host = self.host(node)
+        host.sendCmd(command)
+        output, deadline = "", time.monotonic() + timeout
+        while host.waiting:
+            if not _readable(host, deadline - time.monotonic()):
+                self._interrupt(host)
+                raise LabError(f"{node}: '{command}' did not finish in {timeout:g} s")
+            output += host.monitor()
+        return output
+
+    @staticmethod
+    def _interrupt(host) -> None:
+        """Ctrl-C the node's shell and drain it, so its next command starts clean."""
+        host.sendInt()
+        deadline = time.monotonic() + INTERRUPT_GRACE_S
+        while host.waiting and _readable(host, deadline - time.monotonic()):
+            host.monitor()
+        host.waiting = False  # give up on the rest: a stuck shell fails the next command
 
     def popen(self, node: str, argv: list[str], **kwargs) -> subprocess.Popen:
         """Start a process in the node's namespace (the caller owns and reaps it).
