@@ -10,15 +10,24 @@ Each instance becomes a `vrrp.machine.RouterConfig`, so the protocol limits
 (VRID, priority, interval per version, auth only in v2) are checked by the core
 itself. What keepalived accepts with only a warning is accepted here too, and
 listed in `DaemonConfig.warnings`.
+
+An instance is IPv4 or IPv6, as its `vips` are (mixed families are refused).
+IPv6 (VRRPv3 only, RFC 5798 §1): the first VIP is the virtual router's
+link-local address (§5.2.9), and `primary_ip` is either the router's own
+link-local address on the interface, the source of its adverts (§5.1.2.1), or
+one of its global addresses there, in which case `with_link_local_sources`
+(called by the daemon at start, with a lookup in the namespace) puts the
+interface's link-local address in its place.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from ipaddress import IPv4Address, IPv4Interface
+from dataclasses import replace
+from ipaddress import IPv4Address, IPv4Interface, IPv6Address, IPv6Interface, ip_address, ip_interface
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from vrrplab.vrrp.machine import ConfigError, RouterConfig
 from vrrplab.vrrp.packet import AUTH_DATA_LEN
@@ -65,7 +74,7 @@ class InstanceSpec:
 
     name: str
     interface: str
-    vips: tuple[IPv4Interface, ...]  # with their prefix, as `ip addr add` takes them
+    vips: tuple[IPv4Interface | IPv6Interface, ...]  # with their prefix, as `ip addr add` takes them
     router: RouterConfig
     state: str  # the configured initial state; a hint only (see `daemon`)
     use_vmac: bool = False
@@ -75,6 +84,11 @@ class InstanceSpec:
     @property
     def vrid(self) -> int:
         return self.router.vrid
+
+    @property
+    def family(self) -> int:
+        """4 or 6: the family of the VIPs and of `router.primary_ip`."""
+        return self.router.family
 
     @property
     def vmac_name(self) -> str:
@@ -166,7 +180,10 @@ def _instances(c: _Checker, raw: Any, scripts: dict[str, ScriptSpec]) -> list[In
         return []
     instances = [i for n, spec in enumerate(raw) if (i := _instance(c, spec, f"instances[{n}]", scripts))]
     _unique(c, [i.name for i in instances], "instances: names")
-    _unique(c, [(i.interface, i.vrid) for i in instances], "instances: (interface, vrid) pairs")
+    # IPv4 and IPv6 virtual routers have separate VRID spaces (RFC 5798 §5.2.3)
+    _unique(c, [(i.interface, i.vrid) for i in instances if i.family == 4], "instances: (interface, vrid) pairs")
+    _unique(c, [(i.interface, i.vrid) for i in instances if i.family == 6],
+            "instances: (interface, vrid) pairs of IPv6 instances")
     _unique(c, [i.vmac_name for i in instances if i.use_vmac], "instances: VMAC names (one per VRID)")
     return instances
 
@@ -178,9 +195,12 @@ def _instance(c: _Checker, raw: Any, where: str, scripts: dict[str, ScriptSpec])
     name = c.string(spec.get("name"), f"{where}.name")
     interface = c.ifname(spec.get("interface"), f"{where}.interface")
     vips = _vips(c, spec.get("vips"), f"{where}.vips")
-    primary = c.parse(IPv4Address, spec.get("primary_ip"), f"{where}.primary_ip", "an IPv4 address")
+    family = _family(spec.get("vips"))
+    primary = _primary_ip(c, spec.get("primary_ip"), f"{where}.primary_ip", family)
     state = c.choice(spec.get("state"), f"{where}.state", ("MASTER", "BACKUP"))
     use_vmac = c.boolean(spec.get("use_vmac"), f"{where}.use_vmac")
+    if family == 6 and not _ipv6_limits(c, spec, where, use_vmac):
+        vips = []  # refused already: no second message from the core about the same thing
     preempt = c.boolean(spec.get("preempt"), f"{where}.preempt")
     tracked_scripts = c.names(spec.get("track_scripts", []), f"{where}.track_scripts", set(scripts))
     tracked_links = [c.ifname(i, f"{where}.track_interfaces") for i in c.names(
@@ -195,8 +215,8 @@ def _instance(c: _Checker, raw: Any, where: str, scripts: dict[str, ScriptSpec])
                         tuple(i for i in tracked_links if i))
 
 
-def _router_config(c: _Checker, spec: dict, where: str, vips: list[IPv4Interface],
-                   primary: IPv4Address | None, preempt: bool | None) -> RouterConfig | None:
+def _router_config(c: _Checker, spec: dict, where: str, vips: list[IPv4Interface | IPv6Interface],
+                   primary: IPv4Address | IPv6Address | None, preempt: bool | None) -> RouterConfig | None:
     vrid = c.integer(spec.get("vrid"), f"{where}.vrid", 1, 255)
     priority = c.integer(spec.get("priority"), f"{where}.priority", 1, 255)
     version = c.integer(spec.get("version"), f"{where}.version", 2, 3)
@@ -214,13 +234,84 @@ def _router_config(c: _Checker, spec: dict, where: str, vips: list[IPv4Interface
         return None
 
 
-def _vips(c: _Checker, raw: Any, where: str) -> list[IPv4Interface]:
+def _vips(c: _Checker, raw: Any, where: str) -> list[IPv4Interface | IPv6Interface]:
+    """One family for all (RFC 5798 §5.2.9); for IPv6 the virtual link-local address first."""
     if not isinstance(raw, list) or not raw:
         c.fail(where, "a non-empty list of addresses such as 192.168.1.1/24", raw)
         return []
-    parsed = [c.parse(IPv4Interface, v, f"{where}[{n}]", "an IPv4 address, with or without /prefix")
+    parsed = [c.parse(ip_interface, v, f"{where}[{n}]", "an IPv4 or IPv6 address, with or without /prefix")
               for n, v in enumerate(raw)]
-    return [v for v in parsed if v is not None]
+    vips = [v for v in parsed if v is not None]
+    if len(vips) < len(raw) or vips[0].version == 4 and all(v.version == 4 for v in vips):
+        return vips
+    before = len(c.problems)
+    for n, vip in enumerate(vips):
+        if vip.version != vips[0].version:
+            c.fail(f"{where}[{n}]", f"an IPv{vips[0].version} address like {where}[0] (one family per "
+                   "instance, RFC 5798 §5.2.9)", raw[n])
+        elif vip.ip.is_multicast or vip.ip.is_unspecified or vip.ip.is_loopback:
+            c.fail(f"{where}[{n}]", "a unicast address", raw[n])
+    if vips[0].version == 6 and not vips[0].ip.is_link_local:
+        c.fail(f"{where}[0]", "the virtual router's IPv6 link-local address (fe80::/10) first, "
+               "RFC 5798 §5.2.9", raw[0])
+    return vips if len(c.problems) == before else []
+
+
+def _family(raw: Any) -> int | None:
+    """4 or 6: the family of the first VIP (the instance's, even when some VIPs are refused)."""
+    try:
+        return ip_interface(raw[0]).version if isinstance(raw, list) and raw and isinstance(raw[0], str) else None
+    except ValueError:
+        return None
+
+
+def _primary_ip(c: _Checker, raw: Any, where: str, family: int | None) -> IPv4Address | IPv6Address | None:
+    """The router's own address: IPv4, or IPv6 link-local (the advert source) or global."""
+    if family is None:  # the VIPs did not say which family
+        return c.parse(ip_address, raw, where, "an IPv4 or IPv6 address")
+    kind = IPv4Address if family == 4 else IPv6Address
+    expected = f"an IPv{family} address like the vips"
+    primary = c.parse(kind, raw, where, expected if family == 4 else
+                      f"{expected} (its link-local address on the interface, or a global one)")
+    if family == 6 and primary is not None and (primary.is_multicast or primary.is_unspecified
+                                                 or primary.is_loopback):
+        c.fail(where, "a unicast address", raw)
+        return None
+    return primary
+
+
+def _ipv6_limits(c: _Checker, spec: dict, where: str, use_vmac: bool | None) -> bool:
+    """What an IPv6 instance cannot be: VRRPv2 (RFC 3768 is IPv4 only), or on a VMAC (not yet here)."""
+    before = len(c.problems)
+    if spec.get("version") == 2:  # other bad values: the version check says so
+        c.fail(f"{where}.version", "3 for IPv6 addresses (VRRPv2, RFC 3768, is IPv4 only)", 2)
+    if use_vmac:
+        c.fail(f"{where}.use_vmac", "false for IPv6 (the bundled speaker has no IPv6 VMAC yet)", True)
+    return len(c.problems) == before
+
+
+def with_link_local_sources(config: DaemonConfig, link_local: Callable[[InstanceSpec], str | None]
+                            ) -> DaemonConfig:
+    """Every IPv6 instance's advert source (RFC 5798 §5.1.2.1) as `link_local(instance)`
+    finds it on its interface: the link-local `primary_ip` itself once usable, or for a
+    global `primary_ip` the interface's link-local address, put in its place.
+    ConfigProblem if an interface has none (or not the one configured)."""
+    instances, problems = [], []
+    for inst in config.instances:
+        if inst.family == 6:
+            primary = inst.router.primary_ip
+            found = link_local(inst)
+            if found is None:
+                which = f"link-local address {primary}" if ip_address(primary).is_link_local else \
+                    "IPv6 link-local address"
+                problems.append(f"instance {inst.name}: no usable {which} on {inst.device} to send adverts from "
+                                "(RFC 5798 §5.1.2.1; missing, or still tentative)")
+                continue
+            inst = replace(inst, router=replace(inst.router, primary_ip=found))
+        instances.append(inst)
+    if problems:
+        raise ConfigProblem(problems)
+    return replace(config, instances=tuple(instances))
 
 
 def _sync_group(c: _Checker, raw: Any, names: list[str]) -> tuple[str | None, tuple[str, ...]]:

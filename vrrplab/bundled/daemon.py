@@ -21,6 +21,13 @@ problems on stderr and exit 1. Otherwise `Daemon.run()`:
    priority-0 advert, RFC 5798 §6.4.3 (605)-(620), then drops its VIPs), the
    VMACs are deleted, exit 0. SIGKILL leaves everything as it was, like a crash.
 
+IPv6 instances (VRRPv3, RFC 5798 §5.1.2) get a `Vrrp6Socket` (one per device
+and family) and send unsolicited Neighbor Advertisements where IPv4 sends
+gratuitous ARP, with the same repeats. Before the loop, `main` waits (up to
+LINK_LOCAL_WAIT_S) for each IPv6 instance's advert source (§5.1.2.1) to be
+usable: its link-local `primary_ip`, or for a global one the interface's
+link-local address, which takes its place.
+
 The state machine's initial-state hint (`state MASTER`) is logged and not
 acted on: keepalived 2.2.7 also waits for Master_Down_Interval either way.
 Gratuitous ARP follows keepalived's defaults (`garp_master_repeat 5`,
@@ -38,16 +45,18 @@ import time
 import traceback
 from collections import Counter
 from dataclasses import dataclass, field
-from ipaddress import IPv4Interface
+from ipaddress import IPv4Interface, ip_address
 from pathlib import Path
 from typing import Any, Callable, Protocol
 
 from vrrplab import __version__
-from vrrplab.bundled.config import ConfigProblem, DaemonConfig, InstanceSpec, load_config
+from vrrplab.bundled.config import (ConfigProblem, DaemonConfig, InstanceSpec, load_config,
+                                    with_link_local_sources)
 from vrrplab.bundled.health import ScriptRun
 from vrrplab.bundled.links import Links, LinksError, Vmac
 from vrrplab.bundled.log import JsonLog, state_message, state_name
-from vrrplab.bundled.net import ArpSocket, Datagram, LinkMonitor, VrrpSocket, device_mac
+from vrrplab.bundled.net import (ArpSocket, Datagram, LinkMonitor, Vrrp6Socket, VrrpSocket, device_mac,
+                                 link_local_addresses)
 from vrrplab.bundled.tracking import Events, Tracker
 from vrrplab.vrrp.machine import (
     Action,
@@ -70,6 +79,8 @@ GARP_MASTER_REPEAT = 5  # keepalived's garp_master_repeat default
 GARP_MASTER_DELAY_S = 5.0  # keepalived's garp_master_delay default: the second burst
 DROP_LOG_INTERVAL_S = 1.0  # at most one drop line per instance and reason per second
 SYS_NET = Path("/sys/class/net")
+PROC_NET = Path("/proc/sys/net")
+LINK_LOCAL_WAIT_S = 5.0  # DAD of a fresh link-local address takes about 1 s (RFC 4862 §5.4)
 DROP_WORDS = {"auth_failed": "received an invalid passwd!"}  # keepalived 2.2.7's own words
 
 Tagged = list[tuple[str, Action]]
@@ -109,7 +120,7 @@ class Instance:
 
     spec: InstanceSpec
     router: VirtualRouter
-    sock: VrrpSocket | None = None  # its device's, shared with the other instances there
+    sock: VrrpSocket | Vrrp6Socket | None = None  # its device's, shared with the other instances there
     arp: ArpSocket | None = None
     garp_at: float | None = None  # the second burst
     counters: Counter = field(default_factory=Counter)
@@ -128,7 +139,7 @@ class Daemon:
         self.unit_of = {name: unit for unit in self.units for name in unit.members}
         self.tracker = Tracker(config, log)
         self.links = Links(self._stale_vips(), self._vmacs())
-        self.sockets: dict[str, VrrpSocket] = {}
+        self.sockets: dict[tuple[str, int], VrrpSocket | Vrrp6Socket] = {}  # (device, family) -> socket
         self.monitor: LinkMonitor | None = None
         self.unmatched: Counter = Counter()  # adverts for a VRID no instance has, per interface
         self.unmatched_logged: dict[str, float] = {}
@@ -164,9 +175,11 @@ class Daemon:
             self.log.emit("links", msg=note)
         self.links.notes = []
         for spec in self.config.instances:
-            if spec.device not in self.sockets:
-                self.sockets[spec.device] = VrrpSocket(spec.device, spec.router.primary_ip)
-            self.instances[spec.name].sock = self.sockets[spec.device]
+            key = (spec.device, spec.family)
+            if key not in self.sockets:
+                kind = Vrrp6Socket if spec.family == 6 else VrrpSocket
+                self.sockets[key] = kind(spec.device, spec.router.primary_ip)
+            self.instances[spec.name].sock = self.sockets[key]
         self.monitor = LinkMonitor()
         self.links.on_prepared = self._wake
         self.links.start()
@@ -253,7 +266,7 @@ class Daemon:
         elif source is self.monitor:
             self.monitor.drain()
             self.check_links(now)
-        elif isinstance(source, VrrpSocket):
+        elif isinstance(source, (VrrpSocket, Vrrp6Socket)):
             try:
                 for datagram in source.receive_all():
                     self.on_datagram(source.device, datagram, now)
@@ -267,8 +280,8 @@ class Daemon:
     def on_datagram(self, device: str, datagram: Datagram, now: float) -> None:
         """One received VRRP datagram: to the instance of its VRID on that interface."""
         vrid = datagram.payload[1] if len(datagram.payload) >= 2 else None
-        inst = next((i for i in self.instances.values() if i.spec.device == device and i.spec.vrid == vrid),
-                    None)
+        inst = next((i for i in self.instances.values() if i.spec.device == device and i.spec.vrid == vrid
+                     and i.spec.family == datagram.family), None)
         if inst is None:  # RFC 5798 §7.1: not ours (another VRID on this link)
             self.unmatched[device] += 1
             self._log_drop(None, device, "wrong_vrid", datagram.src, self.unmatched[device], now)
@@ -382,14 +395,19 @@ class Daemon:
             mac = device_mac(device)
             for _ in range(GARP_MASTER_REPEAT):
                 for address in addresses:
-                    inst.arp.send_garp(address, mac)
+                    if inst.spec.family == 6:  # RFC 5798 §6.4.2: unsolicited NAs (counted as garp_sent)
+                        inst.arp.send_na(address, inst.spec.router.primary_ip, mac)
+                    else:
+                        inst.arp.send_garp(address, mac)
                     inst.counters["garp_sent"] += 1
         except OSError as exc:
-            self.log.emit("error", instance=inst.spec.name, msg=f"gratuitous ARP on {device}: {exc}")
+            what = "unsolicited NA" if inst.spec.family == 6 else "gratuitous ARP"
+            self.log.emit("error", instance=inst.spec.name, msg=f"{what} on {device}: {exc}")
             return
+        what = "Unsolicited Neighbour Adverts" if inst.spec.family == 6 else "gratuitous ARPs"  # keepalived's
         self.log.emit("garp", instance=inst.spec.name, device=device, vips=list(addresses),
                       count=GARP_MASTER_REPEAT, burst=burst,
-                      msg=f"({inst.spec.name}) Sending/queueing gratuitous ARPs on {device} for "
+                      msg=f"({inst.spec.name}) Sending/queueing {what} on {device} for "
                           f"{', '.join(addresses)}")
 
     # -- health tracking (see `tracking`) -----------------------------------------
@@ -493,10 +511,37 @@ class Daemon:
 
 
 def check_environment(config: DaemonConfig) -> list[str]:
-    """What the namespace must have: every interface the config names."""
+    """What the namespace must have: every interface the config names, IPv6 where an instance needs it."""
     devices = dict.fromkeys([*config.interfaces, *(d for i in config.instances for d in i.tracked_links)])
-    return [f"interface {d}: no such device in this network namespace" for d in devices
-            if not (SYS_NET / d).exists()]
+    problems = [f"interface {d}: no such device in this network namespace" for d in devices
+                if not (SYS_NET / d).exists()]
+    ipv6 = dict.fromkeys(i.device for i in config.instances if i.family == 6 and (SYS_NET / i.device).exists())
+    return problems + [f"interface {d}: IPv6 is disabled (net.ipv6.conf.{d}.disable_ipv6 = 1)" for d in ipv6
+                       if _read(PROC_NET / "ipv6" / "conf" / d / "disable_ipv6") != "0"]
+
+
+def _read(path: Path) -> str | None:
+    try:
+        return path.read_text().strip()
+    except OSError:
+        return None
+
+
+def wait_link_local(inst: InstanceSpec, timeout: float = LINK_LOCAL_WAIT_S) -> str | None:
+    """The instance's advert source once DAD has passed it: its own `primary_ip` if that is
+    link-local, else the device's first link-local address that is no VIP; None after `timeout`."""
+    primary = inst.router.primary_ip
+    wanted = primary if ip_address(primary).is_link_local else None
+    exclude = frozenset(str(v.ip) for v in inst.vips) - {wanted}
+
+    def usable() -> str | None:
+        found = link_local_addresses(inst.device, exclude)
+        return (wanted if wanted in found else None) if wanted else next(iter(found), None)
+
+    deadline = time.monotonic() + timeout
+    while (source := usable()) is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return source
 
 
 def main(config_path: Path, check_only: bool = False) -> int:
@@ -507,6 +552,8 @@ def main(config_path: Path, check_only: bool = False) -> int:
         problems = check_environment(config)
         if problems:
             raise ConfigProblem(problems)
+        if not check_only:
+            config = with_link_local_sources(config, wait_link_local)
     except ConfigProblem as exc:
         if check_only:
             for problem in exc.problems:

@@ -1,6 +1,11 @@
 """VIPs (pyroute2's `IPRoute`) and VMAC interfaces (`ip link`), in the current namespace.
 
-VIPs. Importing pyroute2 costs about 0.2 s here (its package imports every
+VIPs. IPv6 VIPs (the virtual link-local address first, then any global ones)
+are added with IFA_F_NODAD, as keepalived adds them: usable at once, without
+the second of Duplicate Address Detection that would leave the new master
+unable to answer in the meantime (and the old master may still hold them).
+
+Importing pyroute2 costs about 0.2 s here (its package imports every
 netlink family it knows), five times what keepalived needs to start; a speaker
 that started 0.2 s late would preempt 0.2 s late. So `Links.start()` imports it
 on a background thread, which also removes the configured VIPs if a killed
@@ -29,7 +34,7 @@ import errno
 import subprocess
 import threading
 from dataclasses import dataclass
-from ipaddress import IPv4Interface
+from ipaddress import IPv4Interface, IPv6Interface
 from pathlib import Path
 from typing import Any, Callable
 
@@ -40,6 +45,9 @@ VMAC_SYSCTLS = {"ipv4/conf/{}/arp_ignore": "1", "ipv4/conf/{}/accept_local": "1"
                 "ipv4/conf/{}/rp_filter": "0", "ipv4/conf/{}/promote_secondaries": "1",
                 "ipv6/conf/{}/addr_gen_mode": "1"}
 PARENT_SYSCTLS = {"ipv4/conf/{}/arp_ignore": "1", "ipv4/conf/{}/arp_filter": "1"}
+IFA_F_NODAD = 0x02  # <linux/if_addr.h>
+
+Vip = IPv4Interface | IPv6Interface
 
 
 class LinksError(RuntimeError):
@@ -56,7 +64,7 @@ class Vmac:
 class Links:
     """The VIPs of every instance and the VMAC interfaces, owned for the daemon's lifetime."""
 
-    def __init__(self, stale_vips: dict[str, tuple[IPv4Interface, ...]], vmacs: tuple[Vmac, ...]) -> None:
+    def __init__(self, stale_vips: dict[str, tuple[Vip, ...]], vmacs: tuple[Vmac, ...]) -> None:
         self.stale_vips = stale_vips  # device -> VIPs to remove at start if present
         self.vmacs = vmacs
         self.notes: list[str] = []  # what was done at start-up, for the log
@@ -134,17 +142,18 @@ class Links:
             self._ipr = IPRoute()
         return self._ipr
 
-    def add_vips(self, device: str, vips: tuple[IPv4Interface, ...]) -> None:
+    def add_vips(self, device: str, vips: tuple[Vip, ...]) -> None:
         ipr = self._netlink()
         index = _index(ipr, device)
         for vip in vips:
+            nodad = {"flags": IFA_F_NODAD} if vip.version == 6 else {}
             try:
-                ipr.addr("add", index=index, address=str(vip.ip), prefixlen=vip.network.prefixlen)
+                ipr.addr("add", index=index, address=str(vip.ip), prefixlen=vip.network.prefixlen, **nodad)
             except Exception as exc:
                 if getattr(exc, "code", None) != errno.EEXIST:
                     raise LinksError(f"adding {vip} to {device}: {exc}") from None
 
-    def remove_vips(self, device: str, vips: tuple[IPv4Interface, ...]) -> None:
+    def remove_vips(self, device: str, vips: tuple[Vip, ...]) -> None:
         ipr = self._netlink()
         for vip in vips:
             _remove_address(ipr, device, vip)
@@ -188,7 +197,7 @@ def _index(ipr: Any, device: str) -> int:
     return found[0]
 
 
-def _remove_address(ipr: Any, device: str, vip: IPv4Interface) -> bool:
+def _remove_address(ipr: Any, device: str, vip: Vip) -> bool:
     """Remove `vip` from `device`; False if it was not there (or the device is gone)."""
     found = ipr.link_lookup(ifname=device)
     if not found:

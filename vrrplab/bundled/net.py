@@ -1,4 +1,4 @@
-"""Sockets of the bundled speaker: VRRP over raw IPv4, gratuitous ARP, link events.
+"""Sockets of the bundled speaker: VRRP over raw IPv4/IPv6, gratuitous ARP and NA, link events.
 
 - `VrrpSocket`: a raw IPv4 socket for protocol 112 on one device, set up as
   keepalived sets up its own: bound to the device, member of 224.0.0.18 there,
@@ -8,8 +8,24 @@
   given to IP_MULTICAST_IF, i.e. the interface's primary address (RFC 5798
   §5.1.1.1). A received datagram includes its IP header: `parse_ipv4` cuts the
   payload to the IP total length (no Ethernet padding) for `packet.decode`.
+- `Vrrp6Socket`: the same for IPv6 (RFC 5798 §5.1.2): a raw AF_INET6 socket for
+  protocol 112, bound to the device, member of ff02::12 there, multicast hop
+  limit 255, no loopback, IPV6_MULTICAST_ALL 0, traffic class 0xc0. Each advert
+  leaves with IPV6_PKTINFO naming the interface's link-local address as source
+  (§5.1.2.1), the address the codec put in the pseudo-header of its checksum
+  (§5.2.8). IPV6_CHECKSUM stays off (-1, the default for a raw socket of any
+  protocol but ICMPv6): the kernel neither writes the checksum nor drops a bad
+  one on receipt, so the core sees and counts it. A raw IPv6 socket gets no IP
+  header: the hop limit (§7.1: MUST be 255) and the destination come as
+  ancillary data (IPV6_RECVHOPLIMIT, IPV6_RECVPKTINFO), read by `datagram_v6`.
 - `garp_frame` / `ArpSocket`: gratuitous ARP as keepalived 2.2.7 sends it (an ARP
   request for the VIP from the VIP, target MAC ff:ff:ff:ff:ff:ff, broadcast).
+  For IPv6 the same AF_PACKET socket sends `na_frame`: an unsolicited Neighbor
+  Advertisement (RFC 5798 §6.4.1/§6.4.2, RFC 4861 §4.4, §7.2.6) to ff02::1,
+  Router and Override set, Solicited clear, the VIP as target and the device's
+  MAC in a Target Link-Layer Address option, hop limit 255, the checksum ours.
+- `link_local_addresses`: the device's usable link-local addresses, from
+  /proc/net/if_inet6 (not tentative: DAD done; not a VIP).
 - `LinkMonitor`: an rtnetlink socket subscribed to link events; on any event the
   daemon re-reads /sys/class/net/IF/operstate of the links it tracks.
 
@@ -33,7 +49,17 @@ TOS_INTERNETWORK_CONTROL = 0xC0  # what keepalived puts in its adverts' TOS
 IP_MULTICAST_ALL = 49  # <linux/in.h>; not exported by Python's socket module
 RTMGRP_LINK = 0x1  # <linux/rtnetlink.h>
 ETH_P_ARP = 0x0806
+ETH_P_IPV6 = 0x86DD
 BROADCAST_MAC = b"\xff" * 6
+VRRP_GROUP_V6 = "ff02::12"  # RFC 5798 §5.1.2.2
+ALL_NODES = "ff02::1"  # RFC 4861 §7.2.6: where unsolicited NAs go
+IPV6_MULTICAST_ALL = 29  # <linux/in6.h>; not exported by Python's socket module
+IPPROTO_ICMPV6 = 58
+ND_NEIGHBOR_ADVERT = 136  # RFC 4861 §4.4
+NA_ROUTER, NA_SOLICITED, NA_OVERRIDE = 0x80, 0x40, 0x20  # the first byte of the NA's flags word
+ND_OPT_TARGET_LINKADDR = 2  # RFC 4861 §4.6.1
+PROC_IF_INET6 = Path("/proc/net/if_inet6")
+IFA_F_DADFAILED, IFA_F_TENTATIVE = 0x08, 0x40  # <linux/if_addr.h>
 LINK_UP_STATES = {"up", "unknown"}  # "unknown": drivers that do not report operstate
 SYS_NET = Path("/sys/class/net")
 RECV_BUFFER = 65535
@@ -41,12 +67,13 @@ RECV_BUFFER = 65535
 
 @dataclass(frozen=True)
 class Datagram:
-    """A received IPv4 datagram, reduced to what `PacketReceived` needs."""
+    """A received IPv4 or IPv6 datagram, reduced to what `PacketReceived` needs."""
 
     payload: bytes
     src: str
     dst: str
-    ttl: int
+    ttl: int  # IPv4 TTL or IPv6 Hop Limit
+    family: int = 4
 
 
 def parse_ipv4(packet: bytes) -> Datagram | None:
@@ -68,7 +95,9 @@ def ip_mreqn(group: str, address: str, ifindex: int) -> bytes:
 
 
 class VrrpSocket:
-    """Raw VRRP socket on one device, to send and to receive."""
+    """Raw VRRP socket on one device, to send and to receive (IPv4)."""
+
+    family = 4
 
     def __init__(self, device: str, source_ip: str) -> None:
         self.device = device
@@ -113,6 +142,104 @@ class VrrpSocket:
         self.sock.close()
 
 
+def ipv6_mreq(group: str, ifindex: int) -> bytes:
+    """`struct ipv6_mreq` for IPV6_JOIN_GROUP (ipv6(7))."""
+    return socket.inet_pton(socket.AF_INET6, group) + struct.pack("@I", ifindex)
+
+
+def in6_pktinfo(address: str, ifindex: int) -> bytes:
+    """`struct in6_pktinfo` for IPV6_PKTINFO (RFC 3542 §6.1): source address and interface."""
+    return socket.inet_pton(socket.AF_INET6, address) + struct.pack("@I", ifindex)
+
+
+def datagram_v6(payload: bytes, address: tuple | str, ancdata: list[tuple[int, int, bytes]]) -> Datagram:
+    """A raw IPv6 socket's `recvmsg` result as a `Datagram`: the source from the
+    address (its %scope dropped), the hop limit and destination from the ancillary
+    data. A missing hop limit reads as 0 and a missing destination as ::, so the
+    core drops the advert and counts why (bad_ttl, bad_checksum) rather than guess."""
+    host = address[0] if isinstance(address, tuple) else address
+    hop_limit, dst = 0, "::"
+    for level, kind, data in ancdata:
+        if level != socket.IPPROTO_IPV6:
+            continue
+        if kind == socket.IPV6_HOPLIMIT and len(data) >= 4:
+            hop_limit = struct.unpack_from("@i", data)[0]
+        elif kind == socket.IPV6_PKTINFO and len(data) >= 16:
+            dst = str(ipaddress.IPv6Address(bytes(data[:16])))
+    return Datagram(bytes(payload), host.split("%", 1)[0], dst, hop_limit, family=6)
+
+
+class Vrrp6Socket:
+    """Raw VRRP socket on one device for IPv6 (RFC 5798 §5.1.2), to send and to receive."""
+
+    family = 6
+    ANCILLARY_BUFFER = socket.CMSG_SPACE(4) + socket.CMSG_SPACE(20)  # hop limit, in6_pktinfo
+
+    def __init__(self, device: str, source_ip: str) -> None:
+        self.device = device
+        self.source_ip = source_ip
+        self.ifindex = ifindex = socket.if_nametoindex(device)
+        self._pktinfo = in6_pktinfo(source_ip, ifindex)
+        sock = socket.socket(socket.AF_INET6, socket.SOCK_RAW, IPPROTO_VRRP)
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, device.encode())
+            # RFC 5798 §5.1.2.2: adverts go to ff02::12
+            sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_JOIN_GROUP, ipv6_mreq(VRRP_GROUP_V6, ifindex))
+            sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_IF, ifindex)
+            sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_HOPS, VRRP_TTL)  # §5.1.2.3
+            sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_LOOP, 0)
+            sock.setsockopt(socket.IPPROTO_IPV6, IPV6_MULTICAST_ALL, 0)
+            sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_TCLASS, TOS_INTERNETWORK_CONTROL)
+            sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_RECVHOPLIMIT, 1)  # §7.1: check it is 255
+            sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_RECVPKTINFO, 1)  # the destination, for the checksum
+            sock.setblocking(False)
+        except OSError:
+            sock.close()
+            raise
+        self.sock = sock
+
+    def fileno(self) -> int:
+        return self.sock.fileno()
+
+    def send(self, message: bytes) -> None:
+        """`message` carries a checksum computed with `source_ip`: IPV6_PKTINFO makes it the source."""
+        self.sock.sendmsg([message], [(socket.IPPROTO_IPV6, socket.IPV6_PKTINFO, self._pktinfo)], 0,
+                          (VRRP_GROUP_V6, 0, 0, self.ifindex))
+
+    def receive_all(self) -> Iterator[Datagram]:
+        """Every datagram queued now (the socket is non-blocking); OSError on a socket error."""
+        while True:
+            try:
+                payload, ancdata, _flags, address = self.sock.recvmsg(RECV_BUFFER, self.ANCILLARY_BUFFER)
+            except (BlockingIOError, InterruptedError):
+                return
+            yield datagram_v6(payload, address, ancdata)
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def link_local_addresses(device: str, exclude: frozenset[str] = frozenset(),
+                         table: Path = PROC_IF_INET6) -> list[str]:
+    """The link-local addresses of `device` usable as a source (DAD done, not failed: the
+    kernel refuses a tentative source with EINVAL), less `exclude` (the VIPs, which a
+    killed predecessor may have left), in the kernel's order."""
+    try:
+        lines = table.read_text().splitlines()
+    except OSError:
+        return []
+    usable = []
+    for line in lines:
+        fields = line.split()
+        if len(fields) != 6 or fields[5] != device:
+            continue
+        address = ipaddress.IPv6Address(bytes.fromhex(fields[0]))
+        flags = int(fields[4], 16)
+        if address.is_link_local and not flags & (IFA_F_TENTATIVE | IFA_F_DADFAILED) and str(address) not in exclude:
+            usable.append(str(address))
+    return usable
+
+
 def mac_bytes(mac: str) -> bytes:
     return bytes.fromhex(mac.replace(":", ""))
 
@@ -126,12 +253,44 @@ def garp_frame(mac: str, ip: str) -> bytes:
     return ethernet + arp + own + address + BROADCAST_MAC + address
 
 
+def na_frame(mac: str, source: str, target: str) -> bytes:
+    """An unsolicited Neighbor Advertisement for `target` from `source` (link-local) and `mac`:
+    RFC 5798 §6.4.1 and §6.4.2: Router flag set, Solicited clear, Override set,
+    the target link-layer address `mac`; to all-nodes ff02::1 (RFC 4861 §7.2.6), hop limit 255."""
+    own = mac_bytes(mac)
+    src = socket.inet_pton(socket.AF_INET6, source)
+    dst = socket.inet_pton(socket.AF_INET6, ALL_NODES)
+    option = struct.pack("!BB", ND_OPT_TARGET_LINKADDR, 1) + own  # length in units of 8 bytes
+    body = struct.pack("!BBHI", ND_NEIGHBOR_ADVERT, 0, 0, (NA_ROUTER | NA_OVERRIDE) << 24)
+    body += socket.inet_pton(socket.AF_INET6, target) + option
+    pseudo = src + dst + struct.pack("!I3xB", len(body), IPPROTO_ICMPV6)  # RFC 8200 §8.1
+    body = body[:2] + struct.pack("!H", internet_checksum(pseudo + body)) + body[4:]
+    ipv6 = struct.pack("!IHBB", 6 << 28, len(body), IPPROTO_ICMPV6, VRRP_TTL) + src + dst
+    ethernet = ipv6_multicast_mac(ALL_NODES) + own + struct.pack("!H", ETH_P_IPV6)
+    return ethernet + ipv6 + body
+
+
+def ipv6_multicast_mac(group: str) -> bytes:
+    """33:33 and the group's last 32 bits (RFC 2464 §7)."""
+    return b"\x33\x33" + socket.inet_pton(socket.AF_INET6, group)[-4:]
+
+
+def internet_checksum(data: bytes) -> int:
+    """RFC 1071, over `data` whose checksum field is zero."""
+    if len(data) % 2:
+        data += b"\0"
+    total = sum(struct.unpack(f"!{len(data) // 2}H", data))
+    while total >> 16:
+        total = (total & 0xFFFF) + (total >> 16)
+    return ~total & 0xFFFF
+
+
 def device_mac(device: str) -> str:
     return (SYS_NET / device / "address").read_text().strip()
 
 
 class ArpSocket:
-    """An AF_PACKET socket that only sends (protocol 0: it receives nothing)."""
+    """An AF_PACKET socket that only sends (protocol 0: it receives nothing): gARPs and NAs."""
 
     def __init__(self, device: str) -> None:
         self.device = device
@@ -140,6 +299,10 @@ class ArpSocket:
 
     def send_garp(self, ip: str, mac: str | None = None) -> None:
         self.sock.send(garp_frame(mac or device_mac(self.device), ip))
+
+    def send_na(self, ip: str, source: str, mac: str | None = None) -> None:
+        """An unsolicited NA for the IPv6 VIP `ip`, from the link-local `source`."""
+        self.sock.send(na_frame(mac or device_mac(self.device), source, ip))
 
     def close(self) -> None:
         self.sock.close()
