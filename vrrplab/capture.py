@@ -1,12 +1,20 @@
-"""The control plane as the client sees it: a capture of VRRP adverts and ARP.
+"""The control plane as the client sees it: VRRP adverts, ARP and Neighbour Adverts.
 
 `Capture` runs tcpdump on the client's LAN interface into a pcap (kept as an
 artifact); `read_pcap` turns that pcap into plain event lists. Scapy is used
 only to decode, after the run.
+
+The filter keeps VRRP over IPv4 (protocol 112) and IPv6 (next header 112,
+RFC 5798 §5.1.2.4), ARP, and ICMPv6 Neighbour Advertisements (type 136, the
+IPv6 gratuitous ARP: a new master's unsolicited NAs, RFC 5798 §6.4.2), but
+not the prober's ICMP(v6) echoes, a pair every few milliseconds. An IPv6
+advert becomes an `AdvertSeen` like an IPv4 one (its `ttl` is the hop limit);
+an NA becomes an `ArpSeen` with op "na".
 """
 
 from __future__ import annotations
 
+import ipaddress
 import subprocess
 import time
 from dataclasses import asdict, dataclass
@@ -14,27 +22,29 @@ from pathlib import Path
 
 from vrrplab.errors import LabError
 
-CAPTURE_FILTER = "ip proto 112 or arp"
+CAPTURE_FILTER = ("ip proto 112 or arp or ip6 proto 112"
+                  " or (icmp6 and icmp6[icmp6type] == icmp6-neighboradvert)")
 READY_TIMEOUT_S = 5.0
 
 
 @dataclass(frozen=True)
 class AdvertSeen:
     t: float  # unix time, from the pcap
-    src: str
+    src: str  # IPv4, or IPv6 in compressed form (a link-local one for VRRPv3, RFC 5798 §5.1.2.1)
     vrid: int
     priority: int
     version: int
-    ttl: int
+    ttl: int  # the IPv4 TTL or the IPv6 hop limit: 255 when sent (RFC 5798 §5.1.1.3, §5.1.2.3)
 
 
 @dataclass(frozen=True)
 class ArpSeen:
     t: float
-    op: str  # "request" or "reply"
-    ip: str  # the sender's protocol address
-    mac: str  # the sender's hardware address
-    gratuitous: bool  # sender and target address are the same
+    op: str  # "request" or "reply" (ARP), "na" (ICMPv6 Neighbour Advertisement)
+    ip: str  # ARP: the sender's protocol address; NA: its target address (compressed)
+    mac: str  # ARP: the sender's hardware address; NA: its target link-layer address
+    # option, else the frame's Ethernet source
+    gratuitous: bool  # ARP: sender and target address are the same; NA: unsolicited (S flag clear)
 
 
 class Capture:
@@ -68,7 +78,8 @@ class Capture:
 
 def read_pcap(pcap: Path) -> tuple[list[AdvertSeen], list[ArpSeen]]:
     from scapy.layers.inet import IP
-    from scapy.layers.l2 import ARP
+    from scapy.layers.inet6 import ICMPv6ND_NA, ICMPv6NDOptDstLLAddr, IPv6
+    from scapy.layers.l2 import ARP, Ether
     from scapy.layers.vrrp import VRRP, VRRPv3
     from scapy.utils import PcapReader
 
@@ -83,13 +94,27 @@ def read_pcap(pcap: Path) -> tuple[list[AdvertSeen], list[ArpSeen]]:
                     arp = pkt[ARP]
                     arps.append(ArpSeen(t, "request" if arp.op == 1 else "reply", arp.psrc,
                                         arp.hwsrc, arp.psrc == arp.pdst))
-                elif IP in pkt and (VRRP in pkt or VRRPv3 in pkt):
+                elif IPv6 in pkt and ICMPv6ND_NA in pkt:
+                    na = pkt[ICMPv6ND_NA]
+                    if ICMPv6NDOptDstLLAddr in pkt:
+                        mac = pkt[ICMPv6NDOptDstLLAddr].lladdr
+                    else:
+                        mac = pkt[Ether].src if Ether in pkt else ""
+                    arps.append(ArpSeen(t, "na", _compressed(na.tgt), mac, not na.S))
+                elif (IP in pkt or IPv6 in pkt) and (VRRP in pkt or VRRPv3 in pkt):
                     layer = pkt[VRRPv3] if VRRPv3 in pkt else pkt[VRRP]
-                    adverts.append(AdvertSeen(t, pkt[IP].src, layer.vrid, layer.priority,
-                                              layer.version, pkt[IP].ttl))
+                    if IP in pkt:
+                        src, ttl = pkt[IP].src, pkt[IP].ttl
+                    else:
+                        src, ttl = _compressed(pkt[IPv6].src), pkt[IPv6].hlim
+                    adverts.append(AdvertSeen(t, src, layer.vrid, layer.priority, layer.version, ttl))
     except EOFError:
         pass  # a capture cut short by a kill: keep what was read
     return adverts, arps
+
+
+def _compressed(address: str) -> str:
+    return ipaddress.IPv6Address(address).compressed
 
 
 def as_dicts(events) -> list[dict]:
