@@ -99,7 +99,8 @@ def _steady_state_checks(snap: dict, vip: str, prefix: str, vmac: str | None) ->
         kind, owner = "a VRRP virtual MAC", owner or master
     elif owner:
         kind = (f"{owner}'s own MAC: without use_vmac keepalived answers with the router's "
-                f"MAC, not the textbook's {VMAC_PREFIX}0a")
+                f"MAC, not the textbook's {VMAC_PREFIX}0a" if ":" not in vip else
+                f"{owner}'s own MAC, from its unsolicited Neighbor Advertisements")
     else:
         kind = f"not the MAC of {' or '.join(expected)}"
     arp_title = master if len(expected) == 1 else " or ".join(expected)
@@ -111,7 +112,8 @@ def _steady_state_checks(snap: dict, vip: str, prefix: str, vmac: str | None) ->
         check(where, sorted(holders) == sorted(expected),
               f"{vip} is on {', '.join(holders) or 'no router'}; "
               f"checked {', '.join(snap['vips'])}"),
-        check(f"{prefix}client's ARP entry for the VIP points to {arp_title}",
+        check(f"{prefix}client's {'neighbour (NDP)' if ':' in vip else 'ARP'} entry for the VIP "
+              f"points to {arp_title}",
               owner is not None, f"{vip} is at {arp or 'no entry'}: {kind}"),
     ]
 

@@ -143,7 +143,7 @@ def block_vrrp(ctx, fault) -> tuple[float, Undo]:
     """The lesson's firewall rule in reverse: drop VRRP (protocol 112) coming in."""
     rules = (f"add table inet {NFT_TABLE}\n"
              f"add chain inet {NFT_TABLE} input {{ type filter hook input priority -10; }}\n"
-             f"add rule inet {NFT_TABLE} input ip protocol vrrp drop\n")
+             f"add rule inet {NFT_TABLE} input meta l4proto vrrp drop\n")  # IPv4 and IPv6
     at = time.time()
     ctx.lab.nft(fault.target, rules)
     return at, lambda: _unblock(ctx, fault.target)
@@ -162,11 +162,12 @@ def cut_upstream(ctx, fault) -> tuple[float, Undo]:
     the router forwards upstream notice.
     """
     address = ctx.topology.upstream_hosts[0].interfaces[0].address.ip
+    ip = "ip" if address.version == 4 else "ip6"
     rules = (f"add table inet {NFT_TABLE}\n"
              f"add chain inet {NFT_TABLE} block_out {{ type filter hook output priority -10; }}\n"
              f"add chain inet {NFT_TABLE} block_fwd {{ type filter hook forward priority -10; }}\n"
-             f"add rule inet {NFT_TABLE} block_out ip daddr {address} drop\n"
-             f"add rule inet {NFT_TABLE} block_fwd ip daddr {address} drop\n")
+             f"add rule inet {NFT_TABLE} block_out {ip} daddr {address} drop\n"
+             f"add rule inet {NFT_TABLE} block_fwd {ip} daddr {address} drop\n")
     at = time.time()
     ctx.lab.nft(fault.target, rules)
     return at, lambda: _unblock(ctx, fault.target)

@@ -45,6 +45,27 @@ class IpBridge(Switch):
         super().stop(deleteIntfs)
 
 
+def _ipv6_interface(intf) -> list[str]:
+    """An IPv6 interface with exactly two addresses: its link-local one (fe80:: + the host
+    part, see `model.link_local_of`) and its global one, usable at once (no DAD), kept
+    across a link down/up (a link fault must not renumber the router), no autoconf."""
+    conf = f"net.ipv6.conf.{intf.name}"
+    return [f"sysctl -qw {conf}.disable_ipv6=0", f"sysctl -qw {conf}.addr_gen_mode=1",
+            f"sysctl -qw {conf}.accept_dad=0", f"sysctl -qw {conf}.keep_addr_on_down=1",
+            f"sysctl -qw {conf}.accept_ra=0", f"sysctl -qw {conf}.autoconf=0",
+            f"ip addr flush dev {intf.name}",  # after addr_gen_mode: no EUI-64 address back
+            f"ip addr add {intf.link_local} dev {intf.name} nodad",
+            f"ip addr add {intf.address} dev {intf.name} nodad"]
+
+
+def _via(node, hop) -> str:
+    """`via HOP`, and the interface for a link-local next hop (the node's IPv6 one)."""
+    if hop.version == 6 and hop.is_link_local:
+        intf = next(i for i in node.interfaces if i.address.version == 6)
+        return f"via {hop} dev {intf.name}"
+    return f"via {hop}"
+
+
 def _readable(host, seconds: float) -> bool:
     """The node's shell has output within `seconds` (Mininet's own poll also reports
     its pty writable, so its `monitor(timeoutms)` can block: select on input only)."""
@@ -82,22 +103,30 @@ class Lab:
             self._configure(node)
 
     def _configure(self, node) -> None:
-        script = ["sysctl -qw net.ipv6.conf.all.disable_ipv6=1"]  # quiet wire: no IPv6 chatter
+        ipv6 = any(i.address.version == 6 for i in node.interfaces)
+        script = [] if ipv6 else ["sysctl -qw net.ipv6.conf.all.disable_ipv6=1"]  # quiet wire
         for intf in node.interfaces:
-            script.append(f"ip addr flush dev {intf.name}")
-            script.append(f"ip addr add {intf.address} dev {intf.name}")
+            if intf.address.version == 6:
+                script += _ipv6_interface(intf)
+            else:
+                script.append(f"ip addr flush dev {intf.name}")
+                script.append(f"ip addr add {intf.address} dev {intf.name}")
             script.append(f"ip link set dev {intf.name} up")
         if node.role == "router":
             script.append("sysctl -qw net.ipv4.ip_forward=1")  # textbook step 2, this netns only
+            if ipv6:
+                script.append("sysctl -qw net.ipv6.conf.all.forwarding=1")
             if self.topology.vrrp.use_vmac:
                 # answer ARP only on the interface that has the address, so the VIP on
                 # the vmac is answered with the virtual MAC, never by eth0's own MAC
                 script.append("sysctl -qw net.ipv4.conf.all.arp_ignore=1")
                 script.append("sysctl -qw net.ipv4.conf.all.arp_announce=2")
         if node.gateway:
-            script.append(f"ip route replace default via {node.gateway}")
+            script.append(f"ip -{node.gateway.version} route replace default "
+                          f"{_via(node, node.gateway)}")
         for route in node.routes:
-            script.append(f"ip route replace {route.to} via {route.via}")
+            script.append(f"ip -{route.via.version} route replace {route.to} "
+                          f"{_via(node, route.via)}")
         for line in script:
             out = self.cmd(node.name, line + " 2>&1; echo rc=$?").strip()
             if not out.endswith("rc=0"):
@@ -173,14 +202,15 @@ class Lab:
         return self.cmd(node, f"cat /sys/class/net/{interface}/address").strip()
 
     def addresses(self, node: str, interface: str | None = None) -> list[str]:
-        """IPv4 addresses on the interface (or all), if up: `ip addr show eth0 up`.
+        """IPv4 and IPv6 addresses on the interface (or all), if up: `ip addr show eth0 up`.
 
         An address on a dead link answers nobody: a crashed router does not hold
         the VIP. With use_vmac the VIP lives on a macvlan, hence `interface=None`.
         """
         where = f"dev {interface} " if interface else ""
-        out = self.cmd(node, f"ip -4 -o addr show {where}up")
-        return [line.split()[3].split("/")[0] for line in out.splitlines() if " inet " in line]
+        out = self.cmd(node, f"ip -o addr show {where}up")
+        return [line.split()[3].split("/")[0] for line in out.splitlines()
+                if line.split()[2:3] in (["inet"], ["inet6"])]
 
     def neighbour_mac(self, node: str, address: str) -> str | None:
         """The node's ARP entry for an address, as `arp -a` would show it."""

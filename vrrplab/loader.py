@@ -12,7 +12,7 @@ from __future__ import annotations
 import difflib
 import re
 import reprlib
-from ipaddress import IPv4Address, IPv4Interface, IPv4Network
+from ipaddress import ip_address, ip_interface, ip_network
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +20,9 @@ import yaml
 
 from vrrplab.errors import InputError
 from vrrplab.faults import KINDS
-from vrrplab.model import (Fault, Interface, Node, Probe, Route, Scenario, Step,
-                           Topology, TrackScript, Vrrp, VrrpInstance, VrrpRouter)
+from vrrplab.model import (LINK_LOCAL, Address, Fault, Interface, InterfaceAddress, Network,
+                           Node, Probe, Route, Scenario, Step, Topology, TrackScript, Vrrp,
+                           VrrpInstance, VrrpRouter)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 NODE_NAME = re.compile(r"^[a-z][a-z0-9]{0,7}$")  # short: Mininet builds "c1-eth0" from it
@@ -276,8 +277,13 @@ def _given(spec: dict, key: str, default: Any) -> Any:
     return default if value is None else value
 
 
-def _usable(address: IPv4Address, network: IPv4Network) -> bool:
-    """Not the network's own address nor its broadcast (both fine in a /31 or /32)."""
+def _usable(address: Address, network: Network) -> bool:
+    """Not the network's own address nor its broadcast (both fine in a /31 or /32).
+
+    IPv6 has no broadcast; its network address is the subnet-router anycast.
+    """
+    if network.version == 6:
+        return network.prefixlen >= 127 or address != network.network_address
     return network.prefixlen >= 31 or address not in (network.network_address,
                                                       network.broadcast_address)
 
@@ -329,7 +335,7 @@ def load_topology(path: Path, vrrp_overrides: dict | None = None,
                     vrrp=vrrp)
 
 
-def _segments(c: Checker, raw: Any) -> dict[str, IPv4Network | None] | None:
+def _segments(c: Checker, raw: Any) -> dict[str, Network | None] | None:
     """Segment name -> subnet; None for a segment already reported as wrong.
 
     None for the whole section when it is not a mapping: nothing can be said then
@@ -338,14 +344,19 @@ def _segments(c: Checker, raw: Any) -> dict[str, IPv4Network | None] | None:
     if not isinstance(raw, dict):
         c.fail("segments", "a mapping of names to settings", raw)
         return None
-    segments: dict[str, IPv4Network | None] = {}
+    segments: dict[str, Network | None] = {}
     for name, spec in c.table(raw, "segments", SEGMENT_NAME, "a segment name: a lowercase "
                               "letter then letters, digits, - or _").items():
         spec = c.mapping(spec, f"segments.{name}", required=("subnet",))
-        subnet = c.parse(lambda s: IPv4Network(s, strict=True), spec.get("subnet"),
-                         f"segments.{name}.subnet", "an IPv4 network such as 192.168.1.0/24")
-        other = next((n for n, s in segments.items() if s and subnet and s.overlaps(subnet)),
-                     None)
+        subnet = c.parse(lambda s: ip_network(s, strict=True), spec.get("subnet"),
+                         f"segments.{name}.subnet", "an IPv4 network such as 192.168.1.0/24 "
+                         "(or IPv6, such as 2001:db8:1::/64)")
+        if subnet is not None and subnet.version == 6 and subnet.is_link_local:
+            c.fail(f"segments.{name}.subnet", "a global IPv6 network (the lab gives every "
+                   "interface its fe80:: address itself)", str(subnet))
+            subnet = None
+        other = next((n for n, s in segments.items() if s and subnet
+                      and s.version == subnet.version and s.overlaps(subnet)), None)
         if other is not None:
             c.fail(f"segments.{name}.subnet", f"a network apart from segment {other}'s "
                    f"{segments[other]}", str(subnet))
@@ -419,8 +430,9 @@ def _interfaces(c: Checker, raw: Any, field: str, node: str, segments: dict | No
             segment = None
         subnet = segments[segment] if segment else None
         names[ifname] = segment if subnet else None
-        address = c.parse(IPv4Interface, spec.get("address"), f"{ifield}.address",
-                          "an IPv4 address with its prefix, such as 192.168.1.10/24")
+        address = c.parse(ip_interface, spec.get("address"), f"{ifield}.address",
+                          "an IPv4 address with its prefix, such as 192.168.1.10/24 (or "
+                          "IPv6, such as 2001:db8:1::10/64)")
         if address and subnet and address.network != subnet:
             c.fail(f"{ifield}.address", f"an address in {subnet}", str(address))
             address = None
@@ -438,16 +450,24 @@ def _interfaces(c: Checker, raw: Any, field: str, node: str, segments: dict | No
     return interfaces, names
 
 
-def _next_hop(c: Checker, value: Any, field: str, subnets: list[IPv4Network],
-              own: list[IPv4Address], complete: bool) -> IPv4Address | None:
+def _next_hop(c: Checker, value: Any, field: str, subnets: list[Network],
+              own: list[Address], complete: bool) -> Address | None:
     """A gateway: an address on one of the node's subnets, not its own.
 
     Unless `complete`, some of the node's interfaces are already reported as wrong,
     and an address off its known subnets may be on the missing ones: not reported.
+    With IPv6 it may be link-local (a VIP such as fe80::1), on the node's one
+    IPv6 interface.
     """
-    hop = c.parse(IPv4Address, value, field, "an IPv4 address")
+    hop = c.parse(ip_address, value, field, "an IPv4 address (or IPv6)")
     if hop is None:
         return None
+    if hop.version == 6 and hop in LINK_LOCAL:
+        if sum(1 for n in subnets if n.version == 6) != 1 and complete:
+            c.fail(field, "a global address (a link-local next hop needs a node with "
+                   "exactly one IPv6 interface, to know the link)", str(hop))
+            return None
+        return hop
     net = next((n for n in subnets if hop in n), None)
     if net is None and not complete:
         return None
@@ -462,8 +482,8 @@ def _next_hop(c: Checker, value: Any, field: str, subnets: list[IPv4Network],
     return hop
 
 
-def _routes(c: Checker, raw: Any, field: str, subnets: list[IPv4Network],
-            own: list[IPv4Address], complete: bool) -> list[Route]:
+def _routes(c: Checker, raw: Any, field: str, subnets: list[Network],
+            own: list[Address], complete: bool) -> list[Route]:
     if not isinstance(raw, list):
         c.fail(f"{field}.routes", "a list of {to, via}", raw)
         return []
@@ -471,11 +491,14 @@ def _routes(c: Checker, raw: Any, field: str, subnets: list[IPv4Network],
     for i, spec in enumerate(raw):
         rfield = f"{field}.routes[{i}]"
         spec = c.mapping(spec, rfield, required=("to", "via"))
-        to = c.parse(IPv4Network, spec.get("to"), f"{rfield}.to",
-                     "an IPv4 network such as 192.168.1.0/24")
+        to = c.parse(ip_network, spec.get("to"), f"{rfield}.to",
+                     "an IPv4 network such as 192.168.1.0/24 (or IPv6)")
         via = _next_hop(c, spec.get("via"), f"{rfield}.via", subnets, own, complete) \
             if "via" in spec else None
-        if to and via:
+        if to and via and to.version != via.version:
+            c.fail(f"{rfield}.via", f"an IPv{to.version} address, as the route's network "
+                   f"{to} is", str(via))
+        elif to and via:
             routes.append(Route(to, via))
     return routes
 
@@ -487,7 +510,7 @@ def _check_unique_addresses(c: Checker, nodes: list[Node]) -> None:
             c.fail(f"hosts.{node.name}", f"a node name not already used by "
                    f"{owner[node.name]}", node.name)
         owner[node.name] = "routers" if node.role == "router" else "hosts"
-    used: dict[IPv4Address, str] = {}
+    used: dict[Address, str] = {}
     for node in nodes:
         for intf in node.interfaces:
             here = f"{node.name}.{intf.name}"
@@ -497,6 +520,8 @@ def _check_unique_addresses(c: Checker, nodes: list[Node]) -> None:
                        f"an address not already used by {used[intf.address.ip]}",
                        str(intf.address.ip))
             used.setdefault(intf.address.ip, here)
+            if intf.link_local is not None:  # fe80::10 for 2001:db8:1::10, per segment
+                used.setdefault(intf.link_local.ip, f"{here} (its link-local)")
 
 
 def _vrrp(c: Checker, raw: Any, nodes: list[Node], segments: dict, declared: dict,
@@ -531,6 +556,13 @@ def _vrrp(c: Checker, raw: Any, nodes: list[Node], segments: dict, declared: dic
             c.fail(field, "BACKUP with a preempt_delay (keepalived applies it only to an "
                    "instance that starts as BACKUP)", vr.state)
     _check_vip_owners(c, instances, routers, vrouters)
+    ipv6 = [i.name for i in instances if i.family == 6]
+    if ipv6 and version == 2:
+        c.fail("vrrp.version", f"3 for the IPv6 instances ({', '.join(ipv6)}): VRRPv2 "
+               f"(RFC 3768) is IPv4 only", version)
+    if ipv6 and use_vmac:
+        c.fail("vrrp.use_vmac", f"false with IPv6 instances ({', '.join(ipv6)}): the IPv6 "
+               f"virtual MAC is not supported here", use_vmac)
     return Vrrp(version=version or 2, advert_int=advert_int or 1.0, auth_pass=auth_pass,
                 preempt=bool(preempt), sync_group=sync_group, instances=tuple(instances),
                 routers=tuple(vrouters), preempt_delay=float(preempt_delay or 0),
@@ -604,7 +636,7 @@ def _instances(c: Checker, raw: Any, routers: dict[str, Node], segments: dict,
                nodes: list[Node], declared: dict) -> list[VrrpInstance]:
     instances: list[VrrpInstance] = []
     vrid_on_segment: dict[tuple[str, int], str] = {}
-    vip_of: dict[IPv4Address, str] = {}
+    vip_of: dict[Any, str] = {}  # an address (a link-local one: with its segment) -> instance
     items = c.table(raw, "vrrp.instances", CONF_NAME, "an instance name: " + CONF_NAME_TEXT)
     if isinstance(raw, dict) and not raw:
         c.fail("vrrp.instances", "at least one instance", raw)
@@ -619,10 +651,11 @@ def _instances(c: Checker, raw: Any, routers: dict[str, Node], segments: dict,
         vips = _vips(c, spec["vips"], field, segments.get(segment), nodes, routers) \
             if "vips" in spec else []
         for i, vip in enumerate(vips):
-            if vip.ip in vip_of:
-                c.fail(f"{field}.vips[{i}]", f"a VIP not already used by {vip_of[vip.ip]}",
+            key = (segment, vip.ip) if vip.ip in LINK_LOCAL else vip.ip  # fe80::1 on each link
+            if key in vip_of:
+                c.fail(f"{field}.vips[{i}]", f"a VIP not already used by {vip_of[key]}",
                        str(vip))
-            vip_of.setdefault(vip.ip, name)
+            vip_of.setdefault(key, name)
         if vrid and segment:
             other = vrid_on_segment.setdefault((segment, vrid), name)
             if other != name:
@@ -675,18 +708,31 @@ def _instance_segment(c: Checker, field: str, ifname: Any, routers: dict[str, No
     return segments.pop()
 
 
-def _vips(c: Checker, raw: Any, field: str, subnet: IPv4Network | None, nodes: list[Node],
-          routers: dict[str, Node]) -> list[IPv4Interface]:
+def _vips(c: Checker, raw: Any, field: str, subnet: Network | None, nodes: list[Node],
+          routers: dict[str, Node]) -> list[InterfaceAddress]:
+    """The VIPs, of the segment's family; with IPv6 a link-local one first (RFC 5798 §5.2.9)."""
     if not isinstance(raw, list) or not raw:
         c.fail(f"{field}.vips", "a non-empty list of addresses such as 192.168.1.1/24", raw)
         return []
-    vips: list[IPv4Interface] = []
+    vips: list[InterfaceAddress] = []
     hosts = {i.address.ip: f"{n.name}.{i.name}" for n in nodes if n.name not in routers
              for i in n.interfaces}
+    hosts |= {i.link_local.ip: f"{n.name}.{i.name} (its link-local)" for n in nodes
+              for i in n.interfaces  # fe80:: addresses are per link: this segment's
+              if i.link_local is not None and (subnet is None or i.address.network == subnet)}
     for i, value in enumerate(raw):
         vfield = f"{field}.vips[{i}]"
-        vip = c.parse(IPv4Interface, value, vfield, "an IPv4 address with prefix")
+        vip = c.parse(ip_interface, value, vfield, "an IPv4 address with prefix (or IPv6)")
         if vip is None:
+            continue
+        if subnet and subnet.version == 6 and i == 0:
+            if vip.network != LINK_LOCAL:
+                c.fail(vfield, f"a link-local address first, such as fe80::1/64 (RFC 5798 "
+                       f"5.2.9: an IPv6 router advertises its link-local VIP first)", value)
+            elif vip.ip in hosts:
+                c.fail(vfield, f"an address no node has ({hosts[vip.ip]} has it)", value)
+            else:
+                vips.append(vip)
             continue
         if subnet and vip.network != subnet:
             c.fail(vfield, f"an address in the segment's subnet {subnet}, with its prefix "
@@ -1114,12 +1160,18 @@ def _probes(c: Checker, raw: Any, topology: Topology) -> tuple[Probe, ...]:
     return tuple(Probe(client, _default_targets(topology, client), 0.005) for client in clients)
 
 
-def _default_targets(topology: Topology, client: str) -> tuple[IPv4Address, ...]:
-    """The client's gateway (when it is a VIP: else the first one), then the upstream hosts."""
-    gateway = topology.node(client).gateway
-    if gateway is None or topology.instance_of_vip(gateway) is None:
-        gateway = topology.lan_instance().vips[0].ip
-    return (gateway, *(h.interfaces[0].address.ip for h in topology.upstream_hosts))
+def _default_targets(topology: Topology, client: str) -> tuple[Address, ...]:
+    """The client's gateway VIP (else the first one), then the upstream hosts.
+
+    With IPv6 the gateway is often the link-local VIP (fe80::1): its instance's
+    first global VIP is pinged instead, which the same master holds.
+    """
+    node = topology.node(client)
+    gateway = node.gateway
+    instance = topology.instance_of_vip(gateway, node.interfaces[0].segment) if gateway else None
+    instance = instance or topology.lan_instance()
+    return (instance.ping_address(), *(h.interfaces[0].address.ip
+                                       for h in topology.upstream_hosts))
 
 
 def _probe(c: Checker, spec: dict, topology: Topology, clients: tuple[str, ...]) -> Probe:
@@ -1130,12 +1182,15 @@ def _probe(c: Checker, spec: dict, topology: Topology, clients: tuple[str, ...])
     targets = []
     raw_targets = _given(spec, "targets", default_targets)
     if not isinstance(raw_targets, list) or not raw_targets:
-        c.fail("probe.targets", "a non-empty list of IPv4 addresses", raw_targets)
+        c.fail("probe.targets", "a non-empty list of IPv4 (or IPv6) addresses", raw_targets)
         raw_targets = []
     for i, value in enumerate(raw_targets):
-        target = c.parse(IPv4Address, value, f"probe.targets[{i}]",
-                         "an IPv4 address such as 192.168.1.1")
-        if target is not None and target not in in_lab:
+        target = c.parse(ip_address, value, f"probe.targets[{i}]",
+                         "an IPv4 address such as 192.168.1.1 (or IPv6)")
+        if target is not None and target.version == 6 and target in LINK_LOCAL:
+            c.fail(f"probe.targets[{i}]", "a global address (a link-local one needs an "
+                   "interface to go with it; ping the instance's global VIP)", value)
+        elif target is not None and target not in in_lab:
             c.fail(f"probe.targets[{i}]", "an address in the lab (a node's or a VIP; the lab "
                    "has no way out)", value)
         elif target is not None and target in targets:

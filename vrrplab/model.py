@@ -7,23 +7,49 @@ report) reads them and never sees raw YAML.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from ipaddress import IPv4Address, IPv4Interface, IPv4Network
+from ipaddress import (IPv4Address, IPv4Interface, IPv4Network, IPv6Address, IPv6Interface,
+                       IPv6Network)
 from pathlib import Path
 
 from vrrplab.vrrp.timers import master_down_interval, skew_time
+
+
+Address = IPv4Address | IPv6Address
+Network = IPv4Network | IPv6Network
+InterfaceAddress = IPv4Interface | IPv6Interface
+LINK_LOCAL = IPv6Network("fe80::/64")
+
+
+def link_local_of(address: IPv6Interface) -> IPv6Interface:
+    """The link-local address the lab gives an IPv6 interface: fe80:: + its host part.
+
+    2001:db8:1::10/64 gets fe80::10: readable in captures and logs, and unique on
+    a segment as the global addresses are (the kernel's EUI-64 one is random here).
+    """
+    host = int(address.ip) & ((1 << (128 - LINK_LOCAL.prefixlen)) - 1)
+    return IPv6Interface((int(LINK_LOCAL.network_address) | host, LINK_LOCAL.prefixlen))
 
 
 @dataclass(frozen=True)
 class Interface:
     name: str  # as seen inside the node, e.g. "eth0"
     segment: str
-    address: IPv4Interface
+    address: InterfaceAddress
+
+    @property
+    def link_local(self) -> IPv6Interface | None:
+        return link_local_of(self.address) if self.address.version == 6 else None
+
+    def own_addresses(self) -> tuple[Address, ...]:
+        """Every address the interface answers for (with IPv6, its link-local too)."""
+        ll = self.link_local
+        return (self.address.ip,) if ll is None else (self.address.ip, ll.ip)
 
 
 @dataclass(frozen=True)
 class Route:
-    to: IPv4Network
-    via: IPv4Address
+    to: Network
+    via: Address
 
 
 @dataclass(frozen=True)
@@ -31,7 +57,7 @@ class Node:
     name: str
     role: str  # "router", "client", "upstream" or "attacker" (the security lessons' mallory)
     interfaces: tuple[Interface, ...]
-    gateway: IPv4Address | None = None
+    gateway: Address | None = None  # with IPv6, often a link-local VIP (fe80::1)
     routes: tuple[Route, ...] = ()
 
     def interface(self, name: str) -> Interface:
@@ -49,7 +75,15 @@ class VrrpInstance:
     name: str
     vrid: int
     interface: str  # the routers' interface name, the same on every router
-    vips: tuple[IPv4Interface, ...]
+    vips: tuple[InterfaceAddress, ...]  # IPv6: the link-local one first (RFC 5798 §5.2.9)
+    @property
+    def family(self) -> int:
+        return self.vips[0].version
+
+    def ping_address(self) -> Address:
+        """The VIP a client pings: the first one, or with IPv6 the first global one."""
+        return next((v.ip for v in self.vips if v.ip not in LINK_LOCAL), self.vips[0].ip)
+
     # load sharing: this instance's own priorities, (router, priority), overriding the
     # routers' for it; the highest of them starts MASTER (the others BACKUP)
     priorities: tuple[tuple[str, int], ...] = ()
@@ -137,7 +171,7 @@ class Topology:
     name: str
     description: str
     path: Path
-    segments: dict[str, IPv4Network]
+    segments: dict[str, Network]
     nodes: tuple[Node, ...]
     vrrp: Vrrp
 
@@ -183,9 +217,11 @@ class Topology:
         return next((i for name in fault.instances for i in gateways if i.name == name),
                     gateways[0])
 
-    def instance_of_vip(self, address) -> VrrpInstance | None:
-        return next((i for i in self.vrrp.instances
-                     if any(v.ip == address for v in i.vips)), None)
+    def instance_of_vip(self, address, segment: str | None = None) -> VrrpInstance | None:
+        """The instance holding `address` (on `segment`: fe80::1 may be a VIP on every link)."""
+        return next((i for i in self.vrrp.instances if any(v.ip == address for v in i.vips)
+                     and segment in (None, self.segment_of(self.routers[0].name, i.interface))),
+                    None)
 
     def segment_of(self, router: str, interface: str) -> str:
         return self.node(router).interface(interface).segment
@@ -229,7 +265,7 @@ class Step:
 @dataclass(frozen=True)
 class Probe:
     source: str  # the client node that probes
-    targets: tuple[IPv4Address, ...]
+    targets: tuple[Address, ...]
     interval: float  # seconds between two probes to one target
 
 

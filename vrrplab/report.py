@@ -184,8 +184,9 @@ def _plot_control_plane(ax, results: dict) -> None:
         garps = [a["t"] for a in results["timeline"]["arp"]
                  if a["gratuitous"] and a["ip"] == results["vrrp"]["vip"]
                  and _mac_owner(results, a["mac"]) == router]
+        announce = "unsolicited NA" if ":" in results["vrrp"]["vip"] else "gratuitous ARP"
         ax.scatter(garps, [y + 0.25] * len(garps), marker="v", s=20, color=colors.get(router),
-                   label=f"{router} gratuitous ARP" if garps else None)
+                   label=f"{router} {announce}" if garps else None)
     ax.set_yticks(range(len(routers)))
     ax.set_yticklabels(routers)
     ax.set_ylim(-0.7, len(routers) - 0.2)

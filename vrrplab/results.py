@@ -31,8 +31,11 @@ def build_results(record) -> dict:
     vrrp = topo.vrrp
     lan = topo.lan_instance()
     t0 = record.t0
-    ip_to_router = {str(r.interface(lan.interface).address.ip): r.name for r in topo.routers}
-    ip_to_node = {str(i.address.ip): n.name for n in topo.nodes for i in n.interfaces}
+    # IPv6 adverts come from the link-local address (RFC 5798 §5.1.2.1): both name the router
+    ip_to_router = {str(a): r.name for r in topo.routers
+                    for a in r.interface(lan.interface).own_addresses()}
+    ip_to_node = {str(a): n.name for n in topo.nodes for i in n.interfaces
+                  for a in i.own_addresses()}
     adverts, arps = read_pcap(record.out / "capture.pcap")
     targets = [str(t) for t in scenario.probe.targets]
     by_client = {p.source: read_probe_log(record.out / probe_log_name(n, p.source),
@@ -83,13 +86,14 @@ def build_results(record) -> dict:
             "version": vrrp.version,
             "advert_int_s": vrrp.advert_int,
             "vrid": lan.vrid,
-            "vip": str(lan.vips[0].ip),
+            "vip": str(lan.ping_address()),  # IPv6: the global one, which the client pings
+            "gateway_vip": str(lan.vips[0].ip),  # the first (IPv6: link-local, the gateway)
             "preempt": vrrp.preempt,
             "use_vmac": vrrp.use_vmac,
             # what VRRPv2 PASS puts on the wire (8 bytes, in clear): the security lessons
             # compare it with what the attacker read
             "auth_pass_on_wire": _wire_password(vrrp),
-            "gateways": [{"instance": g.name, "vrid": g.vrid, "vip": str(g.vips[0].ip),
+            "gateways": [{"instance": g.name, "vrid": g.vrid, "vip": str(g.ping_address()),
                           "client": scenario.client_of(g),
                           "priorities": {r.name: vrrp.priority(r.name, g.name)
                                          for r in vrrp.routers}} for g in gateways],

@@ -62,3 +62,11 @@ def test_failover_basic_in_vrrpv3(speaker, tmp_path):
     assert all(a["version"] == 3 for a in results["timeline"]["adverts"])
     stop = results["faults"][0]
     assert stop["new_master"] == "r2" and stop["takeover_s"] <= stop["bound_s"] + 0.2
+
+
+@pytest.mark.parametrize("speaker", ["mixed", "mixed-reverse"])
+def test_ipv6_across_implementations(speaker, tmp_path):
+    """keepalived and the bundled speaker agree on VRRPv3 over IPv6 (checksum, link-local)."""
+    results = run("ipv6", speaker, tmp_path)
+    assert set(results["speakers"].values()) == {"keepalived", "bundled"}
+    assert [f["new_master"] for f in results["faults"]] == ["r2", "r1"]

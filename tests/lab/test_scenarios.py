@@ -113,10 +113,24 @@ def test_load_sharing_moves_only_the_failed_routers_gateway(tmp_path):
     assert f["stop-r2"]["vip"] == "192.168.1.2" and f["stop-r2"]["new_master"] == "r1"
 
 
+def test_ipv6_gateway_fails_over_with_link_local_adverts_and_unsolicited_nas(tmp_path):
+    results = run("ipv6", tmp_path)
+    adverts = results["timeline"]["adverts"]
+    assert {a["src"] for a in adverts} == {"fe80::10", "fe80::20"}  # RFC 5798 §5.1.2.1
+    assert {a["ttl"] for a in adverts} == {255} and {a["version"] for a in adverts} == {3}
+    stop = faults(results)["stop-r1"]
+    assert stop["new_master"] == "r2"
+    r2_mac = next(s for s in results["snapshots"] if s["label"] == "stop-r1")["macs"]["r2"]
+    announced = [a for a in results["timeline"]["arp"] if a["op"] == "na" and a["gratuitous"]
+                 and a["mac"] == r2_mac and a["t"] >= stop["at_s"]]
+    assert {a["ip"] for a in announced} >= {"fe80::1", "2001:db8:1::1"}
+    assert next(s for s in results["snapshots"] if s["label"] == "stop-r1")["client_arp"] == r2_mac
+
+
 COVERED = {"failover-crash", "process-crash", "freeze", "link-down", "nopreempt", "preempt-delay",
            "fast-vrrpv3", "firewall-blocks-vrrp", "track-interface", "healthcheck-fail",
            "healthcheck-tie", "vmac", "link-flap", "auth-mismatch", "long-password", "three-routers",
-           "load-sharing",
+           "load-sharing", "ipv6",
            # tests/lab/test_security.py
            "rogue-router", "rogue-router-guarded", "sniff-password", "sniff-password-guarded",
            "priority-zero-storm", "priority-zero-storm-guarded",
