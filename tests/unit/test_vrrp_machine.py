@@ -277,6 +277,17 @@ def test_master_discards_lower_priority() -> None:
     assert vr.state is State.MASTER and vr.get_timer() == deadline
 
 
+def test_master_answers_lower_priority_as_keepalived_when_asked() -> None:
+    vr = master(150, lower_prio_advert=True)
+    now = vr.get_timer() - 0.5
+    actions = hear(vr, 149, now=now, src="192.168.1.200")
+    assert kinds(actions) == [SendAdvert, SendGratuitousArp]
+    assert actions[0].advert.priority == 150 and actions[1].vips == VIPS
+    assert vr.state is State.MASTER and vr.get_timer() == approx(now + 1.0)
+    # a priority-0 advert is still answered with an advert only
+    assert kinds(hear(vr, 0, now=now + 0.1)) == [SendAdvert]
+
+
 def test_backup_learns_master_interval_in_v3_only() -> None:
     vr = started(100, 3, 1.0)
     hear(vr, 200, now=1.0, adver_int=50)

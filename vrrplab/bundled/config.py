@@ -228,7 +228,8 @@ def _router_config(c: _Checker, spec: dict, where: str, vips: list[IPv4Interface
         return RouterConfig(vrid=vrid, priority=priority, version=version, interval_s=float(interval),
                             vips=tuple(str(v.ip) for v in vips), primary_ip=str(primary),
                             preempt=preempt, preempt_delay_s=float(delay),
-                            auth_pass=spec.get("auth_pass"))
+                            auth_pass=spec.get("auth_pass"),
+                            lower_prio_advert=True)  # as keepalived does by default
     except ConfigError as exc:
         c.problems.append(f"{where}: {exc}")
         return None

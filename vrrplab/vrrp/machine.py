@@ -84,6 +84,11 @@ class RouterConfig:
     preempt_delay_s: float = 0.0
     accept_mode: bool = False  # RFC 5798 §6.1; enforced by the driver
     auth_pass: str | None = None  # v2 `auth_type PASS`
+    # keepalived's default (`lower_prio_no_advert` off), not RFC 5798 §6.4.3 (735), which
+    # discards: a master answers a lower-priority advert with its own advert and a
+    # gratuitous ARP, so the backup that took over wrongly, and the hosts it announced
+    # itself to, hear the real master at once
+    lower_prio_advert: bool = False
 
     def __post_init__(self) -> None:
         try:
@@ -481,6 +486,9 @@ class VirtualRouter:
                 self._master_adver_interval = advert.interval_s
             self._master_ip = src_ip
             return self._become_backup(now, f"advert from {src_ip} with priority {advert.priority}")
+        if self.config.lower_prio_advert:  # keepalived: answer it, and re-announce the VIPs
+            self._adver_at = now + self.config.advertisement_interval
+            return [SendAdvert(self._advert()), SendGratuitousArp(self.config.vips)]
         return []  # (735): discard a lower-priority advert
 
     def _loses_to(self, priority: int, src_ip: str) -> bool:
