@@ -1,0 +1,372 @@
+"""Scenarios: finding them, their steps, faults and probes, on a loaded topology.
+
+A scenario's `vrrp` section is merged over its topology's before that is
+checked (`load_topology`); a topology's problems are reported with the
+scenario's.
+"""
+
+from __future__ import annotations
+
+from ipaddress import ip_address
+from pathlib import Path
+from typing import Any
+
+from vrrplab.errors import InputError
+from vrrplab.faults import KINDS
+from vrrplab.loader.topology import _check_auth_agreement, load_topology
+from vrrplab.loader.yamlio import (LOWER_NAME, LOWER_NAME_TEXT, ONE_LINE, Checker, _given,
+                                   _one_line)
+from vrrplab.model import LINK_LOCAL, Address, Fault, Probe, Scenario, Step, Topology
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent  # vrrplab/loader/ -> the repo
+FAULT_KINDS = tuple(KINDS)  # one list of fault kinds: the primitives faults.py implements
+ATTACK_KINDS = ("rogue_router", "zero_storm")  # start an attacker process on an attacker host
+# the kinds that target an attacker host; malformed is a bounded batch: no stop_attack after it
+ATTACKER_KINDS = ATTACK_KINDS + ("stop_attack", "malformed")
+NO_MASTER = "none"  # expect_master: none - the routers stepped down (a rogue router)
+LINK_KINDS = ("link_down", "link_up", "flap")  # the kinds that take `interface`
+UPSTREAM_KINDS = ("cut_upstream", "restore_upstream")  # they need an upstream host
+BOUND_KINDS = ("skew_time", "master_down_interval", "healthcheck")
+MAX_RUN_S = 600.0  # a scenario longer than this is a mistake, not a lesson
+ALLOWANCES = ("long_auth_pass",)  # mistakes a scenario may make on purpose, to show them
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except (OSError, ValueError):  # a name too long, a NUL in it
+        return False
+
+
+def find_scenario(name_or_path: str) -> Path:
+    """A path as given, or a name looked up in ./scenarios then the project's scenarios/."""
+    candidate = Path(name_or_path)
+    if candidate.suffix in (".yaml", ".yml") or "/" in name_or_path:
+        if not _is_file(candidate):
+            raise InputError(_one_line(f"{name_or_path}: no such scenario file"))
+        return candidate
+    for folder in (Path.cwd() / "scenarios", PROJECT_ROOT / "scenarios"):
+        path = folder / f"{name_or_path}.yaml"
+        if _is_file(path):
+            return path
+    known = ", ".join(p.stem for p in list_scenarios())
+    raise InputError(_one_line(f"{name_or_path}: no such scenario (known: {known})"))
+
+
+def list_scenarios() -> list[Path]:
+    folder = PROJECT_ROOT / "scenarios"
+    return sorted(folder.glob("*.yaml"))
+
+
+def _find_topology(ref: str, scenario_path: Path) -> Path | None:
+    if ref.endswith((".yaml", ".yml")):
+        path = (scenario_path.parent / ref)
+        return path if _is_file(path) else None
+    if not LOWER_NAME.fullmatch(ref):
+        return None
+    for folder in (scenario_path.parent.parent / "topologies", PROJECT_ROOT / "topologies"):
+        if _is_file(folder / f"{ref}.yaml"):
+            return folder / f"{ref}.yaml"
+    return None
+
+
+def load_scenario(path: Path, vrrp_version: int | None = None) -> Scenario:
+    """Load a scenario and its topology; `vrrp_version` runs it in another VRRP version."""
+    from vrrplab import loader  # the package's read_yaml, at call time: tests replace it
+    data = loader.read_yaml(path)
+    c = Checker(path)
+    top = c.mapping(data, "", required=("name", "description", "topology", "steps"),
+                    optional=("probe", "vrrp", "lesson", "allow"))
+    allow = _given(top, "allow", [])
+    if not isinstance(allow, list) or any(a not in ALLOWANCES for a in allow):
+        c.fail("allow", f"a list among {', '.join(ALLOWANCES)}", allow)
+        allow = []
+    vrrp_overrides = _given(top, "vrrp", {})
+    if not isinstance(vrrp_overrides, dict):
+        c.fail("vrrp", "a mapping of the topology's vrrp settings to change", vrrp_overrides)
+        vrrp_overrides = {}
+    if _given(top, "lesson", None) is not None:
+        c.string(top["lesson"], "lesson", what="a text explaining what the run shows")
+    if top:
+        c.string(top.get("name"), "name", LOWER_NAME, LOWER_NAME_TEXT)
+        c.string(top.get("description"), "description", ONE_LINE, "a one-line text")
+    topo_ref = top.get("topology")
+    topo_path = _find_topology(topo_ref, path) if isinstance(topo_ref, str) else None
+    if topo_path is None and "topology" in top:
+        c.fail("topology", "the name of a file in topologies/ (or a path to a .yaml, from "
+               "the scenario's folder)", topo_ref)
+    c.raise_if_any()
+    try:
+        topology = load_topology(topo_path, vrrp_overrides, path if vrrp_overrides else None,
+                                 allow=frozenset(allow), check_auth=False,
+                                 force_version=vrrp_version)
+    except InputError as exc:
+        settings = " with the scenario's vrrp settings" if vrrp_overrides else ""
+        c.fail("topology", f"a topology that validates{settings} (its problems are above)",
+               topo_ref)
+        raise InputError(exc.problems + c.problems) from None
+    steps = _steps(c, top.get("steps"), topology)
+    probes = _probes(c, _given(top, "probe", {}), topology)
+    if not any(s.action == "wait_masters" or (s.fault and len(s.fault.holders()) > 1)
+               for s in steps):
+        _check_auth_agreement(c, topology.vrrp, " (a scenario that shows this split brain says "
+                              "so with a wait_masters step or a fault with two vip_holders)")
+    c.raise_if_any()
+    return Scenario(name=top["name"], description=top["description"], path=path,
+                    topology=topology, steps=tuple(steps), probes=probes,
+                    lesson=_given(top, "lesson", ""))
+
+
+def _routers_list(c: Checker, value: Any, field: str, routers: tuple[str, ...],
+                  least: int, what: str) -> tuple[str, ...] | None:
+    """A list of `least` or more distinct routers."""
+    if not isinstance(value, list) or len(value) < least \
+            or any(not isinstance(v, str) or v not in routers for v in value) \
+            or len(set(value)) != len(value):
+        c.fail(field, f"a list of {what} among {', '.join(routers)}, each once", value)
+        return None
+    return tuple(value)
+
+
+def _steps(c: Checker, raw: Any, topology: Topology) -> list[Step]:
+    if not isinstance(raw, list) or not raw:
+        c.fail("steps", "a non-empty list of steps", raw)
+        return []
+    steps, fault_names, total = [], set(), 0.0
+    attacks: dict[str, str] = {}  # attacker host -> the attack fault running on it
+    routers = tuple(r.name for r in topology.routers)
+    for i, spec in enumerate(raw):
+        field = f"steps[{i}]"
+        if not isinstance(spec, dict) or len(spec) != 1:
+            c.fail(field, "a mapping with one key: wait_master, wait_masters, hold or fault", spec)
+            continue
+        c.mapping(spec, field, optional=("wait_master", "wait_masters", "hold", "fault"))
+        (action, value), = spec.items()
+        if action == "wait_master" and isinstance(value, dict):
+            masters = _masters_by_instance(c, value, f"{field}.wait_master", topology)
+            if masters:
+                steps.append(Step("wait_master", router=masters[0][1], masters=masters))
+        elif action == "wait_master":
+            if c.choice(value, f"{field}.wait_master", routers):
+                steps.append(Step("wait_master", router=value))
+        elif action == "wait_masters":
+            masters = _routers_list(c, value, f"{field}.wait_masters", routers, 2,
+                                    "two or more routers (a split brain the scenario expects)")
+            if masters:
+                steps.append(Step("wait_masters", routers=masters))
+        elif action == "hold":
+            seconds = c.number(value, f"{field}.hold", 0, MAX_RUN_S)
+            if seconds is not None:
+                total += seconds
+                steps.append(Step("hold", seconds=float(seconds)))
+        elif action == "fault":
+            fault = _fault(c, value, f"{field}.fault", topology, fault_names)
+            if fault:
+                _check_attack_sequence(c, fault, f"{field}.fault", attacks)
+                total += max(topology.vrrp.master_down_interval(r) for r in routers) + 5
+                total += fault.period * fault.count if fault.kind == "flap" else 0
+                steps.append(Step("fault", fault=fault))
+    if total > MAX_RUN_S:
+        c.fail("steps", f"a run of at most {MAX_RUN_S:g} s (holds plus each fault's "
+               f"Master_Down_Interval and margin)", f"{total:.0f} s")
+    return steps
+
+
+def _instance_names(c: Checker, value: Any, field: str, topology: Topology,
+                    taken: set[str] | None = None) -> tuple[str, ...] | None:
+    """A list of the topology's VRRP instances, each once (and in no other list: `taken`)."""
+    known = tuple(i.name for i in topology.vrrp.instances)
+    taken = set() if taken is None else taken
+    if not isinstance(value, list) or not value \
+            or any(not isinstance(v, str) or v not in known for v in value) \
+            or len(set(value)) != len(value) or taken & set(value):
+        c.fail(field, f"a list of instances among {', '.join(known)}, each once", value)
+        return None
+    taken.update(value)
+    return tuple(value)
+
+
+def _masters_by_instance(c: Checker, value: dict, field: str,
+                         topology: Topology) -> tuple[tuple[str, str], ...] | None:
+    """`wait_master: {r1: [VI_A, ...], r2: [VI_B, ...]}`: who is MASTER of which instance."""
+    routers = tuple(r.name for r in topology.routers)
+    taken: set[str] = set()
+    masters = []
+    for router, names in value.items():
+        if router not in routers:
+            c.fail(f"{field}", f"routers among {', '.join(routers)} as keys", router)
+            return None
+        listed = _instance_names(c, names, f"{field}.{router}", topology, taken)
+        if listed is None:
+            return None
+        masters += [(name, router) for name in listed]
+    missing = [i.name for i in topology.vrrp.instances if i.name not in taken]
+    if missing:
+        c.fail(field, "every instance under one router", f"{', '.join(missing)} under none")
+        return None
+    order = [i.name for i in topology.vrrp.instances]
+    return tuple(sorted(masters, key=lambda m: order.index(m[0])))
+
+
+def _fault(c: Checker, raw: Any, field: str, topology: Topology, names: set) -> Fault | None:
+    routers = tuple(r.name for r in topology.routers)
+    spec = c.mapping(raw, field, required=("name", "kind", "target", "expect_master"),
+                     optional=("interface", "vip_holders", "takeover", "period", "count", "duty",
+                               "bound", "unstable", "rate", "instances"))
+    if not spec:
+        return None
+    name = c.string(spec.get("name"), f"{field}.name", LOWER_NAME, LOWER_NAME_TEXT)
+    if name in names:
+        c.fail(f"{field}.name", "a name no other fault has", name)
+    names.add(name)
+    kind = c.choice(spec.get("kind"), f"{field}.kind", FAULT_KINDS)
+    target = _fault_target(c, spec.get("target"), f"{field}.target", kind, topology)
+    expect = _expect_master(c, spec.get("expect_master"), f"{field}.expect_master", kind, routers)
+    unstable = c.boolean(_given(spec, "unstable", False), f"{field}.unstable")
+    if unstable and kind and kind not in ATTACK_KINDS:
+        c.fail(f"{field}.unstable", f"no unstable for kind {kind} (only for "
+               f"{', '.join(ATTACK_KINDS)}, whose repeated elections have no single master)",
+               unstable)
+        unstable = None
+    if "rate" in spec and kind and kind != "zero_storm":
+        c.fail(f"{field}.rate", f"no rate for kind {kind} (only for zero_storm)", spec["rate"])
+    rate = c.number(_given(spec, "rate", 1.5), f"{field}.rate", 0.1, 100)
+    interface = spec.get("interface")
+    if interface is not None and kind and kind not in LINK_KINDS:
+        c.fail(f"{field}.interface", f"no interface for kind {kind} (only for "
+               f"{', '.join(LINK_KINDS)})", interface)
+        interface = None
+    elif interface is not None and target:
+        own = tuple(i.name for i in topology.node(target).interfaces)
+        interface = c.choice(interface, f"{field}.interface", own)
+    for key in ("period", "count", "duty"):
+        if key in spec and kind and kind != "flap":
+            c.fail(f"{field}.{key}", f"no {key} for kind {kind} (only for flap)", spec[key])
+    if kind in UPSTREAM_KINDS and not topology.upstream_hosts:
+        c.fail(f"{field}.kind", f"a kind other than {kind}: it cuts the path to the upstream "
+               f"host, and topology {topology.name} has none", kind)
+    holders = (expect,) if expect != NO_MASTER else ()
+    if "vip_holders" in spec and expect == NO_MASTER:
+        c.fail(f"{field}.vip_holders", "no vip_holders with expect_master: none (no router "
+               "holds the VIP then)", spec["vip_holders"])
+    elif "vip_holders" in spec:
+        holders = _routers_list(c, spec["vip_holders"], f"{field}.vip_holders", routers, 1,
+                                "routers") or holders
+    takeover = c.boolean(_given(spec, "takeover", True), f"{field}.takeover")
+    instances: tuple[str, ...] | None = ()
+    if "instances" in spec and expect == NO_MASTER:
+        c.fail(f"{field}.instances", "no instances with expect_master: none (every router "
+               "steps down)", spec["instances"])
+    elif "instances" in spec:
+        instances = _instance_names(c, spec["instances"], f"{field}.instances", topology)
+    bound = spec.get("bound")
+    if bound is not None:
+        bound = c.choice(bound, f"{field}.bound", BOUND_KINDS)
+        if bound == "healthcheck" and target in routers \
+                and not topology.vrrp.router(target).track_scripts:
+            c.fail(f"{field}.bound", f"a router with track_scripts for 'healthcheck' ({target} has none)")
+    period = c.number(_given(spec, "period", 2.0), f"{field}.period", 0.05, 60)
+    count = c.number(_given(spec, "count", 3), f"{field}.count", 1, 100, integer=True)
+    duty = c.number(_given(spec, "duty", 0.5), f"{field}.duty", 0.05, 0.95)
+    if None in (name, kind, target, expect, takeover, period, count, duty, unstable, rate,
+                instances):
+        return None
+    if kind == "flap" and period * count > MAX_RUN_S / 2:
+        c.fail(f"{field}.count", f"period x count under {MAX_RUN_S / 2:g} s", count)
+    return Fault(name, kind, target, None if expect == NO_MASTER else expect,
+                 interface=interface, vip_holders=tuple(holders), takeover=takeover,
+                 period=float(period), count=count, duty=float(duty), bound=bound,
+                 unstable=unstable, rate=float(rate), instances=instances)
+
+
+def _fault_target(c: Checker, value: Any, field: str, kind: str | None,
+                  topology: Topology) -> str | None:
+    """A router, or for the attack kinds an attacker host (role attacker)."""
+    if kind not in ATTACKER_KINDS:
+        return c.choice(value, field, tuple(r.name for r in topology.routers))
+    attackers = tuple(n.name for n in topology.attackers)
+    if not attackers:
+        c.fail(field, f"an attacker host for kind {kind}, and topology {topology.name} has "
+               f"none (a host with role: attacker, as in topologies/attacked.yaml)", value)
+        return None
+    if value not in attackers:
+        c.fail(field, f"an attacker host for kind {kind}: one of {', '.join(attackers)}", value)
+        return None
+    return value
+
+
+def _expect_master(c: Checker, value: Any, field: str, kind: str | None,
+                   routers: tuple[str, ...]) -> str | None:
+    """A router; `none` only where an attack makes every router step down."""
+    if value == NO_MASTER and kind in ATTACK_KINDS:
+        return NO_MASTER
+    if value == NO_MASTER and kind:
+        c.fail(field, f"a router (none only for {', '.join(ATTACK_KINDS)}: a forged master "
+               f"can silence every router)", value)
+        return None
+    return c.choice(value, field, routers)
+
+
+def _check_attack_sequence(c: Checker, fault: Fault, field: str, attacks: dict) -> None:
+    """One attack at a time per attacker, and stop_attack only while one runs."""
+    if fault.kind in ATTACK_KINDS:
+        if fault.target in attacks:
+            c.fail(f"{field}.kind", f"a stop_attack on {fault.target} first (its attack "
+                   f"{attacks[fault.target]} still runs)", fault.kind)
+        attacks[fault.target] = fault.name
+    elif fault.kind == "stop_attack" and attacks.pop(fault.target, None) is None:
+        c.fail(f"{field}.kind", f"an attack running on {fault.target} before stop_attack "
+               f"(a rogue_router or zero_storm fault earlier)", fault.kind)
+
+
+def _probes(c: Checker, raw: Any, topology: Topology) -> tuple[Probe, ...]:
+    """The scenario's `probe`, or by default every client probing its gateway and upstream."""
+    spec = c.mapping(raw, "probe", optional=("from", "targets", "interval"))
+    clients = tuple(n.name for n in topology.clients)
+    if not clients:
+        c.fail("topology", f"a topology with a client host to probe from ({topology.path})")
+        return (Probe("", (), 0.005),)
+    if spec:
+        return (_probe(c, spec, topology, clients),)
+    return tuple(Probe(client, _default_targets(topology, client), 0.005) for client in clients)
+
+
+def _default_targets(topology: Topology, client: str) -> tuple[Address, ...]:
+    """The client's gateway VIP (else the first one), then the upstream hosts.
+
+    With IPv6 the gateway is often the link-local VIP (fe80::1): its instance's
+    first global VIP is pinged instead, which the same master holds.
+    """
+    node = topology.node(client)
+    gateway = node.gateway
+    instance = topology.instance_of_vip(gateway, node.interfaces[0].segment) if gateway else None
+    instance = instance or topology.lan_instance()
+    return (instance.ping_address(), *(h.interfaces[0].address.ip
+                                       for h in topology.upstream_hosts))
+
+
+def _probe(c: Checker, spec: dict, topology: Topology, clients: tuple[str, ...]) -> Probe:
+    source = c.choice(_given(spec, "from", clients[0]), "probe.from", clients)
+    vips = [v.ip for inst in topology.vrrp.instances for v in inst.vips]
+    in_lab = {i.address.ip for n in topology.nodes for i in n.interfaces} | set(vips)
+    default_targets = [str(t) for t in _default_targets(topology, source or clients[0])]
+    targets = []
+    raw_targets = _given(spec, "targets", default_targets)
+    if not isinstance(raw_targets, list) or not raw_targets:
+        c.fail("probe.targets", "a non-empty list of IPv4 (or IPv6) addresses", raw_targets)
+        raw_targets = []
+    for i, value in enumerate(raw_targets):
+        target = c.parse(ip_address, value, f"probe.targets[{i}]",
+                         "an IPv4 address such as 192.168.1.1 (or IPv6)")
+        if target is not None and target.version == 6 and target in LINK_LOCAL:
+            c.fail(f"probe.targets[{i}]", "a global address (a link-local one needs an "
+                   "interface to go with it; ping the instance's global VIP)", value)
+        elif target is not None and target not in in_lab:
+            c.fail(f"probe.targets[{i}]", "an address in the lab (a node's or a VIP; the lab "
+                   "has no way out)", value)
+        elif target is not None and target in targets:
+            c.fail(f"probe.targets[{i}]", "each target once", value)
+        elif target is not None:
+            targets.append(target)
+    interval = c.number(_given(spec, "interval", 0.005), "probe.interval", 0.001, 1.0)
+    return Probe(source or clients[0], tuple(targets), float(interval or 0.005))
