@@ -8,6 +8,9 @@ the same checks can be re-run on an old results.json. Each check is
 from __future__ import annotations
 
 TAKEOVER_MARGIN_S = 0.2  # scheduling and capture slack over the RFC bound
+# a (re)started daemon first starts its process (the bundled speaker: Python and its
+# imports, 0.14 s here, up to 0.2 s on a busy machine) before its Master_Down_Timer runs
+START_MARGIN_S = 0.25
 GAP_MARGIN_S = 0.35  # the client also waits for its next probe and the new ARP entry
 VMAC_PREFIX = "00:00:5e:00:01:"
 ATTACK_KINDS = ("rogue_router", "zero_storm", "malformed")  # faults.ATTACKS, kept here: checks stay pure
@@ -287,7 +290,9 @@ def _degraded_priority_check(fault: dict) -> dict:
     """The failing health check shows on the wire: the target advertises base + weight."""
     target, expected = fault["target"], fault["degraded_priority"]
     seen = fault["priorities_seen"].get(target, [])
-    return check(f"{fault['name']}: {target}'s failing check lowers its priority to {expected}",
+    what = (f"{target} now advertises priority" if fault["kind"] == "set_priority"
+            else f"{target}'s failing check lowers its priority to")
+    return check(f"{fault['name']}: {what} {expected}",
                  expected in seen, f"{target} advertised priorities {seen or 'none'} after the fault")
 
 
@@ -295,7 +300,8 @@ def _takeover_check(fault: dict) -> dict:
     """Within the bound; a silent failure is timed from the old master's last advert."""
     bound = fault["bound_s"]
     bound_name = "Skew_Time" if fault["bound_kind"] == "skew_time" else "Master_Down_Interval"
-    limit = bound + TAKEOVER_MARGIN_S
+    margin = TAKEOVER_MARGIN_S + (START_MARGIN_S if fault["kind"] == "start" else 0.0)
+    limit = bound + margin
     after_last = fault.get("takeover_after_last_advert_s")
     if fault.get("silent") and after_last is not None:
         measured, since = after_last, "the old master's last advert"
@@ -305,7 +311,8 @@ def _takeover_check(fault: dict) -> dict:
         f"{fault['name']}: takeover within the RFC bound",
         measured is not None and measured <= limit,
         f"{_s(measured)} from {since} to {fault['expected_master']}'s first advert; "
-        f"{bound_name} {bound:.3f} s + {TAKEOVER_MARGIN_S} s margin = {limit:.3f} s")
+        f"{bound_name} {bound:.3f} s + {margin:g} s margin"
+        f"{' (the daemon starts first)' if fault['kind'] == 'start' else ''} = {limit:.3f} s")
 
 
 def _log_shows_master(results: dict, router: str, prefix: str,

@@ -37,6 +37,9 @@ NFT_TABLE = "vrrplab_fault"  # our own table in the router's namespace: undo del
 GUARD_TABLE = "vrrplab_guard"  # the mitigation's table, apart from the faults' one
 ATTACK_START_S = 12.0  # the attacker sniffs up to 10 s for a real advert, then forges
 ATTACK_STOP_S = 5.0  # SIGTERM to exit; then SIGKILL
+PRIORITY_FLAGS = Path("/run/vrrplab/priority")  # set_priority's flags: the run's private tmpfs
+PRIORITY_SCRIPT = "vrrplab_priority_"  # the scripts' name prefix (then the priority)
+PRIORITY_CHECK_S = 1.0  # how often a speaker runs a priority script (keepalived's minimum)
 MALFORMED_COUNT = 5  # malformed: adverts of each hostile kind
 MALFORMED_BATCH_S = ATTACK_START_S + 10.0  # sniffing, then a few dozen packets sent
 VMAC_PREFIX = "00:00:5e:00:01:"  # RFC 5798 §7.3: the virtual MAC, one per VRID
@@ -239,6 +242,43 @@ def stop_attack(ctx, fault) -> tuple[float, Undo]:
     return at, _noop
 
 
+def set_priority(ctx, fault) -> tuple[float, Undo]:
+    """Change a router's priority while it runs, the same way for every speaker.
+
+    The loader gave the router one track script per priority the scenario asks
+    for (`priority_scripts`): each checks a flag file under the run's private
+    /run/vrrplab and moves the priority by its weight while the flag is there.
+    The speaker notices at the script's next run (every PRIORITY_CHECK_S).
+    Back to the configured priority is no flag at all.
+    """
+    _clear_priority(fault.target)
+    if fault.priority != ctx.topology.vrrp.router(fault.target).priority:
+        priority_flag(fault.target, fault.priority).touch()
+    at = time.time()
+    return at, lambda: _clear_priority(fault.target)
+
+
+def priority_flag(router: str, priority: int) -> Path:
+    return PRIORITY_FLAGS / f"{router}-{priority}"
+
+
+def priority_script(router: str, base: int, priority: int) -> tuple[str, str, int]:
+    """(name, shell command, weight) of the track script that sets `priority` by a flag.
+
+    keepalived adds a negative weight while the script fails, a positive one while
+    it succeeds: the test is written so that the flag applies the weight.
+    """
+    weight = priority - base
+    test = "test ! -e" if weight < 0 else "test -e"
+    return f"{PRIORITY_SCRIPT}{priority}", f"{test} {priority_flag(router, priority)}", weight
+
+
+def _clear_priority(router: str) -> None:
+    PRIORITY_FLAGS.mkdir(parents=True, exist_ok=True)
+    for flag in PRIORITY_FLAGS.glob(f"{router}-*"):
+        flag.unlink(missing_ok=True)
+
+
 def guard_vrrp(ctx, fault) -> tuple[float, Undo]:
     """Accept VRRP only from the routers' own addresses AND their own MACs.
 
@@ -351,7 +391,7 @@ KINDS: dict[str, Callable] = {
     "flap": flap_link, "block_vrrp": block_vrrp, "unblock_vrrp": unblock_vrrp,
     "cut_upstream": cut_upstream, "restore_upstream": unblock_vrrp,
     "rogue_router": rogue_router, "zero_storm": zero_storm, "stop_attack": stop_attack,
-    "guard_vrrp": guard_vrrp, "malformed": malformed,
+    "guard_vrrp": guard_vrrp, "malformed": malformed, "set_priority": set_priority,
 }
 SKEW, MDI = "skew_time", "master_down_interval"
 BOUNDS: dict[str, str] = {
@@ -360,7 +400,9 @@ BOUNDS: dict[str, str] = {
     "cut_upstream": MDI, "restore_upstream": MDI,
     # the silenced routers wait their Master_Down_Interval; a guard moves nothing
     "rogue_router": MDI, "zero_storm": SKEW, "stop_attack": MDI, "guard_vrrp": MDI,
-    "malformed": MDI,  # discarded adverts move nothing: the backup's timer runs on
+    "malformed": MDI,
+    # the priority script's next run, then the usual bound (a lower master is discarded)
+    "set_priority": "healthcheck",  # discarded adverts move nothing: the backup's timer runs on
 }
 ATTACKS = {"rogue_router", "zero_storm", "malformed"}  # an attacker process forges adverts
 # kinds where the old master goes silent: their outage is counted from its last advert

@@ -244,6 +244,7 @@ class Fault:
     rate: float = 1.5  # zero_storm: forged priority-0 adverts per second
     # the instances expect_master becomes MASTER of (default: all); the others keep theirs
     instances: tuple[str, ...] = ()
+    priority: int | None = None  # set_priority: the router's priority from now on
 
     def holders(self) -> tuple[str, ...]:
         if self.expect_master is None:

@@ -134,7 +134,10 @@ def build_results(record) -> dict:
         if fault["bound_kind"] == "healthcheck" and fault["kind"] == "cut_upstream":
             target = vrrp.router(fault["target"])
             fault["degraded_priority"] = target.priority + sum(
-                s.weight for s in target.track_scripts if s.weight < 0)
+                s.weight for s in target.track_scripts
+                if s.weight < 0 and not s.name.startswith(fault_kinds.PRIORITY_SCRIPT))
+        elif fault["kind"] == "set_priority":
+            fault["degraded_priority"] = fault["priority"]
     results["checks"] = build_checks(results)
     failed = [c for c in results["checks"] if not c["ok"]]
     results["verdict"] = "fail" if failed or record.errors or not results["checks"] else "pass"
@@ -217,6 +220,7 @@ def _fault_result(fr, end, all_adverts, gw, traces, ip_to_router, vrrp, t0, gate
         "name": fault.name,
         "kind": fault.kind,
         "target": fault.target,
+        "priority": fault.priority,  # set_priority: the priority asked for
         "at_s": _r(at - t0),
         "takeover_s": _r(takeover),
         "data_gap_s": gateway_impact["data_gap_s"],

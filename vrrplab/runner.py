@@ -26,6 +26,10 @@ from vrrplab.wait import WaitTimeout, wait_until
 
 STARTUP_ALLOWANCE_S = 3.0  # a daemon's own start-up, on top of the VRRP timers
 RECOVERY_ALLOWANCE_S = 5.0  # time for the client's traffic to come back after takeover
+# announcements still on their way when the master is settled (a second gratuitous ARP
+# burst answering a last lower-priority advert): the snapshot waits this long at most for
+# the client's ARP entry to reach an expected holder; a stale entry still shows after it
+ARP_SETTLE_S = 1.0
 
 
 class Interrupted(Exception):
@@ -205,7 +209,8 @@ class Runner:
                    "the client's probes to be answered again")
 
     def _inject(self, fault: Fault) -> None:
-        self.say(f"fault {fault.name}: {fault.kind} {fault.target}")
+        to = f" to {fault.priority}" if fault.priority else ""
+        self.say(f"fault {fault.name}: {fault.kind} {fault.target}{to}")
         at, undo = faults.KINDS[fault.kind](self, fault)
         record = FaultRecord(fault, at, undo)
         self.record.faults.append(record)
@@ -271,9 +276,12 @@ class Runner:
         lan = self.topology.lan_instance()
         gateway = str(lan.vips[0].ip)
         client = self.scenario.probe.source
+        expected = holders if holders is not None else (expected_master,)
+        settled = self._settle_client_arp(client, gateway, expected) if expected_master else None
         self.record.snapshots.append({
             "label": label,
             "t": time.time(),
+            "arp_settled_s": None if settled is None else round(settled, 3),
             "expected_master": expected_master,
             "expected_holders": list(holders if holders is not None else (expected_master,)),
             "states": {r: s.state() for r, s in self.speakers.items()},
@@ -282,6 +290,18 @@ class Runner:
             "client_arp": self.lab.neighbour_mac(client, gateway),
             "gateways": self._gateways_now(),
         })
+
+    def _settle_client_arp(self, client: str, gateway: str, holders) -> float | None:
+        """Up to ARP_SETTLE_S for the client's entry to point at a holder; the time it took."""
+        if self.topology.vrrp.use_vmac:
+            return None  # the virtual MAC, whoever holds it
+        lan = self.topology.lan_instance()
+        macs = {self.lab.mac(r, lan.interface) for r in holders if r in self.speakers}
+        try:
+            return wait_until(lambda: self.lab.neighbour_mac(client, gateway) in macs,
+                              ARP_SETTLE_S, "the client's ARP entry to settle")
+        except WaitTimeout:
+            return None  # stale: the check will say so
 
     def _gateways_now(self) -> dict[str, dict]:
         """Load sharing: each LAN instance's VIP, its client's ARP entry, its expected master."""

@@ -28,18 +28,7 @@ def run(scenario: str, speaker: str, out: Path, *extra: str) -> dict:
     return results
 
 
-# Known gap: after a priority-0 storm, keepalived as master answers r2's lower-priority
-# advert with its own advert and gratuitous ARPs, so the client's ARP entry comes back
-# to r1; the bundled speaker discards it silently (RFC 5798 §6.4.3) and the client's
-# entry stays on r2, which forwards. The scenario's ARP check catches it.
-KNOWN_GAPS = {"priority-zero-storm": "bundled master does not re-announce itself after a "
-                                     "lower-priority advert: the client's ARP stays stale"}
-
-
-@pytest.mark.parametrize("scenario", [
-    pytest.param(s, marks=pytest.mark.xfail(reason=KNOWN_GAPS[s], strict=False))
-    if s in KNOWN_GAPS else s
-    for s in SCENARIOS if s != "failover-basic"])
+@pytest.mark.parametrize("scenario", [s for s in SCENARIOS if s != "failover-basic"])
 def test_scenario_on_bundled(scenario, tmp_path):
     results = run(scenario, "bundled", tmp_path)
     assert set(results["speakers"].values()) == {"bundled"}

@@ -127,10 +127,18 @@ def test_ipv6_gateway_fails_over_with_link_local_adverts_and_unsolicited_nas(tmp
     assert next(s for s in results["snapshots"] if s["label"] == "stop-r1")["client_arp"] == r2_mac
 
 
+def test_priority_change_moves_the_master_without_loss(tmp_path):
+    f = faults(run("priority-change", tmp_path))
+    lower, restore = f["lower-r1"], f["restore-r1"]
+    assert 90 in lower["priorities_seen"]["r1"] and lower["new_master"] == "r2"
+    assert lower["lost_probes"] == 0 and restore["lost_probes"] == 0
+    assert restore["new_master"] == "r1" and restore["priorities_seen"]["r1"] == [120]
+
+
 COVERED = {"failover-crash", "process-crash", "freeze", "link-down", "nopreempt", "preempt-delay",
            "fast-vrrpv3", "firewall-blocks-vrrp", "track-interface", "healthcheck-fail",
            "healthcheck-tie", "vmac", "link-flap", "auth-mismatch", "long-password", "three-routers",
-           "load-sharing", "ipv6",
+           "load-sharing", "ipv6", "priority-change",
            # tests/lab/test_security.py
            "rogue-router", "rogue-router-guarded", "sniff-password", "sniff-password-guarded",
            "priority-zero-storm", "priority-zero-storm-guarded",

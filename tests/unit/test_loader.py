@@ -307,3 +307,19 @@ def test_a_mangled_scenario_raises_only_input_errors(monkeypatch, name):
 def test_a_scenario_on_a_mangled_topology_raises_only_input_errors(monkeypatch):
     _only_input_errors(monkeypatch, load_scenario, ROOT / "scenarios/healthcheck-fail.yaml",
                        ROOT / "topologies/textbook.yaml")
+
+
+def test_set_priority_gives_the_router_a_script_per_priority_asked():
+    scenario = load_scenario(ROOT / "scenarios/priority-change.yaml")
+    lower, restore = scenario.faults
+    assert (lower.kind, lower.priority, restore.priority) == ("set_priority", 90, 120)
+    (script,) = scenario.topology.vrrp.router("r1").track_scripts
+    assert (script.name, script.weight, script.interval) == ("vrrplab_priority_90", -30, 1.0)
+    assert script.script == "test ! -e /run/vrrplab/priority/r1-90"  # fails while flagged
+    assert scenario.topology.vrrp.router("r2").track_scripts == ()
+
+
+def test_a_raised_priority_applies_its_weight_while_the_flag_exists():
+    from vrrplab.faults import priority_script
+    assert priority_script("r2", 100, 130) == ("vrrplab_priority_130",
+                                               "test -e /run/vrrplab/priority/r2-130", 30)

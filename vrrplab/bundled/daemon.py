@@ -122,7 +122,7 @@ class Instance:
     router: VirtualRouter
     sock: VrrpSocket | Vrrp6Socket | None = None  # its device's, shared with the other instances there
     arp: ArpSocket | None = None
-    garp_at: float | None = None  # the second burst
+    garp_due: list[float] = field(default_factory=list)  # the second bursts, one per first
     counters: Counter = field(default_factory=Counter)
     drop_logged: dict[str, float] = field(default_factory=dict)
 
@@ -243,7 +243,7 @@ class Daemon:
     def next_deadline(self) -> float | None:
         """The nearest deadline of anything, the `select` timeout; None when nothing waits."""
         deadlines = [unit.get_timer() for unit in self.units]
-        deadlines += [inst.garp_at for inst in self.instances.values()]
+        deadlines += [min(inst.garp_due, default=None) for inst in self.instances.values()]
         deadlines.append(self.tracker.next_deadline())
         return min((d for d in deadlines if d is not None), default=None)
 
@@ -254,8 +254,8 @@ class Daemon:
             if deadline is not None and deadline <= now:
                 self._execute(unit.handle_timer(now), now)
         for inst in self.instances.values():
-            if inst.garp_at is not None and inst.garp_at <= now:
-                inst.garp_at = None
+            if inst.garp_due and min(inst.garp_due) <= now:
+                inst.garp_due = [t for t in inst.garp_due if t > now]
                 if inst.router.state is State.MASTER:
                     self._garp(inst, inst.spec.router.vips, burst=2)
         self._feed_all(self.tracker.run_due(now), now)
@@ -352,12 +352,14 @@ class Daemon:
                 self._send(inst, action)
             elif isinstance(action, SendGratuitousArp) and inst.router.state is State.MASTER:
                 self._garp(inst, action.vips, burst=1)
-                inst.garp_at = now + GARP_MASTER_DELAY_S
+                # every first burst has its own second one (keepalived queues them): a
+                # master answering lower-priority adverts over and over keeps re-announcing
+                inst.garp_due.append(now + GARP_MASTER_DELAY_S)
 
     def _on_state(self, inst: Instance, change: StateChanged) -> None:
         name = inst.spec.name
         if change.new is not State.MASTER:
-            inst.garp_at = None
+            inst.garp_due.clear()
         self.log.emit("state", instance=name, old=state_name(change.old), new=state_name(change.new),
                       reason=change.reason, msg=state_message(name, change.old, change.new))
 

@@ -12,11 +12,14 @@ from pathlib import Path
 from typing import Any
 
 from vrrplab.errors import InputError
-from vrrplab.faults import KINDS
+from dataclasses import replace
+
+from vrrplab.faults import KINDS, PRIORITY_CHECK_S, priority_script
 from vrrplab.loader.topology import _check_auth_agreement, load_topology
 from vrrplab.loader.yamlio import (LOWER_NAME, LOWER_NAME_TEXT, ONE_LINE, Checker, _given,
                                    _one_line)
-from vrrplab.model import LINK_LOCAL, Address, Fault, Probe, Scenario, Step, Topology
+from vrrplab.model import (LINK_LOCAL, Address, Fault, Probe, Scenario, Step, Topology,
+                           TrackScript)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent  # vrrplab/loader/ -> the repo
 FAULT_KINDS = tuple(KINDS)  # one list of fault kinds: the primitives faults.py implements
@@ -106,6 +109,7 @@ def load_scenario(path: Path, vrrp_version: int | None = None) -> Scenario:
                topo_ref)
         raise InputError(exc.problems + c.problems) from None
     steps = _steps(c, top.get("steps"), topology)
+    topology = _with_priority_scripts(topology, [s.fault for s in steps if s.fault])
     probes = _probes(c, _given(top, "probe", {}), topology)
     if not any(s.action == "wait_masters" or (s.fault and len(s.fault.holders()) > 1)
                for s in steps):
@@ -212,7 +216,7 @@ def _fault(c: Checker, raw: Any, field: str, topology: Topology, names: set) -> 
     routers = tuple(r.name for r in topology.routers)
     spec = c.mapping(raw, field, required=("name", "kind", "target", "expect_master"),
                      optional=("interface", "vip_holders", "takeover", "period", "count", "duty",
-                               "bound", "unstable", "rate", "instances"))
+                               "bound", "unstable", "rate", "instances", "priority"))
     if not spec:
         return None
     name = c.string(spec.get("name"), f"{field}.name", LOWER_NAME, LOWER_NAME_TEXT)
@@ -265,18 +269,50 @@ def _fault(c: Checker, raw: Any, field: str, topology: Topology, names: set) -> 
         if bound == "healthcheck" and target in routers \
                 and not topology.vrrp.router(target).track_scripts:
             c.fail(f"{field}.bound", f"a router with track_scripts for 'healthcheck' ({target} has none)")
+    priority = _set_priority(c, spec, field, kind)
     period = c.number(_given(spec, "period", 2.0), f"{field}.period", 0.05, 60)
     count = c.number(_given(spec, "count", 3), f"{field}.count", 1, 100, integer=True)
     duty = c.number(_given(spec, "duty", 0.5), f"{field}.duty", 0.05, 0.95)
     if None in (name, kind, target, expect, takeover, period, count, duty, unstable, rate,
-                instances):
+                instances) or priority is False:
         return None
     if kind == "flap" and period * count > MAX_RUN_S / 2:
         c.fail(f"{field}.count", f"period x count under {MAX_RUN_S / 2:g} s", count)
     return Fault(name, kind, target, None if expect == NO_MASTER else expect,
                  interface=interface, vip_holders=tuple(holders), takeover=takeover,
                  period=float(period), count=count, duty=float(duty), bound=bound,
-                 unstable=unstable, rate=float(rate), instances=instances)
+                 unstable=unstable, rate=float(rate), instances=instances,
+                 priority=priority or None)
+
+
+def _set_priority(c: Checker, spec: dict, field: str, kind: str | None) -> int | None | bool:
+    """set_priority's `priority` (1 to 254, required there, nowhere else); False if wrong."""
+    if kind != "set_priority":
+        if "priority" in spec and kind:
+            c.fail(f"{field}.priority", f"no priority for kind {kind} (only for set_priority)",
+                   spec["priority"])
+            return False
+        return None
+    if "priority" not in spec:
+        c.fail(f"{field}.priority", "the router's new priority, 1 to 254 (required for "
+               "set_priority)")
+        return False
+    priority = c.number(spec["priority"], f"{field}.priority", 1, 254, integer=True)
+    return False if priority is None else int(priority)
+
+
+def _with_priority_scripts(topology: Topology, faults: list[Fault]) -> Topology:
+    """A track script per priority a set_priority fault asks of a router (see faults)."""
+    wanted = {(f.target, f.priority) for f in faults if f.kind == "set_priority"}
+    routers = []
+    for router in topology.vrrp.routers:
+        scripts = []
+        for name, priority in sorted(wanted):
+            if name == router.name and priority != router.priority:
+                script, command, weight = priority_script(name, router.priority, priority)
+                scripts.append(TrackScript(script, command, PRIORITY_CHECK_S, weight))
+        routers.append(replace(router, track_scripts=router.track_scripts + tuple(scripts)))
+    return replace(topology, vrrp=replace(topology.vrrp, routers=tuple(routers)))
 
 
 def _fault_target(c: Checker, value: Any, field: str, kind: str | None,
