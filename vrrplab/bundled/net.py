@@ -42,6 +42,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from vrrplab.vrrp.packet import internet_checksum  # RFC 1071, as the adverts use it
+
 IPPROTO_VRRP = 112  # RFC 5798 §5.1.1.3
 VRRP_GROUP = "224.0.0.18"  # RFC 5798 §5.1.1.2
 VRRP_TTL = 255
@@ -273,16 +275,6 @@ def na_frame(mac: str, source: str, target: str) -> bytes:
 def ipv6_multicast_mac(group: str) -> bytes:
     """33:33 and the group's last 32 bits (RFC 2464 §7)."""
     return b"\x33\x33" + socket.inet_pton(socket.AF_INET6, group)[-4:]
-
-
-def internet_checksum(data: bytes) -> int:
-    """RFC 1071, over `data` whose checksum field is zero."""
-    if len(data) % 2:
-        data += b"\0"
-    total = sum(struct.unpack(f"!{len(data) // 2}H", data))
-    while total >> 16:
-        total = (total & 0xFFFF) + (total >> 16)
-    return ~total & 0xFFFF
 
 
 def device_mac(device: str) -> str:

@@ -152,7 +152,7 @@ def encode(advert: Advert, src_ip: str, dst_ip: str | None = None) -> bytes:
     if advert.version == 2 and src.version != 4:
         raise ValueError("VRRPv2 is IPv4 only")  # RFC 3768 §1
     message = _pack(advert, checksum=0)
-    return _with_checksum(message, _checksum(_checksummed_bytes(advert.version, message, src, dst)))
+    return _with_checksum(message, internet_checksum(_checksummed_bytes(advert.version, message, src, dst)))
 
 
 def _pack(advert: Advert, checksum: int) -> bytes:
@@ -199,7 +199,7 @@ def decode(data: bytes, src_ip: str, dst_ip: str | None = None, ttl: int | None 
     if version == 2 and src.version != 4:
         raise PacketError(DropReason.BAD_IP_ADDRESS, "VRRPv2 over IPv6")
     _check_length(data, version, count, src.version)  # §7.1: complete packet
-    if _checksum(_checksummed_bytes(version, data, src, dst)) != 0:  # §7.1 / §5.2.8
+    if internet_checksum(_checksummed_bytes(version, data, src, dst)) != 0:  # §7.1 / §5.2.8
         raise PacketError(DropReason.BAD_CHECKSUM, f"checksum 0x{checksum:04x}")
     if ptype != ADVERTISEMENT:  # §5.2.2: unknown type MUST be discarded
         raise PacketError(DropReason.BAD_TYPE, f"type {ptype}")
@@ -264,7 +264,7 @@ def _checksummed_bytes(version: int, message: bytes, src: IPAddress, dst: IPAddr
     return pseudo + message
 
 
-def _checksum(data: bytes) -> int:
+def internet_checksum(data: bytes) -> int:
     """RFC 1071 Internet checksum; 0 when `data` already holds a correct one."""
     if len(data) % 2:
         data += b"\0"
