@@ -134,8 +134,9 @@ def _hostile_truncated(template, src: str) -> tuple[int, bytes]:
     return VRRP_TTL, _reforged(template, src)[:-TRUNCATE_BY]  # §7.1: MUST verify it is complete
 
 
-def _hostile_vrid(template, src: str) -> tuple[int, bytes]:
-    other = _vrrp_of(template).vrid % 255 + 1  # §7.1: MUST verify the VRID is configured
+def _hostile_vrid(template, src: str, unused_vrid: int | None = None) -> tuple[int, bytes]:
+    """For a VRID no router runs (`unused_vrid`: the lab knows which; else the next one)."""
+    other = unused_vrid or _vrrp_of(template).vrid % 255 + 1  # §7.1: MUST verify the VRID
     return VRRP_TTL, _reforged(template, src, vrid=other)
 
 
@@ -153,12 +154,13 @@ MALFORMED = {"ttl": _hostile_ttl, "checksum": _hostile_checksum, "version": _hos
 SKIPPED_WHY = {"password": "VRRPv3 has no authentication (RFC 5798 §9)"}
 
 
-def malformed_advert(template, src: str, kind: str):
+def malformed_advert(template, src: str, kind: str, unused_vrid: int | None = None):
     """The `kind` of hostile advert (an IP packet) from `src`; None where it cannot apply."""
     from scapy.layers.inet import IP
     from scapy.packet import Raw
 
-    built = MALFORMED[kind](template, src)
+    built = _hostile_vrid(template, src, unused_vrid) if kind == "vrid" \
+        else MALFORMED[kind](template, src)
     if built is None:
         return None
     ttl, message = built
@@ -187,7 +189,8 @@ def say(event: str, **fields) -> None:
     print(json.dumps({"t": round(time.time(), 6), "event": event, **fields}), flush=True)
 
 
-def send_malformed(template, iface: str, count: int, running: Callable[[], bool]) -> int:
+def send_malformed(template, iface: str, count: int, running: Callable[[], bool],
+                   unused_vrid: int | None = None) -> int:
     """`count` adverts of each kind in `MALFORMED`, from our own address; then `stopped`."""
     from scapy.arch import get_if_addr
     from scapy.sendrecv import send
@@ -198,7 +201,7 @@ def send_malformed(template, iface: str, count: int, running: Callable[[], bool]
     for kind in MALFORMED:
         if not running():
             break
-        packet = malformed_advert(template, src, kind)
+        packet = malformed_advert(template, src, kind, unused_vrid)
         if packet is None:
             say("skipped", kind=kind, why=SKIPPED_WHY[kind])
             continue
@@ -219,6 +222,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--spoof", help="zero-storm: the master's address to speak for")
     parser.add_argument("--claim-vip", help="rogue: also take this VIP (e.g. 192.168.1.1/24)")
     parser.add_argument("--count", type=int, default=5, help="malformed: adverts of each kind")
+    parser.add_argument("--unused-vrid", type=int, help="malformed: a VRID no router runs here")
     args = parser.parse_args(argv)
     ensure_inside_lab_node()
 
@@ -237,7 +241,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.mode == "sniff" or not running:  # stopped while still listening
         return 0
     if args.mode == "malformed":
-        return send_malformed(template, args.iface, args.count, lambda: running)
+        return send_malformed(template, args.iface, args.count, lambda: running,
+                              args.unused_vrid)
     if args.mode == "rogue":
         from scapy.arch import get_if_addr
         src, priority, period = get_if_addr(args.iface), 255, args.interval

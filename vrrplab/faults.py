@@ -37,7 +37,8 @@ NFT_TABLE = "vrrplab_fault"  # our own table in the router's namespace: undo del
 GUARD_TABLE = "vrrplab_guard"  # the mitigation's table, apart from the faults' one
 ATTACK_START_S = 12.0  # the attacker sniffs up to 10 s for a real advert, then forges
 ATTACK_STOP_S = 5.0  # SIGTERM to exit; then SIGKILL
-PRIORITY_FLAGS = Path("/run/vrrplab/priority")  # set_priority's flags: the run's private tmpfs
+RUN_DIR = Path("/run/vrrplab")  # scratch on the run's private tmpfs (sandbox mounts /run)
+PRIORITY_FLAGS = RUN_DIR / "priority"  # set_priority's flags
 PRIORITY_SCRIPT = "vrrplab_priority_"  # the scripts' name prefix (then the priority)
 PRIORITY_CHECK_S = 1.0  # how often a speaker runs a priority script (keepalived's minimum)
 MALFORMED_COUNT = 5  # malformed: adverts of each hostile kind
@@ -215,7 +216,8 @@ def malformed(ctx, fault) -> tuple[float, Undo]:
     node = ctx.topology.node(fault.target)
     iface = node.interface_on(ctx.topology.lan_segment()).name
     argv = [sys.executable, "-m", "vrrplab.attack", "malformed", "--count", str(MALFORMED_COUNT),
-            "--iface", iface, "--vrid", str(ctx.topology.lan_instance().vrid)]
+            "--iface", iface, "--vrid", str(ctx.topology.lan_instance().vrid),
+            "--unused-vrid", str(_unused_vrid(ctx.topology))]
     log_path = attack_log(ctx.out, node.name)
     with open(log_path, "a") as log:
         at = time.time()
@@ -234,6 +236,12 @@ def malformed(ctx, fault) -> tuple[float, Undo]:
         tail = log_path.read_text()[-500:].strip()
         raise LabError(f"the attacker did not finish its malformed adverts: {tail or 'no output'}")
     return at, _noop
+
+
+def _unused_vrid(topology) -> int:
+    """The first VRID no instance runs on the LAN (a load-sharing LAN runs two)."""
+    used = {i.vrid for i in topology.gateway_instances()}
+    return next(v for v in range(1, 256) if v not in used)
 
 
 def stop_attack(ctx, fault) -> tuple[float, Undo]:

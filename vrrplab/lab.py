@@ -73,7 +73,11 @@ def _readable(host, seconds: float) -> bool:
 
 
 def _ip(*args: str, check: bool = True) -> None:
-    result = subprocess.run(["ip", *args], capture_output=True, text=True, timeout=CMD_TIMEOUT_S)
+    try:
+        result = subprocess.run(["ip", *args], capture_output=True, text=True,
+                                timeout=CMD_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        raise LabError(f"ip {' '.join(args)} did not finish in {CMD_TIMEOUT_S:g} s") from None
     if check and result.returncode != 0:
         raise LabError(f"ip {' '.join(args)} failed: {result.stderr.strip()}")
 
@@ -152,11 +156,14 @@ class Lab:
         host = self.host(node)
         host.sendCmd(command)
         output, deadline = "", time.monotonic() + timeout
-        while host.waiting:
-            if not _readable(host, deadline - time.monotonic()):
-                self._interrupt(host)
-                raise LabError(f"{node}: '{command}' did not finish in {timeout:g} s")
-            output += host.monitor()
+        try:
+            while host.waiting:
+                if not _readable(host, deadline - time.monotonic()):
+                    raise LabError(f"{node}: '{command}' did not finish in {timeout:g} s")
+                output += host.monitor()
+        except BaseException:  # the deadline, or Ctrl-C/SIGTERM landing mid-command
+            self._interrupt(host)
+            raise
         return output
 
     @staticmethod
@@ -166,7 +173,8 @@ class Lab:
         deadline = time.monotonic() + INTERRUPT_GRACE_S
         while host.waiting and _readable(host, deadline - time.monotonic()):
             host.monitor()
-        host.waiting = False  # give up on the rest: a stuck shell fails the next command
+        # give up on the rest: a shell still stuck may hand its leftovers to the next command
+        host.waiting = False
 
     def popen(self, node: str, argv: list[str], **kwargs) -> subprocess.Popen:
         """Start a process in the node's namespace (the caller owns and reaps it).
@@ -213,6 +221,6 @@ class Lab:
                 if line.split()[2:3] in (["inet"], ["inet6"])]
 
     def neighbour_mac(self, node: str, address: str) -> str | None:
-        """The node's ARP entry for an address, as `arp -a` would show it."""
+        """The node's neighbour entry for an address (ARP; NDP for IPv6), as `ip neigh` shows it."""
         out = self.cmd(node, f"ip neigh show {address}").split()
         return out[out.index("lladdr") + 1] if "lladdr" in out else None

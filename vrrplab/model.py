@@ -99,7 +99,7 @@ class TrackScript:
     name: str
     script: str  # a shell command, run in the router's namespace; exit 0 = healthy
     interval: float  # seconds between two runs
-    weight: int  # added to the priority while failing (negative); 0 = FAULT on failure
+    weight: int  # < 0: added while failing; > 0: added while succeeding; 0: FAULT on failure
     rise: int = 1  # successes in a row to be healthy again
     fall: int = 1  # failures in a row to be failing
 
@@ -147,7 +147,10 @@ class Vrrp:
         if not inst.priorities:
             return self.router(router).state
         best = max(self.routers, key=lambda r: self.priority(r.name, inst.name)).name
-        return "MASTER" if best == router and self.preempt else "BACKUP"
+        # as the loader wants of the routers' own state: keepalived honours nopreempt and
+        # preempt_delay only for an instance that starts as BACKUP
+        return "MASTER" if best == router and self.preempt and not self.preempt_delay \
+            else "BACKUP"
 
     def master_of(self, instance: str | None = None) -> str:
         """The router configured to start MASTER of `instance`, else the highest priority."""

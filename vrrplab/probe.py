@@ -33,6 +33,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from vrrplab.vrrp.packet import internet_checksum  # RFC 1071
+
 ICMP_ECHO_REQUEST = 8
 ICMP_ECHO_REPLY = 0
 ICMPV6_ECHO_REQUEST = 128  # RFC 4443 §4.1
@@ -42,19 +44,10 @@ PAYLOAD_TAG = b"vrrplab-probe"
 FLUSH_EVERY_S = 0.02
 
 
-def checksum(data: bytes) -> int:
-    if len(data) % 2:
-        data += b"\0"
-    total = sum(struct.unpack(f"!{len(data) // 2}H", data))
-    total = (total >> 16) + (total & 0xFFFF)
-    total += total >> 16
-    return ~total & 0xFFFF
-
-
 def echo_request(ident: int, n: int) -> bytes:
     payload = struct.pack("!I", n) + PAYLOAD_TAG
     header = struct.pack("!BBHHH", ICMP_ECHO_REQUEST, 0, 0, ident, n & 0xFFFF)
-    return struct.pack("!BBHHH", ICMP_ECHO_REQUEST, 0, checksum(header + payload),
+    return struct.pack("!BBHHH", ICMP_ECHO_REQUEST, 0, internet_checksum(header + payload),
                        ident, n & 0xFFFF) + payload
 
 

@@ -155,7 +155,7 @@ def _probe_document(traces, t0: float) -> dict:
 def _gateway_result(gw, client, by_client, adverts, ip_to_router, at, end, advert_int,
                     before: dict | None, after: dict | None) -> dict:
     """Load sharing: what one gateway (one LAN instance) and its client lived through."""
-    vip = str(gw.vips[0].ip)
+    vip = str(gw.ping_address())  # what its client pings (IPv6: the global VIP)
     trace = by_client[client].get(vip)
     impact = metrics.data_impact(trace.sent, trace.recv, at, end) if trace else None
     mine = [a for a in adverts if a.vrid == gw.vrid and a.src in ip_to_router]

@@ -79,7 +79,7 @@ class Runner:
         self.out = out
         self.say = say
         self.lab = Lab(self.topology)
-        self.rundir = Path("/run/vrrplab")  # a tmpfs private to the run's namespace
+        self.rundir = faults.RUN_DIR  # a tmpfs private to the run's namespace
         self.speakers = {}
         self.kinds = {r.name: speaker_for(speaker, i).kind
                       for i, r in enumerate(self.topology.routers)}
@@ -166,8 +166,14 @@ class Runner:
         chosen = [self.topology.vrrp.instance(i) for i in instances] or self.topology.vrrp.instances
         if any(self.speakers[router].state(inst.name) != "MASTER" for inst in chosen):
             return False
-        mine = set(self.lab.addresses(router))
-        return all(str(vip.ip) in mine for inst in chosen for vip in inst.vips)
+        return all(str(vip.ip) in self._addresses(router, inst) for inst in chosen
+                   for vip in inst.vips)
+
+    def _addresses(self, router: str, inst) -> list[str]:
+        """The router's addresses on the instance's link (fe80::1 may be a VIP on each link);
+        with use_vmac the VIPs live on a macvlan: all its addresses."""
+        interface = None if self.topology.vrrp.use_vmac else inst.interface
+        return self.lab.addresses(router, interface)
 
     def _expect(self, router: str | None, instances: tuple[str, ...] = ()) -> None:
         """From now on `router` must be MASTER of these instances (default: all)."""
@@ -177,16 +183,17 @@ class Runner:
             else:
                 self.expected[name] = router
 
-    def _masters_as_expected(self) -> bool:
+    def _expected_by_router(self) -> dict[str, list[str]]:
         by_router: dict[str, list[str]] = {}
         for instance, router in self.expected.items():
             by_router.setdefault(router, []).append(instance)
-        return all(self._is_master(r, tuple(i)) for r, i in by_router.items())
+        return by_router
+
+    def _masters_as_expected(self) -> bool:
+        return all(self._is_master(r, tuple(i)) for r, i in self._expected_by_router().items())
 
     def _describe_expected(self) -> str:
-        by_router: dict[str, list[str]] = {}
-        for instance, router in self.expected.items():
-            by_router.setdefault(router, []).append(instance)
+        by_router = self._expected_by_router()
         if len(by_router) == 1:
             return f"{next(iter(by_router))} to be MASTER with every VIP"
         return "; ".join(f"{r} to be MASTER of {', '.join(i)}" for r, i in by_router.items())
@@ -227,13 +234,16 @@ class Runner:
                 self._wait_recovered(at)
         except WaitTimeout as exc:
             record.error = str(exc)
+            self._fault_snapshot(fault, holders)  # what the failed wait left: for the report
             raise
-        finally:
-            lan = self.topology.lan_instance().name
-            if self.topology.gateway_of(fault).name == lan or fault.expect_master is None:
-                self._snapshot(fault.name, fault.expect_master, holders)
-            else:  # the fault moved another gateway: the main one keeps its master
-                self._snapshot(fault.name, self.expected.get(lan))
+        self._fault_snapshot(fault, holders)  # (not when interrupted: teardown comes first)
+
+    def _fault_snapshot(self, fault: Fault, holders: tuple[str, ...]) -> None:
+        lan = self.topology.lan_instance().name
+        if self.topology.gateway_of(fault).name == lan or fault.expect_master is None:
+            self._snapshot(fault.name, fault.expect_master, holders)
+        else:  # the fault moved another gateway: the main one keeps its master
+            self._snapshot(fault.name, self.expected.get(lan))
 
     def _wait_expected(self, fault: Fault, holders: tuple[str, ...]) -> float:
         self._expect(fault.expect_master, fault.instances)
@@ -256,8 +266,9 @@ class Runner:
 
     def _hold_vip(self, routers: tuple[str, ...], instance: str | None = None) -> bool:
         """The VIP of `instance` (default: the LAN's) is on exactly these routers."""
-        vip = str(self.topology.vrrp.instance(instance).vips[0].ip)
-        return all((vip in self.lab.addresses(r)) == (r in routers) for r in self.speakers)
+        inst = self.topology.vrrp.instance(instance)
+        vip = str(inst.vips[0].ip)
+        return all((vip in self._addresses(r, inst)) == (r in routers) for r in self.speakers)
 
     def _recovered_since(self, at: float) -> bool:
         """Every probe target of every client has answered a probe sent after `at`."""
@@ -309,6 +320,9 @@ class Runner:
         for inst in self.topology.gateway_instances():
             vip = str(inst.vips[0].ip)
             client = self.scenario.client_of(inst)
+            master = self.expected.get(inst.name)
+            if master and len(self.topology.gateway_instances()) > 1:
+                self._settle_client_arp(client, vip, (master,))
             gateways[inst.name] = {"vip": vip, "client": client,
                                    "client_arp": self.lab.neighbour_mac(client, vip),
                                    "expected_master": self.expected.get(inst.name)}

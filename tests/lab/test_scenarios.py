@@ -77,6 +77,13 @@ def test_fast_vrrpv3_is_sub_second(tmp_path):
         assert f["takeover_s"] < 1.0 and f["data_gap_s"] < 1.0
 
 
+def test_vrrpv3_at_10_ms_takes_over_in_tens_of_milliseconds(tmp_path):
+    results = run("fast-vrrpv3-10ms", tmp_path)
+    f = faults(results)
+    assert f["stop-r1"]["takeover_s"] < 0.2  # Skew_Time 6 ms, plus scheduling on 2 cores
+    assert f["crash-r1"]["takeover_after_last_advert_s"] < 0.2  # Master_Down_Interval 36 ms
+
+
 def test_firewall_split_brain_then_heals(tmp_path):
     results = run("firewall-blocks-vrrp", tmp_path)
     f = faults(results)
@@ -138,7 +145,7 @@ def test_priority_change_moves_the_master_without_loss(tmp_path):
 COVERED = {"failover-crash", "process-crash", "freeze", "link-down", "nopreempt", "preempt-delay",
            "fast-vrrpv3", "firewall-blocks-vrrp", "track-interface", "healthcheck-fail",
            "healthcheck-tie", "vmac", "link-flap", "auth-mismatch", "long-password", "three-routers",
-           "load-sharing", "ipv6", "priority-change",
+           "load-sharing", "ipv6", "priority-change", "fast-vrrpv3-10ms",
            # tests/lab/test_security.py
            "rogue-router", "rogue-router-guarded", "sniff-password", "sniff-password-guarded",
            "priority-zero-storm", "priority-zero-storm-guarded",

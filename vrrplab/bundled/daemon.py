@@ -76,6 +76,7 @@ from vrrplab.vrrp.packet import encode
 from vrrplab.vrrp.sync import SyncGroup
 
 GARP_MASTER_REPEAT = 5  # keepalived's garp_master_repeat default
+GARP_PENDING_MAX = 16  # second bursts queued at most (a zero storm queues ~8 in 5 s)
 GARP_MASTER_DELAY_S = 5.0  # keepalived's garp_master_delay default: the second burst
 DROP_LOG_INTERVAL_S = 1.0  # at most one drop line per instance and reason per second
 SYS_NET = Path("/sys/class/net")
@@ -354,7 +355,8 @@ class Daemon:
                 self._garp(inst, action.vips, burst=1)
                 # every first burst has its own second one (keepalived queues them): a
                 # master answering lower-priority adverts over and over keeps re-announcing
-                inst.garp_due.append(now + GARP_MASTER_DELAY_S)
+                if len(inst.garp_due) < GARP_PENDING_MAX:  # a flood must not amplify
+                    inst.garp_due.append(now + GARP_MASTER_DELAY_S)
 
     def _on_state(self, inst: Instance, change: StateChanged) -> None:
         name = inst.spec.name

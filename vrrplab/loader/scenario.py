@@ -29,6 +29,7 @@ ATTACKER_KINDS = ATTACK_KINDS + ("stop_attack", "malformed")
 NO_MASTER = "none"  # expect_master: none - the routers stepped down (a rogue router)
 LINK_KINDS = ("link_down", "link_up", "flap")  # the kinds that take `interface`
 UPSTREAM_KINDS = ("cut_upstream", "restore_upstream")  # they need an upstream host
+IPV4_ONLY_KINDS = ("rogue_router", "zero_storm", "malformed", "guard_vrrp")
 BOUND_KINDS = ("skew_time", "master_down_interval", "healthcheck")
 MAX_RUN_S = 600.0  # a scenario longer than this is a mistake, not a lesson
 ALLOWANCES = ("long_auth_pass",)  # mistakes a scenario may make on purpose, to show them
@@ -246,6 +247,13 @@ def _fault(c: Checker, raw: Any, field: str, topology: Topology, names: set) -> 
     for key in ("period", "count", "duty"):
         if key in spec and kind and kind != "flap":
             c.fail(f"{field}.{key}", f"no {key} for kind {kind} (only for flap)", spec[key])
+    if kind in IPV4_ONLY_KINDS and topology.lan_instance().family == 6:
+        c.fail(f"{field}.kind", f"a kind other than {kind} in an IPv6 lab (the attacker and "
+               f"the guard speak IPv4 only)", kind)
+    if kind == "set_priority" and target in routers and any(
+            i.priority_override(target) is not None for i in topology.vrrp.instances):
+        c.fail(f"{field}.target", f"a router without per-instance priorities ({target} has "
+               f"some: one weight cannot set them all to one priority)", target)
     if kind in UPSTREAM_KINDS and not topology.upstream_hosts:
         c.fail(f"{field}.kind", f"a kind other than {kind}: it cuts the path to the upstream "
                f"host, and topology {topology.name} has none", kind)
@@ -263,6 +271,11 @@ def _fault(c: Checker, raw: Any, field: str, topology: Topology, names: set) -> 
                "steps down)", spec["instances"])
     elif "instances" in spec:
         instances = _instance_names(c, spec["instances"], f"{field}.instances", topology)
+        gateways = {i.name for i in topology.gateway_instances()}
+        if instances and not gateways & set(instances):
+            c.fail(f"{field}.instances", f"at least one LAN instance ({', '.join(sorted(gateways))}"
+                   f"): the fault is measured on a gateway", spec["instances"])
+            instances = None
     bound = spec.get("bound")
     if bound is not None:
         bound = c.choice(bound, f"{field}.bound", BOUND_KINDS)
@@ -362,6 +375,15 @@ def _probes(c: Checker, raw: Any, topology: Topology) -> tuple[Probe, ...]:
     if not clients:
         c.fail("topology", f"a topology with a client host to probe from ({topology.path})")
         return (Probe("", (), 0.005),)
+    if len(topology.gateway_instances()) > 1:
+        # load sharing: each client probes its own gateway; only the pace is the scenario's
+        for key in ("from", "targets"):
+            if key in spec:
+                c.fail(f"probe.{key}", "no probe source or targets with load sharing (every "
+                       "client probes its own gateway; probe.interval may be given)", spec[key])
+        interval = c.number(_given(spec, "interval", 0.005), "probe.interval", 0.001, 1.0)
+        return tuple(Probe(client, _default_targets(topology, client), float(interval or 0.005))
+                     for client in clients)
     if spec:
         return (_probe(c, spec, topology, clients),)
     return tuple(Probe(client, _default_targets(topology, client), 0.005) for client in clients)

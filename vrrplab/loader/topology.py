@@ -108,6 +108,10 @@ def _segments(c: Checker, raw: Any) -> dict[str, Network | None] | None:
             c.fail(f"segments.{name}.subnet", "a global IPv6 network (the lab gives every "
                    "interface its fe80:: address itself)", str(subnet))
             subnet = None
+        elif subnet is not None and subnet.version == 6 and subnet.prefixlen < 64:
+            c.fail(f"segments.{name}.subnet", "an IPv6 network of /64 or longer (each "
+                   "interface's link-local address is fe80:: + its last 64 bits)", str(subnet))
+            subnet = None
         other = next((n for n, s in segments.items() if s and subnet
                       and s.version == subnet.version and s.overlaps(subnet)), None)
         if other is not None:
@@ -309,6 +313,11 @@ def _vrrp(c: Checker, raw: Any, nodes: list[Node], segments: dict, declared: dic
             c.fail(field, "BACKUP with a preempt_delay (keepalived applies it only to an "
                    "instance that starts as BACKUP)", vr.state)
     _check_vip_owners(c, instances, routers, vrouters)
+    shared = [i.name for i in instances if i.priorities]
+    if shared and sync_group and len(instances) > 1:
+        c.fail("vrrp.sync_group", f"null with per-instance priorities ({', '.join(shared)}): "
+               f"one sync group moves every instance together, the load cannot be shared",
+               sync_group)
     ipv6 = [i.name for i in instances if i.family == 6]
     if ipv6 and version == 2:
         c.fail("vrrp.version", f"3 for the IPv6 instances ({', '.join(ipv6)}): VRRPv2 "
