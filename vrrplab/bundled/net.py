@@ -41,6 +41,7 @@ import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from vrrplab.vrrp.packet import internet_checksum  # RFC 1071, as the adverts use it
 
@@ -96,7 +97,33 @@ def ip_mreqn(group: str, address: str, ifindex: int) -> bytes:
     return struct.pack("4s4si", socket.inet_aton(group), socket.inet_aton(address), ifindex)
 
 
-class VrrpSocket:
+def raw_vrrp_socket(family: int, device: str, options: list[tuple[int, int, Any]]) -> socket.socket:
+    """A non-blocking raw VRRP socket on `device`, with `options` set; closed if one fails."""
+    sock = socket.socket(family, socket.SOCK_RAW, IPPROTO_VRRP)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, device.encode())
+        for level, name, value in options:
+            sock.setsockopt(level, name, value)
+        sock.setblocking(False)
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+class _RawSocket:
+    """What the daemon's `select` and teardown need of a VRRP socket."""
+
+    sock: socket.socket
+
+    def fileno(self) -> int:
+        return self.sock.fileno()
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+class VrrpSocket(_RawSocket):
     """Raw VRRP socket on one device, to send and to receive (IPv4)."""
 
     family = 4
@@ -105,26 +132,18 @@ class VrrpSocket:
         self.device = device
         self.source_ip = source_ip
         ifindex = socket.if_nametoindex(device)
-        sock = socket.socket(socket.AF_INET, socket.SOCK_RAW, IPPROTO_VRRP)
-        try:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, device.encode())
+        ip = socket.IPPROTO_IP
+        self.sock = raw_vrrp_socket(socket.AF_INET, device, [
             # RFC 5798 §5.1.1.2: adverts go to 224.0.0.18
-            sock.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP, ip_mreqn(VRRP_GROUP, "0.0.0.0", ifindex))
+            (ip, socket.IP_ADD_MEMBERSHIP, ip_mreqn(VRRP_GROUP, "0.0.0.0", ifindex)),
             # The source of our adverts: IP_MULTICAST_IF's address on an unbound socket
             # (binding would also filter what we receive by destination).
-            sock.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF, ip_mreqn(VRRP_GROUP, source_ip, ifindex))
-            sock.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, VRRP_TTL)
-            sock.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_LOOP, 0)
-            sock.setsockopt(socket.IPPROTO_IP, IP_MULTICAST_ALL, 0)
-            sock.setsockopt(socket.IPPROTO_IP, socket.IP_TOS, TOS_INTERNETWORK_CONTROL)
-            sock.setblocking(False)
-        except OSError:
-            sock.close()
-            raise
-        self.sock = sock
-
-    def fileno(self) -> int:
-        return self.sock.fileno()
+            (ip, socket.IP_MULTICAST_IF, ip_mreqn(VRRP_GROUP, source_ip, ifindex)),
+            (ip, socket.IP_MULTICAST_TTL, VRRP_TTL),
+            (ip, socket.IP_MULTICAST_LOOP, 0),
+            (ip, IP_MULTICAST_ALL, 0),
+            (ip, socket.IP_TOS, TOS_INTERNETWORK_CONTROL),
+        ])
 
     def send(self, message: bytes) -> None:
         self.sock.sendto(message, (VRRP_GROUP, 0))
@@ -139,9 +158,6 @@ class VrrpSocket:
             datagram = parse_ipv4(packet)
             if datagram is not None:
                 yield datagram
-
-    def close(self) -> None:
-        self.sock.close()
 
 
 def ipv6_mreq(group: str, ifindex: int) -> bytes:
@@ -171,7 +187,7 @@ def datagram_v6(payload: bytes, address: tuple | str, ancdata: list[tuple[int, i
     return Datagram(bytes(payload), host.split("%", 1)[0], dst, hop_limit, family=6)
 
 
-class Vrrp6Socket:
+class Vrrp6Socket(_RawSocket):
     """Raw VRRP socket on one device for IPv6 (RFC 5798 §5.1.2), to send and to receive."""
 
     family = 6
@@ -182,26 +198,18 @@ class Vrrp6Socket:
         self.source_ip = source_ip
         self.ifindex = ifindex = socket.if_nametoindex(device)
         self._pktinfo = in6_pktinfo(source_ip, ifindex)
-        sock = socket.socket(socket.AF_INET6, socket.SOCK_RAW, IPPROTO_VRRP)
-        try:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, device.encode())
+        ip6 = socket.IPPROTO_IPV6
+        self.sock = raw_vrrp_socket(socket.AF_INET6, device, [
             # RFC 5798 §5.1.2.2: adverts go to ff02::12
-            sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_JOIN_GROUP, ipv6_mreq(VRRP_GROUP_V6, ifindex))
-            sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_IF, ifindex)
-            sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_HOPS, VRRP_TTL)  # §5.1.2.3
-            sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_LOOP, 0)
-            sock.setsockopt(socket.IPPROTO_IPV6, IPV6_MULTICAST_ALL, 0)
-            sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_TCLASS, TOS_INTERNETWORK_CONTROL)
-            sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_RECVHOPLIMIT, 1)  # §7.1: check it is 255
-            sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_RECVPKTINFO, 1)  # the destination, for the checksum
-            sock.setblocking(False)
-        except OSError:
-            sock.close()
-            raise
-        self.sock = sock
-
-    def fileno(self) -> int:
-        return self.sock.fileno()
+            (ip6, socket.IPV6_JOIN_GROUP, ipv6_mreq(VRRP_GROUP_V6, ifindex)),
+            (ip6, socket.IPV6_MULTICAST_IF, ifindex),
+            (ip6, socket.IPV6_MULTICAST_HOPS, VRRP_TTL),  # §5.1.2.3
+            (ip6, socket.IPV6_MULTICAST_LOOP, 0),
+            (ip6, IPV6_MULTICAST_ALL, 0),
+            (ip6, socket.IPV6_TCLASS, TOS_INTERNETWORK_CONTROL),
+            (ip6, socket.IPV6_RECVHOPLIMIT, 1),  # §7.1: check it is 255
+            (ip6, socket.IPV6_RECVPKTINFO, 1),  # the destination, for the checksum
+        ])
 
     def send(self, message: bytes) -> None:
         """`message` carries a checksum computed with `source_ip`: IPV6_PKTINFO makes it the source."""
@@ -216,9 +224,6 @@ class Vrrp6Socket:
             except (BlockingIOError, InterruptedError):
                 return
             yield datagram_v6(payload, address, ancdata)
-
-    def close(self) -> None:
-        self.sock.close()
 
 
 def link_local_addresses(device: str, exclude: frozenset[str] = frozenset(),
