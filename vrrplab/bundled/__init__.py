@@ -12,4 +12,5 @@ core in `vrrplab.vrrp`; this package is only its driver:
 - `health`   keepalived's vrrp_script counter and effective priority (pure), a script run
 - `tracking` check scripts and tracked links -> `Fault` / `PriorityChanged` events
 - `daemon`   the event loop: select on sockets, timers from `get_timer()`
+- `mistimed` test-only: deliberately mis-timed routers, known-bad input for the lab tests' verdicts
 """

@@ -18,6 +18,9 @@ link-local address on the interface, the source of its adverts (§5.1.2.1), or
 one of its global addresses there, in which case `with_link_local_sources`
 (called by the daemon at start, with a lookup in the namespace) puts the
 interface's link-local address in its place.
+
+`test_mistime` (absent normally) runs the speaker deliberately mis-timed, for
+the lab tests only: see `mistimed`.
 """
 
 from __future__ import annotations
@@ -29,13 +32,14 @@ from ipaddress import IPv4Address, IPv4Interface, IPv6Address, IPv6Interface, ip
 from pathlib import Path
 from typing import Any, Callable
 
+from vrrplab.bundled.mistimed import MISTIMINGS
 from vrrplab.vrrp.machine import ConfigError, RouterConfig
 from vrrplab.vrrp.packet import AUTH_DATA_LEN
 
 SCHEMA = 1
 IFNAMSIZ = 15  # the kernel's limit on an interface name (vrrp.255 fits)
 VMAC_PREFIX = "00:00:5e:00:01:"  # RFC 5798 §7.3: 00-00-5E-00-01-{VRID}
-TOP_KEYS = {"schema", "router", "source", "sync_group", "scripts", "instances"}
+TOP_KEYS = {"schema", "router", "source", "sync_group", "scripts", "instances", "test_mistime"}
 INSTANCE_KEYS = {"name", "vrid", "interface", "primary_ip", "vips", "priority", "state", "version",
                  "advert_int", "preempt", "preempt_delay", "auth_pass", "use_vmac",
                  "track_scripts", "track_interfaces"}
@@ -119,6 +123,7 @@ class DaemonConfig:
     sync_group: str | None = None
     sync_members: tuple[str, ...] = ()
     warnings: tuple[str, ...] = field(default=(), compare=False)
+    test_mistime: str | None = None  # test-only: one of mistimed.MISTIMINGS
 
     def instance(self, name: str) -> InstanceSpec:
         return next(i for i in self.instances if i.name == name)
@@ -153,10 +158,12 @@ def parse_config(data: Any) -> DaemonConfig:
     instances = _instances(c, top.get("instances"), scripts)
     declared = [i.get("name") for i in top.get("instances") or [] if isinstance(i, dict)]
     sync_name, members = _sync_group(c, top.get("sync_group"), declared)
+    mistime = c.choice(top["test_mistime"], "test_mistime", MISTIMINGS) if "test_mistime" in top else None
     if c.problems:
         raise ConfigProblem(c.problems)
     warnings = _warnings(instances, scripts)
-    return DaemonConfig(router or "", tuple(instances), scripts, sync_name, members, tuple(warnings))
+    return DaemonConfig(router or "", tuple(instances), scripts, sync_name, members, tuple(warnings),
+                        test_mistime=mistime)
 
 
 def _scripts(c: _Checker, raw: Any) -> dict[str, ScriptSpec]:

@@ -55,6 +55,7 @@ from vrrplab.bundled.config import (ConfigProblem, DaemonConfig, InstanceSpec, l
 from vrrplab.bundled.health import ScriptRun
 from vrrplab.bundled.links import Links, LinksError, Vmac
 from vrrplab.bundled.log import JsonLog, state_message, state_name
+from vrrplab.bundled.mistimed import make_router
 from vrrplab.bundled.net import (ArpSocket, Datagram, LinkMonitor, Vrrp6Socket, VrrpSocket, device_mac,
                                  link_local_addresses)
 from vrrplab.bundled.tracking import Events, Tracker
@@ -135,7 +136,8 @@ class Daemon:
         self.config = config
         self.log = log
         self.clock = clock
-        self.instances = {spec.name: Instance(spec, VirtualRouter(spec.router)) for spec in config.instances}
+        self.instances = {spec.name: Instance(spec, make_router(spec.router, config.test_mistime))
+                          for spec in config.instances}
         self.units = self._units()
         self.unit_of = {name: unit for unit in self.units for name in unit.members}
         self.tracker = Tracker(config, log)
@@ -214,6 +216,9 @@ class Daemon:
                       sync_group=config.sync_group, warnings=list(config.warnings))
         for note in config.warnings:
             self.log.emit("warning", msg=note)
+        if config.test_mistime:  # said in the log, so a report of a broken run shows why
+            self.log.emit("warning", msg=f"test-only mistiming {config.test_mistime} active: "
+                                         "this speaker is deliberately broken")
 
     def startup(self, now: float) -> None:
         """Links already down are faults first, so those instances start in FAULT."""

@@ -17,16 +17,23 @@ that `vrrplab.bundled.config` reads back. One document per router:
 source of its adverts (RFC 5798 §5.1.1.1). `auth_pass` is the router's own when
 it has one (`Vrrp.auth_pass_of`), null without authentication. VIPs keep
 their prefix, as keepalived.conf's `virtual_ipaddress` has them.
+
+Test-only: with the environment variable VRRPLAB_TEST_MISTIME set to one of
+`vrrplab.bundled.mistimed.MISTIMINGS`, the document also gets `test_mistime`,
+and the speaker runs deliberately mis-timed (lab tests of the verdicts).
 """
 
 from __future__ import annotations
 
 import json
+import os
 from typing import Any
 
+from vrrplab.bundled.mistimed import MISTIMINGS
 from vrrplab.model import Topology, TrackScript, VrrpInstance
 
 SCHEMA = 1
+MISTIME_ENV = "VRRPLAB_TEST_MISTIME"
 
 
 def render_bundled_conf(topology: Topology, router: str) -> str:
@@ -42,7 +49,20 @@ def render_bundled_conf(topology: Topology, router: str) -> str:
         "scripts": {s.name: _script(s) for s in me.track_scripts},
         "instances": [_instance(topology, router, inst) for inst in vrrp.instances],
     }
+    mistime = _test_mistime()
+    if mistime:
+        document["test_mistime"] = mistime
     return json.dumps(document, indent=2) + "\n"
+
+
+def _test_mistime() -> str | None:
+    """The test-only mistiming asked for in the environment; never set outside lab tests."""
+    value = os.environ.get(MISTIME_ENV)
+    if not value:
+        return None
+    if value not in MISTIMINGS:
+        raise ValueError(f"{MISTIME_ENV}={value!r}: expected one of {', '.join(MISTIMINGS)}")
+    return value
 
 
 def _script(script: TrackScript) -> dict[str, Any]:
