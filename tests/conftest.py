@@ -15,8 +15,18 @@ def root() -> Path:
     return ROOT
 
 
+# Time limits (pytest-timeout) beyond the unit tests' 60 s (pyproject.toml): a lab test
+# builds labs and waits on VRRP timers (a whole catalogue scenario takes ~30 s); the
+# slow fuzz runs a million inputs. A test's own @pytest.mark.timeout wins.
+LIMITS_S = {"lab": 900, "slow": 1800}
+
+
 def pytest_collection_modifyitems(config, items):
     """Lab tests need root (namespaces); without it they are skipped, saying why."""
+    for item in items:
+        limits = [s for mark, s in LIMITS_S.items() if mark in item.keywords]
+        if limits and item.get_closest_marker("timeout") is None:
+            item.add_marker(pytest.mark.timeout(max(limits)))
     if os.geteuid() == 0:
         return
     skip = pytest.mark.skip(reason="lab test: needs root for network namespaces")
