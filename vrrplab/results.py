@@ -13,12 +13,14 @@ import json
 from pathlib import Path
 
 from vrrplab import faults as fault_kinds
-from vrrplab import metrics
+from vrrplab import metrics, timing
+from vrrplab.bundled.log import read_events
 from vrrplab.capture import read_pcap
 from vrrplab.checks import build_checks
+from vrrplab.latency import LOG_NAME as LATENCY_LOG, read_latency
 from vrrplab.probe import probe_log_name, read_probe_log
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: two-sided timing windows (faults[].timing, gap_window), latency
 
 
 def _r(value: float | None, digits: int = 6) -> float | None:
@@ -56,6 +58,7 @@ def build_results(record) -> dict:
         fault = _fault_result(fr, end, [a for a in adverts if a.vrid == gw.vrid], gw,
                               by_client[client], ip_to_router, vrrp, t0, gateway_target)
         fault["vip"] = gateway_target  # the gateway this fault is about, as its client pings it
+        fault["applied_s"] = _r(fr.applied_at - fr.at) if fr.applied_at else None
         if fr.fault.kind in fault_kinds.ATTACKS:
             fault["attack"] = _attack_run(attackers, fr, record.faults, t0)
         if len(gateways) > 1:
@@ -89,6 +92,10 @@ def build_results(record) -> dict:
             "vip": str(lan.ping_address()),  # IPv6: the global one, which the client pings
             "gateway_vip": str(lan.vips[0].ip),  # the first (IPv6: link-local, the gateway)
             "preempt": vrrp.preempt,
+            "preempt_delay_s": vrrp.preempt_delay,
+            # a sync group moves together: its members' VRIDs (the capture sees the LAN's)
+            "sync_group_vrids": [i.vrid for i in vrrp.instances if i.vrid != lan.vrid]
+            if vrrp.sync_group else [],
             "use_vmac": vrrp.use_vmac,
             # what VRRPv2 PASS puts on the wire (8 bytes, in clear): the security lessons
             # compare it with what the attacker read
@@ -100,7 +107,8 @@ def build_results(record) -> dict:
             "routers": {r.name: {"priority": r.priority,
                                  "ip": str(topo.node(r.name).interface(lan.interface).address.ip),
                                  "skew_time_s": _r(vrrp.skew_time(r.name)),
-                                 "master_down_interval_s": _r(vrrp.master_down_interval(r.name))}
+                                 "master_down_interval_s": _r(vrrp.master_down_interval(r.name)),
+                                 "script_delay_s": _script_delay(r)}
                         for r in vrrp.routers},
         },
         "probe": {"source": scenario.probe.source, "interval_s": record.probe_interval,
@@ -120,14 +128,15 @@ def build_results(record) -> dict:
                      "gratuitous": a.gratuitous} for a in arps],
         },
         "probes": _probe_document(traces, t0),
-        "evidence": record.evidence,
-        "gateway_evidence": record.gateway_evidence,
+        "phase_evidence": _phase_evidence(record, faults, t0),
         "config_warnings": record.config_warnings,
         "speaker_cpu_s": record.cpu_s,
         "auth_evidence": record.auth_evidence,
         "auth_mismatch": len({vrrp.auth_pass_of(r.name)[:8] for r in vrrp.routers
                               if vrrp.auth_pass_of(r.name)}) > 1,
         "attackers": attackers,
+        "speaker_starts": _speaker_starts(record, t0),
+        "latency": _latency(record.out / LATENCY_LOG, t0),
         "artifacts": _artifacts(record),
     }
     for fault in results["faults"]:
@@ -138,12 +147,57 @@ def build_results(record) -> dict:
                 if s.weight < 0 and not s.name.startswith(fault_kinds.PRIORITY_SCRIPT))
         elif fault["kind"] == "set_priority":
             fault["degraded_priority"] = fault["priority"]
+    timing.annotate(results)
     results["checks"] = build_checks(results)
     failed = [c for c in results["checks"] if not c["ok"]]
     results["verdict"] = "fail" if failed or record.errors or not results["checks"] else "pass"
     if record.interrupted:
         results["verdict"] = "interrupted"
     return results
+
+
+def _phase_evidence(record, faults: list[dict], t0: float) -> list[dict]:
+    """Each phase's log evidence, with its window in seconds since t0 (converge: from the
+    start to the first fault; a fault: from its instant to the next one's)."""
+    edges = [0.0] + [f["at_s"] for f in faults]
+    ends = [f["at_s"] for f in faults] + [_r(record.end - t0) if record.end else None]
+    return [{**phase, "window_s": [start, end]}
+            for phase, start, end in zip(record.phase_evidence, edges, ends)]
+
+
+def _script_delay(router) -> float:
+    """How long a router's health checks take to notice a change: interval x rise, + timeout."""
+    scripts = router.track_scripts
+    if not scripts:
+        return 0.0
+    return max(s.interval * max(s.rise, s.fall) for s in scripts) + fault_kinds.HEALTHCHECK_TIMEOUT_S
+
+
+def _speaker_starts(record, t0: float) -> dict[str, list[float]]:
+    """When each bundled speaker began to listen (its first state line after each start), since
+    t0; keepalived's log has no sub-second time, so its routers have none."""
+    starts = {}
+    for router, kind in record.speakers.items():
+        if kind != "bundled":
+            continue
+        path = Path(record.out) / f"{router}.bundled.log"
+        events = read_events(path.read_text(errors="replace")) if path.exists() else []
+        found, waiting = [], False
+        for event in events:
+            if event["event"] == "start":
+                waiting = True
+            elif waiting and event["event"] == "state":
+                found.append(_r(event["t"] - t0))
+                waiting = False
+        starts[router] = found
+    return starts
+
+
+def _latency(path: Path, t0: float) -> dict:
+    """The sampler's figures, its stalls since t0 (vrrplab.latency)."""
+    latency = read_latency(path)
+    return {"samples": latency.samples, "p99_s": latency.p99_s, "max_s": _r(latency.max_s),
+            "stalls": [[_r(a - t0), _r(b - t0)] for a, b in latency.stalls]}
 
 
 def _probe_document(traces, t0: float) -> dict:

@@ -43,6 +43,8 @@ class FaultRecord:
     undo: Callable[[], None]
     master_wait_s: float | None = None
     error: str | None = None
+    applied_at: float | None = None  # when the fault's own action returned
+    log_offsets: dict[str, int] = field(default_factory=dict)  # router -> its log's size at `at`
 
 
 @dataclass
@@ -61,9 +63,8 @@ class RunRecord:
     faults: list[FaultRecord] = field(default_factory=list)
     snapshots: list[dict] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
-    evidence: dict[str, str | None] = field(default_factory=dict)
-    # load sharing: {gateway instance: {router: its last "Entering MASTER STATE" line}}
-    gateway_evidence: dict[str, dict[str, str | None]] = field(default_factory=dict)
+    # per phase (converge, then each fault): each router's state changes logged in it
+    phase_evidence: list[dict] = field(default_factory=list)
     config_warnings: dict[str, list[str]] = field(default_factory=dict)
     auth_evidence: dict[str, str | None] = field(default_factory=dict)
     cpu_s: dict[str, float | None] = field(default_factory=dict)  # daemon CPU at teardown
@@ -85,6 +86,7 @@ class Runner:
                       for i, r in enumerate(self.topology.routers)}
         self.capture: Capture | None = None
         self.probers: list[subprocess.Popen] = []  # one per probing client
+        self.sampler: subprocess.Popen | None = None  # the scheduling-latency sampler
         self.expected: dict[str, str] = {}  # instance -> the router that must be MASTER of it
         self.attacks: dict[str, subprocess.Popen] = {}  # attacker host -> its attack (faults.py)
         self.record = RunRecord(scenario, self.kinds, probe_interval or scenario.probe.interval,
@@ -126,6 +128,7 @@ class Runner:
             self.topology.routers[0].name, self.topology.lan_instance().interface))
         self.capture = Capture(self.lab, client.name, lan_if.name, self.out / "capture.pcap")
         self.capture.start()
+        self._start_sampler()
         for name, speaker in self.speakers.items():
             self.say(f"starting {speaker.kind} on {name}")
             speaker.start()
@@ -218,8 +221,9 @@ class Runner:
     def _inject(self, fault: Fault) -> None:
         to = f" to {fault.priority}" if fault.priority else ""
         self.say(f"fault {fault.name}: {fault.kind} {fault.target}{to}")
+        offsets = {r: s.log_size() for r, s in self.speakers.items()}
         at, undo = faults.KINDS[fault.kind](self, fault)
-        record = FaultRecord(fault, at, undo)
+        record = FaultRecord(fault, at, undo, applied_at=time.time(), log_offsets=offsets)
         self.record.faults.append(record)
         holders = fault.holders()
         try:
@@ -358,11 +362,30 @@ class Runner:
         if running:
             self.record.probe_end = time.time()
 
+    # -- scheduling latency ---------------------------------------------------
+
+    def _start_sampler(self) -> None:
+        """This machine's stalls through the run (vrrplab.latency), for the timing windows."""
+        from vrrplab.latency import LOG_NAME
+        self.sampler = subprocess.Popen(
+            [sys.executable, "-m", "vrrplab.latency", "--out", str(self.out / LOG_NAME)],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def _stop_sampler(self) -> None:
+        if self.sampler is None or self.sampler.poll() is not None:
+            return
+        self.sampler.terminate()
+        try:
+            self.sampler.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.sampler.kill()
+            self.sampler.wait(timeout=5)
+
     # -- teardown -----------------------------------------------------------
 
     def _teardown(self) -> None:
         """Stop all this run started, newest first; each step on its own."""
-        steps = [self._stop_probes]
+        steps = [self._stop_probes, self._stop_sampler]
         steps += [f.undo for f in reversed(self.record.faults)]
         steps += [self._collect_evidence]
         steps += [s.stop for s in self.speakers.values()]
@@ -377,16 +400,31 @@ class Runner:
         self.record.end = time.time()
 
     def _collect_evidence(self) -> None:
+        ends = {r: s.log_size() for r, s in self.speakers.items()}
+        self._collect_phases(ends)
         for router, speaker in self.speakers.items():
-            self.record.evidence[router] = speaker.master_evidence()
-            for inst in self.topology.gateway_instances()[1:]:
-                self.record.gateway_evidence.setdefault(inst.name, {})[router] = \
-                    speaker.master_evidence(inst.name)
             self.record.auth_evidence[router] = speaker.auth_failure_evidence()
             self.record.cpu_s[router] = speaker.cpu_seconds()
             if speaker.config_warnings:
                 self.record.config_warnings[router] = speaker.config_warnings
             self.record.logs[router] = speaker.log_path.name
+
+    def _collect_phases(self, ends: dict[str, int]) -> None:
+        """Each phase's own log lines: converge up to the first fault, each fault up to the
+        next (the last one up to now), read as byte ranges of each router's log."""
+        starts = [{r: 0 for r in self.speakers}] + [f.log_offsets for f in self.record.faults]
+        stops = [f.log_offsets for f in self.record.faults] + [ends]
+        names = ["converge"] + [f.fault.name for f in self.record.faults]
+        instances = [None] + [self.topology.gateway_of(f.fault).name for f in self.record.faults]
+        for name, instance, first, last in zip(names, instances, starts, stops):
+            routers = {}
+            for router, speaker in self.speakers.items():
+                a, b = first.get(router, 0), last.get(router, ends[router])
+                text = speaker.read_log(a, b)
+                routers[router] = {"log": speaker.log_path.name, "bytes": [a, b],
+                                   "states": [list(c) for c in speaker.state_changes(text, instance)]}
+            self.record.phase_evidence.append({"phase": name, "instance": instance,
+                                               "routers": routers})
 
     def _capture_stop(self) -> None:
         if self.capture:

@@ -1,9 +1,11 @@
 """A synthetic run for unit tests: a pcap and a probe log written by hand.
 
 The story: r1 (priority 120) is master, advertises every second; at t0+5.5 its
-keepalived stops (a priority-0 advert), r2 (priority 100) takes over one
-Skew_Time later (0.609 s) and the client's probes to the VIP sent in between
-are lost. Nothing of the lab is needed to compute and check this.
+keepalived stops (a priority-0 advert 1 ms later), r2 (priority 100) takes over
+one Skew_Time (0.609 s) after that goodbye, 0.8 ms late as keepalived is here,
+and the client's probes to the VIP sent in between are lost. Nothing of the
+lab is needed to compute and check this. `record(out, after_goodbye=...)` moves
+r2's takeover: known-bad input for the timing checks.
 """
 
 from __future__ import annotations
@@ -21,8 +23,10 @@ from vrrplab.runner import FaultRecord, RunRecord
 ROOT = Path(__file__).resolve().parents[2]
 T0 = 1_700_000_000.0
 FAULT_AT = T0 + 5.5
+GOODBYE_AT = FAULT_AT + 0.001
 SKEW = 156 / 256
-TAKEOVER_AT = FAULT_AT + SKEW
+AFTER_GOODBYE = SKEW + 0.0008  # keepalived's reaction here: under a millisecond
+TAKEOVER_AT = GOODBYE_AT + AFTER_GOODBYE
 R1_MAC, R2_MAC = "02:00:00:00:00:01", "02:00:00:00:00:02"
 
 
@@ -42,11 +46,12 @@ def _garp(t: float, mac: str):
     return pkt
 
 
-def write_capture(path: Path) -> None:
+def write_capture(path: Path, after_goodbye: float = AFTER_GOODBYE) -> None:
+    takeover = GOODBYE_AT + after_goodbye
     packets = [_advert(T0 + 1 + i, "192.168.1.10", 120) for i in range(5)]
-    packets.append(_advert(FAULT_AT + 0.001, "192.168.1.10", 0))
-    packets += [_advert(TAKEOVER_AT + i, "192.168.1.20", 100) for i in range(4)]
-    packets.append(_garp(TAKEOVER_AT + 0.0005, R2_MAC))
+    packets.append(_advert(GOODBYE_AT, "192.168.1.10", 0))
+    packets += [_advert(takeover + i, "192.168.1.20", 100) for i in range(4)]
+    packets.append(_garp(takeover + 0.0005, R2_MAC))
     wrpcap(str(path), sorted(packets, key=lambda p: p.time))
 
 
@@ -63,16 +68,29 @@ def write_probes(path: Path, until: float = T0 + 9.5) -> None:
     path.write_text("\n".join(lines) + "\n")
 
 
-def record(out: Path) -> RunRecord:
+def phases(converge_master: str = "r1", fault_master: str = "r2") -> list[dict]:
+    """The logs' evidence per phase, as the runner collects it (keepalived's words)."""
+    line = "(VI_LAN) Entering MASTER STATE"
+
+    def routers(master):
+        return {r: {"log": f"{r}.keepalived.log", "bytes": [0, 100],
+                    "states": [["MASTER", line]] if r == master else []} for r in ("r1", "r2")}
+
+    return [{"phase": "converge", "instance": None, "routers": routers(converge_master)},
+            {"phase": "stop-r1", "instance": "VI_LAN", "routers": routers(fault_master)}]
+
+
+def record(out: Path, after_goodbye: float = AFTER_GOODBYE) -> RunRecord:
     """A RunRecord as the runner would leave it after failover-basic's first fault."""
     scenario = load_scenario(ROOT / "scenarios/failover-basic.yaml")
-    write_capture(out / "capture.pcap")
+    write_capture(out / "capture.pcap", after_goodbye)
     write_probes(out / "probes.log")
     rec = RunRecord(scenario, {"r1": "keepalived", "r2": "keepalived"}, 0.01, out, "test-run", T0)
     rec.end = T0 + 10
     rec.probe_start, rec.probe_end = T0 + 1.0, T0 + 9.5
-    rec.faults.append(FaultRecord(scenario.faults[0], FAULT_AT, lambda: None))
-    rec.evidence = {"r1": "(VI_LAN) Entering MASTER STATE", "r2": "(VI_LAN) Entering MASTER STATE"}
+    rec.faults.append(FaultRecord(scenario.faults[0], FAULT_AT, lambda: None,
+                                  applied_at=FAULT_AT + 0.0001))
+    rec.phase_evidence = phases()
     snap = {"states": {"r1": "MASTER", "r2": "BACKUP"}, "macs": {"r1": R1_MAC, "r2": R2_MAC}}
     rec.snapshots = [
         {**snap, "label": "converge", "t": T0 + 1.2, "expected_master": "r1",

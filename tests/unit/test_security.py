@@ -156,7 +156,8 @@ def test_attack_checks_show_the_password_read():
 
 
 def test_rogue_router_results_from_synthetic_traces(tmp_path):
-    """rogue-router's story on hand-made traces: r1 silenced at 6.2 s, back at 12.6 s."""
+    """rogue-router's story on hand-made traces: r1 silenced at 6.2 s, back at 12.734 s
+    (the last forgery at 9.2 s + its Master_Down_Interval)."""
     from scapy.layers.inet import IP
     from scapy.layers.l2 import Ether
     from scapy.layers.vrrp import VRRP
@@ -178,13 +179,13 @@ def test_rogue_router_results_from_synthetic_traces(tmp_path):
 
     packets = [advert(t, "192.168.1.10", 120) for t in (1, 2, 3, 4, 5, 6)]
     packets += [advert(t, "192.168.1.66", 255) for t in (6.2, 7.2, 8.2, 9.2)]
-    packets += [advert(t, "192.168.1.10", 120) for t in (12.6, 13.6)]
+    packets += [advert(t, "192.168.1.10", 120) for t in (12.734, 13.734)]  # 9.2 + MDI 3.531
     wrpcap(str(tmp_path / "capture.pcap"), sorted(packets, key=lambda p: p.time))
     lines, n, t = [], 0, 1.0
     while t < 14.5:
         for idx in (0, 1):
             lines.append(f"S {idx} {n} {t0 + t:.6f}")
-            if not 6.2 <= t < 12.65:
+            if not 6.2 <= t < 12.74:
                 lines.append(f"R {idx} {n} {t0 + t + 0.0002:.6f}")
             n += 1
         t += 0.01
@@ -197,7 +198,13 @@ def test_rogue_router_results_from_synthetic_traces(tmp_path):
     rec.end, rec.probe_start, rec.probe_end = t0 + 15, t0 + 1, t0 + 14.5
     rogue, stop = scenario.faults
     rec.faults = [FaultRecord(rogue, t0 + 5.5, lambda: None), FaultRecord(stop, t0 + 9.5, lambda: None)]
-    rec.evidence = {"r1": "(VI_LAN) Entering MASTER STATE", "r2": None}
+    line = [["MASTER", "(VI_LAN) Entering MASTER STATE"]]
+    rec.phase_evidence = [
+        {"phase": name, "instance": None,
+         "routers": {"r1": {"log": "r1.keepalived.log", "bytes": [0, 1], "states": states},
+                     "r2": {"log": "r2.keepalived.log", "bytes": [0, 1], "states": []}}}
+        for name, states in (("converge", line), ("rogue-mallory", [["BACKUP", "(VI_LAN) "
+                             "Entering BACKUP STATE"]]), ("stop-mallory", line))]
     macs = {"r1": synthetic.R1_MAC, "r2": synthetic.R2_MAC}
     up = {"r1": ["192.168.1.10", "192.168.1.1"], "r2": ["192.168.1.20"]}
     down = {"r1": ["192.168.1.10"], "r2": ["192.168.1.20"]}
@@ -219,8 +226,8 @@ def test_rogue_router_results_from_synthetic_traces(tmp_path):
     assert attack["foreign_adverts"] == {"count": 4, "sources": ["192.168.1.66"], "priorities": [255]}
     assert attack["masters_seen"] == ["r1"] and attack["lost_probes"] > 300
     assert attack["attack"]["password_read"] == "Lab2pass" and attack["attack"]["sent"] == 4
-    assert back["new_master"] == "r1" and back["takeover_s"] == pytest.approx(3.1)
-    assert back["answered_after_s"] == pytest.approx(3.15, abs=0.02)
+    assert back["new_master"] == "r1" and back["takeover_s"] == pytest.approx(3.234)
+    assert back["answered_after_s"] == pytest.approx(3.24, abs=0.02)
     assert results["attackers"]["mallory"]["password_read"] == "Lab2pass"
     assert any(a["router"] == "mallory" for a in results["timeline"]["adverts"])
     from vrrplab.report import plot_timeline, summary

@@ -1,7 +1,7 @@
 """One interface for every VRRP speaker a router can run (keepalived, bundled).
 
 Scenarios and the runner only call `prepare`, `start`, `stop`, `crash`, `state`
-and `master_evidence`; which daemon answers is this package's business.
+and `state_changes`; which daemon answers is this package's business.
 
 `--speaker` choices: `keepalived` or `bundled` on every router; `mixed` runs
 keepalived on the first router (r1) and the bundled speaker on the others,

@@ -51,8 +51,9 @@ class Speaker(ABC):
         """MASTER, BACKUP, FAULT, INIT or STOPPED, of `instance` (default: the LAN one)."""
 
     @abstractmethod
-    def master_evidence(self, instance: str | None = None) -> str | None:
-        """The last log line showing this router entering MASTER state (of `instance`)."""
+    def state_changes(self, text: str, instance: str | None = None) -> list[tuple[str, str]]:
+        """(state, log line) of each state change of `instance` (default: the LAN one) in
+        `text`, a piece of this speaker's log."""
 
     def auth_failure_evidence(self) -> str | None:
         """The first log line showing an advert dropped for its password, if any."""
@@ -126,9 +127,18 @@ class Speaker(ABC):
                 total += int(fields[11]) + int(fields[12])  # utime, stime
         return total / ticks
 
-    def read_log(self) -> str:
+    def read_log(self, start: int = 0, end: int | None = None) -> str:
+        """The log, or the bytes [start, end) of it: one phase of the run."""
         try:
-            return self.log_path.read_text(errors="replace")
+            data = self.log_path.read_bytes()
         except FileNotFoundError:
             return ""
+        return data[start:end].decode(errors="replace")
+
+    def log_size(self) -> int:
+        """The log's size now: where the next phase's lines begin."""
+        try:
+            return self.log_path.stat().st_size
+        except FileNotFoundError:
+            return 0
 

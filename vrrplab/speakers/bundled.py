@@ -4,7 +4,7 @@ Mirrors `keepalived.py`: the config goes into the report as
 `<router>.bundled.json` and is checked in the router's namespace with
 `vrrplab speaker --check` (the bundled `keepalived -t`); the daemon runs in the
 foreground and writes JSON lines (see `vrrplab.bundled.log`) to
-`<router>.bundled.log`, from which `state()` and `master_evidence()` read.
+`<router>.bundled.log`, from which `state()` and `state_changes()` read.
 """
 
 from __future__ import annotations
@@ -55,11 +55,10 @@ class BundledSpeaker(Speaker):
         states = [e["new"] for e in self._current_run() if e["event"] == "state" and e.get("instance") == lan]
         return str(states[-1]).upper() if states else "INIT"
 
-    def master_evidence(self, instance: str | None = None) -> str | None:
+    def state_changes(self, text: str, instance: str | None = None) -> list[tuple[str, str]]:
         lan = instance or self.topology.lan_instance().name
-        lines = [e.get("msg") for e in read_events(self.read_log())
-                 if e["event"] == "state" and e.get("instance") == lan and e.get("new") == "MASTER"]
-        return lines[-1] if lines else None
+        return [(str(e["new"]).upper(), str(e.get("msg"))) for e in read_events(text)
+                if e["event"] == "state" and e.get("instance") == lan]
 
     def auth_failure_evidence(self) -> str | None:
         """The first drop line for a password (or auth type) mismatch, with its source."""

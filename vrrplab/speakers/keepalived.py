@@ -60,11 +60,10 @@ class KeepalivedSpeaker(Speaker):
                 state = match["state"]
         return state
 
-    def master_evidence(self, instance: str | None = None) -> str | None:
+    def state_changes(self, text: str, instance: str | None = None) -> list[tuple[str, str]]:
         lan = instance or self.topology.lan_instance().name
-        lines = [line for line in self.read_log().splitlines()
-                 if f"({lan}) Entering MASTER STATE" in line]
-        return lines[-1].strip() if lines else None
+        return [(m["state"], line.strip()) for line in text.splitlines()
+                for m in [STATE_LINE.search(line)] if m and m["instance"] == lan]
 
     def auth_failure_evidence(self) -> str | None:
         return next((line.strip() for line in self.read_log().splitlines()
