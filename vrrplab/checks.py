@@ -189,7 +189,9 @@ def _fault_checks(fault: dict, results: dict, vip: str) -> list[dict]:
         f"longest gap {_s(gap)} ({fault['lost_probes']} probes lost, "
         f"{fault.get('delayed_probes', 0)} answered late); {_gap_window(fault)}"))
     for target, impact in fault["per_target"].items():
-        if target != vip:
+        if target != vip and fault.get("upstream_cut"):
+            checks.append(_stays_cut_check(fault, target, impact, results["probe"]["interval_s"]))
+        elif target != vip:
             target_gap = impact["data_gap_s"]
             checks.append(check(
                 f"{name}: traffic through the gateway to {target} recovers as fast",
@@ -198,6 +200,20 @@ def _fault_checks(fault: dict, results: dict, vip: str) -> list[dict]:
                 f"{_gap_window(fault)}"))
     checks.append(_log_check(results, name, expected, f"{name}: ", _log_expectation(fault)))
     return checks
+
+
+def _stays_cut_check(fault: dict, target: str, impact: dict, probe_interval: float) -> dict:
+    """No failover after an upstream cut: the master keeps the role and forwards into the cut,
+    so the client loses what lies beyond (the lesson's point, not a flaw of the lab). A reply
+    later than the fault's own command plus one probe in flight means the cut leaked."""
+    last = impact.get("last_reply_s")
+    allowed = (fault.get("applied_s") or 0.0) + probe_interval
+    return check(f"{fault['name']}: traffic through the gateway to {target} stays cut "
+                 f"({fault['expected_master']} keeps the role with no path upstream)",
+                 impact["lost_probes"] > 0 and (last is None or last <= allowed),
+                 f"{impact['lost_probes']} probes lost; the last reply "
+                 f"{'came ' + _s(last) + ' after the fault' if last is not None else 'never came'}"
+                 f" (the cut was in place {allowed:.3f} s after it, one probe in flight)")
 
 
 def _silenced_checks(fault: dict, results: dict) -> list[dict]:

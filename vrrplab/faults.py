@@ -417,6 +417,8 @@ ATTACKS = {"rogue_router", "zero_storm", "malformed"}  # an attacker process for
 SILENT = {"crash", "kill", "freeze", "link_down", "flap", "block_vrrp"}
 
 HEALTHCHECK_TIMEOUT_S = 1.0  # the lesson's check pings with -W 1
+# kinds that cut a router's path upstream: with no failover, traffic through it stays lost
+CUTS_UPSTREAM = {"cut_upstream"}
 
 
 def bound_s(kind: str, fault, vrrp, instance: str | None = None) -> float:

@@ -39,11 +39,20 @@ def summary(results: dict) -> str:
             lines.append(f"      {_gateway_line(name, gw)}")
     for router, warnings in results.get("config_warnings", {}).items():
         lines += [f"  {router}'s config check warned: {w.strip()}" for w in warnings]
+    latency = results.get("latency")
+    if latency and latency.get("samples"):
+        lines.append(f"  this machine: timer wake-up p99 {latency['p99_s'] * 1000:.1f} ms, worst "
+                     f"{latency['max_s'] * 1000:.1f} ms over {latency['samples']} sleeps "
+                     f"(a stall at a timer's expiry widens that window, and says so)")
     checks = results["checks"]
     passed = sum(c["ok"] for c in checks)
-    lines.append(f"checks: {passed}/{len(checks)} ok")
+    unjudged = sum(1 for c in checks if c.get("judged") is False)
+    lines.append(f"checks: {passed}/{len(checks)} ok" +
+                 (f" ({unjudged} not judged: the machine was too busy)" if unjudged else ""))
     for c in checks:
-        lines.append(f"  [{'ok' if c['ok'] else 'FAIL'}] {c['name']}: {c['detail']}")
+        mark = "ok" if c["ok"] else "FAIL"
+        mark = "not judged" if c.get("judged") is False else mark
+        lines.append(f"  [{mark}] {c['name']}: {c['detail']}")
     if results.get("lesson"):
         lines.append(textwrap.fill(results["lesson"], width=88, initial_indent="why: ",
                                    subsequent_indent="     "))
@@ -66,6 +75,12 @@ def _outcome(f: dict) -> str:
     else:
         outcome = (f"{f['new_master']} master after {_s(f['takeover_s'])} "
                    f"(RFC bound {f['bound_s']:.3f} s, {bound})")
+    timing = f.get("timing")
+    if timing and timing.get("measured_s") is not None:
+        # the judged figure: from the instant the RFC counts from, in its two-sided window
+        outcome += (f"; {timing['measured_s']:.3f} s from {timing['basis']}; RFC "
+                    f"{timing['figure']} {timing['figure_s']:.3f} s, window "
+                    f"{timing['lower_s']:.3f}-{timing['upper_s']:.3f} s")
     if f.get("master_changes", 0) > 1 or f.get("unstable"):
         outcome += f"; {f['master_changes']} changes of master on the wire"
     return outcome

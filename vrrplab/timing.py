@@ -44,7 +44,7 @@ def fault_timing(fault: dict, results: dict, latency: Latency) -> dict | None:
     timers = _timers(results, fault, expected)
     seen = windows.Circumstances(applied_s=fault.get("applied_s") or 0.0)
     candidates, seen = _bases(rule, fault, results, adverts, first, timers, seen)
-    window = _window(rule, timers, seen, candidates)
+    window, candidates = _window(rule, timers, seen, candidates, at)
     best = None
     for basis in candidates:
         measured = None if first is None or basis is None else first - basis
@@ -67,11 +67,11 @@ def fault_timing(fault: dict, results: dict, latency: Latency) -> dict | None:
     return best
 
 
-def _window(rule, timers, seen, candidates) -> windows.Window:
-    window = windows.takeover_window(rule, timers, seen)
+def _window(rule, timers, seen, candidates, at):
+    """The window, and the instants it counts from: a storm's, from the fault itself."""
     if rule == "attack_over" and candidates == [None]:
-        return _storm_window(timers, seen)
-    return window
+        return _storm_window(timers, seen), [at]
+    return windows.takeover_window(rule, timers, seen), candidates
 
 
 def _storm_window(timers, seen) -> windows.Window:
@@ -151,6 +151,8 @@ def _stall(latency: Latency, rule: str, window, basis, measured) -> float:
 def _timers(results: dict, fault: dict, router: str) -> windows.Timers:
     vrrp = results["vrrp"]
     priority = _priority(results, fault, router)
+    if fault["kind"] == "set_priority" and router == fault["target"] and fault.get("priority"):
+        priority = fault["priority"]  # raised: its timers follow the priority it now has
     interval, version = vrrp["advert_int_s"], vrrp["version"]
     speaker = windows.SPEAKERS.get(results.get("speakers", {}).get(router),
                                    windows.UNKNOWN_SPEAKER)

@@ -47,6 +47,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 CAPTURE_S = 0.0001  # capture timestamps: microseconds; ports of a bridge served one by one
+CARRIER_S = 1.0  # linkwatch: a link's carrier change reaches netlink listeners within 1 s
 PATH_SWITCH_S = 0.03  # after the takeover, until the client's traffic flows through the new master
 
 
@@ -64,15 +65,16 @@ class SpeakerTiming:
 
 SPEAKERS: dict[str, SpeakerTiming] = {
     "keepalived": SpeakerTiming(
-        0.010, "keepalived 2.2.7: timer expiry to advert on the wire, 0.5-9 ms measured here "
-               "over 40 takeovers (the most with two instances on one link, or use_vmac)",
-        0.1, "keepalived's start-up (process, config, VRRP child): 38-42 ms measured here; "
+        0.020, "keepalived 2.2.7: timer expiry to advert on the wire, 0.5-14 ms measured here "
+               "over 60 takeovers, beyond what the machine's stalls explain (its own event "
+               "loop); the most with two instances on one link, or use_vmac",
+        0.2, "keepalived's start-up (process, config, VRRP child): 20-61 ms measured here; "
              "its log has no sub-second time, so the window counts from the fault",
         0.045, "over IPv6 keepalived sends its unsolicited NAs, then its first advert: 24-41 ms "
                "later than over IPv4, measured here"),
     "bundled": SpeakerTiming(
-        0.005, "bundled speaker: timer expiry to advert on the wire, 0.6-1.3 ms measured "
-               "here (Python's select waits in whole milliseconds)",
+        0.010, "bundled speaker: timer expiry to advert on the wire, 0.6-4.2 ms measured "
+               "here over 30 takeovers (Python's select waits in whole milliseconds)",
         0.3, "the bundled speaker's Python start-up, 0.1-0.2 s measured here: counted only "
              "when its log has no start line after the fault",
         0.045, "over IPv6 the unsolicited NAs go before the first advert, as keepalived's do"),
@@ -242,6 +244,8 @@ def _return_window(rule: str, timers: Timers, seen: Circumstances, capture: Part
         note = why
     if rule == "rejoin":
         upper.append(Part("applied", seen.applied_s, "the fault's own command (ip link up)"))
+        upper.append(Part("carrier", CARRIER_S, "the kernel reports a carrier change to the "
+                          "speaker within a second (linkwatch's rate limit): 4-651 ms measured"))
         basis = BASIS[rule]
     elif seen.started_from_log:
         basis = "the daemon's start (its log)"

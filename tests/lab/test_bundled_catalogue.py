@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.evidence import misplaced_evidence
+
 pytestmark = pytest.mark.lab
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = sorted(p.stem for p in (ROOT / "scenarios").glob("*.yaml"))
@@ -25,6 +27,7 @@ def run(scenario: str, speaker: str, out: Path, *extra: str) -> dict:
     results = json.loads(proc.stdout) if proc.stdout else {}
     failed = [c for c in results.get("checks", []) if not c["ok"]]
     assert proc.returncode == 0, (proc.stderr[-3000:], failed)
+    assert misplaced_evidence(results) == []  # every check's evidence from its own window
     return results
 
 

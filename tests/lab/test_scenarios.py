@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.evidence import misplaced_evidence
 from tests.lab.hostcheck import host_snapshot
 
 pytestmark = pytest.mark.lab
@@ -26,6 +27,7 @@ def run(scenario: str, out: Path, *extra: str) -> dict:
     results = json.loads(proc.stdout) if proc.stdout else {}
     failed = [c for c in results.get("checks", []) if not c["ok"]]
     assert proc.returncode == 0, (proc.stderr[-3000:], failed)
+    assert misplaced_evidence(results) == []  # every check's evidence from its own window
     return results
 
 

@@ -1,0 +1,45 @@
+"""Known-bad speakers: the verdicts must FAIL a mis-timed bundled speaker. Needs root.
+
+An instrument is calibrated with known-bad input, not only known-good: the
+bundled speaker is run deliberately broken (the test-only VRRPLAB_TEST_MISTIME,
+`vrrplab.bundled.mistimed`) at advert intervals of 1 s, 0.1 s and 0.01 s, and
+each run must fail, naming the timing check of the fault the bug shows in. The
+unmodified speaker passes the same scenarios (test_bundled.py,
+test_bundled_catalogue.py).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+pytestmark = pytest.mark.lab
+
+INTERVALS = {"failover-basic": 1.0, "fast-vrrpv3": 0.1, "fast-vrrpv3-10ms": 0.01}
+# the mistiming, the fault it shows in (failover-basic has no crash: its restart shows a
+# doubled Master_Down_Interval), and how the timing check must say it failed
+CASES = [
+    ("mdi_x2", {"failover-basic": "restart-r1"}, "crash-r1", "later than the window"),
+    ("ignore_zero", {}, "stop-r1", "later than the window"),
+    ("no_wait", {}, "stop-r1", "earlier than the RFC allows"),
+]
+
+
+@pytest.mark.parametrize("scenario", sorted(INTERVALS))
+@pytest.mark.parametrize("mistime, fault_for, fault, words", CASES)
+def test_a_mistimed_speaker_fails_the_timing_check(scenario, mistime, fault_for, fault, words,
+                                                   tmp_path):
+    env = {**os.environ, "VRRPLAB_TEST_MISTIME": mistime}
+    proc = subprocess.run([sys.executable, "-m", "vrrplab", "run", scenario, "--speaker",
+                           "bundled", "--out", str(tmp_path), "--json"],
+                          capture_output=True, text=True, timeout=300, env=env)
+    results = json.loads(proc.stdout)
+    assert results["vrrp"]["advert_int_s"] == INTERVALS[scenario]
+    name = f"{fault_for.get(scenario, fault)}: takeover within the RFC window"
+    check = next(c for c in results["checks"] if c["name"] == name)
+    assert not check["ok"] and words in check["detail"], check
+    assert proc.returncode == 1 and results["verdict"] == "fail"
