@@ -86,10 +86,14 @@ def validate(files: tuple[Path, ...]) -> None:
               help="Run the scenario in this VRRP version (3 drops auth_pass) "
                    "[default: the topology's].")
 @click.option("--json", "as_json", is_flag=True, help="Print results.json on stdout.")
+@click.option("--spread-faults", is_flag=True,
+              help="Wait a random time (up to one advert interval) before each fault, so "
+                   "repeated runs hit every phase of the advert timer; recorded per fault.")
 @click.option("--run-dir", type=click.Path(path_type=Path), hidden=True)
 @friendly_errors
 def run(scenario: str, speaker: str, out: Path, probe_interval: float | None,
-        vrrp_version: str | None, as_json: bool, run_dir: Path | None) -> None:
+        vrrp_version: str | None, as_json: bool, spread_faults: bool,
+        run_dir: Path | None) -> None:
     """Build the lab, run SCENARIO (a name or a file), explain what happened."""
     from vrrplab import sandbox
 
@@ -97,7 +101,7 @@ def run(scenario: str, speaker: str, out: Path, probe_interval: float | None,
     version = int(vrrp_version) if vrrp_version else None
     loaded = load_scenario(path, vrrp_version=version)
     if run_dir is not None and sandbox.is_inside():
-        sys.exit(_run_here(loaded, speaker, run_dir, probe_interval, as_json))
+        sys.exit(_run_here(loaded, speaker, run_dir, probe_interval, as_json, spread_faults))
     sandbox.require_root()
     sandbox.require_tools({"keepalived": "keepalived"})
     sandbox.require_kernel()
@@ -111,6 +115,8 @@ def run(scenario: str, speaker: str, out: Path, probe_interval: float | None,
         argv += ["--vrrp-version", str(version)]
     if as_json:
         argv.append("--json")
+    if spread_faults:
+        argv.append("--spread-faults")
     code = sandbox.run_inside(argv, run_id, run_dir)
     results = run_dir / "results.json"
     if as_json and results.exists():
@@ -118,7 +124,8 @@ def run(scenario: str, speaker: str, out: Path, probe_interval: float | None,
     sys.exit(code)
 
 
-def _run_here(scenario, speaker: str, run_dir: Path, probe_interval, as_json: bool) -> int:
+def _run_here(scenario, speaker: str, run_dir: Path, probe_interval, as_json: bool,
+              spread_faults: bool = False) -> int:
     """Inside the private namespace: run, write the report, return the exit code."""
     from vrrplab import sandbox
     from vrrplab.report import plot_timeline, summary
@@ -130,7 +137,8 @@ def _run_here(scenario, speaker: str, run_dir: Path, probe_interval, as_json: bo
 
     sandbox.prepare_inside()
     say(f"vrrplab {scenario.name}: {scenario.description}")
-    record = Runner(scenario, speaker, run_dir, run_dir.name, probe_interval, say=say).run()
+    record = Runner(scenario, speaker, run_dir, run_dir.name, probe_interval, say=say,
+                    spread_faults=spread_faults).run()
     results = build_results(record)
     write_results(results, run_dir)
     try:

@@ -59,6 +59,7 @@ def build_results(record) -> dict:
                               by_client[client], ip_to_router, vrrp, t0, gateway_target)
         fault["vip"] = gateway_target  # the gateway this fault is about, as its client pings it
         fault["applied_s"] = _r(fr.applied_at - fr.at) if fr.applied_at else None
+        fault["spread_s"] = _r(fr.spread_s)  # --spread-faults: the random wait before it
         # nothing fails over, the router keeps forwarding into its cut: upstream stays lost
         fault["upstream_cut"] = fr.fault.kind in fault_kinds.CUTS_UPSTREAM and not fr.fault.takeover
         if fr.fault.kind in fault_kinds.ATTACKS:

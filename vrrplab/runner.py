@@ -8,6 +8,7 @@ into the results document. Everything this run starts is stopped in `finally`.
 
 from __future__ import annotations
 
+import random
 import signal
 import subprocess
 import sys
@@ -44,6 +45,7 @@ class FaultRecord:
     master_wait_s: float | None = None
     error: str | None = None
     applied_at: float | None = None  # when the fault's own action returned
+    spread_s: float | None = None  # the random wait before it (--spread-faults), else None
     log_offsets: dict[str, int] = field(default_factory=dict)  # router -> its log's size at `at`
 
 
@@ -74,7 +76,8 @@ class RunRecord:
 
 class Runner:
     def __init__(self, scenario: Scenario, speaker: str, out: Path, run_id: str,
-                 probe_interval: float | None = None, say: Callable[[str], None] = print):
+                 probe_interval: float | None = None, say: Callable[[str], None] = print,
+                 spread_faults: bool = False):
         self.scenario = scenario
         self.topology = scenario.topology
         self.out = out
@@ -92,6 +95,9 @@ class Runner:
         self.record = RunRecord(scenario, self.kinds, probe_interval or scenario.probe.interval,
                                 out, run_id, t0=time.time())
         self._speaker_choice = speaker
+        # a random wait (up to one advert interval) before each fault, so that repeated runs
+        # land faults at every phase of the master's advert timer (benchmarks: medians)
+        self.spread_faults = spread_faults
 
     # -- the run ------------------------------------------------------------
 
@@ -228,10 +234,14 @@ class Runner:
 
     def _inject(self, fault: Fault) -> None:
         to = f" to {fault.priority}" if fault.priority else ""
+        spread = random.uniform(0, self.topology.vrrp.advert_int) if self.spread_faults else None
+        if spread:
+            time.sleep(spread)
         self.say(f"fault {fault.name}: {fault.kind} {fault.target}{to}")
         offsets = {r: s.log_size() for r, s in self.speakers.items()}
         at, undo = faults.KINDS[fault.kind](self, fault)
-        record = FaultRecord(fault, at, undo, applied_at=time.time(), log_offsets=offsets)
+        record = FaultRecord(fault, at, undo, applied_at=time.time(), log_offsets=offsets,
+                             spread_s=spread)
         self.record.faults.append(record)
         holders = fault.holders()
         try:
