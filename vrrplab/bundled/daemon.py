@@ -172,11 +172,22 @@ class Daemon:
         return tuple(Vmac(s.vmac_name, s.interface, s.vmac_address) for s in self.config.instances if s.use_vmac)
 
     def _open(self) -> None:
-        """VMACs first (the instance listens there), then one socket per device."""
+        """VMACs first (the instance listens there), netlink ready, then one socket per device.
+
+        Netlink (pyroute2's 0.2 s import, on a thread) is waited for before any socket
+        opens and before Startup: a master that stalled on its first AddVips would stop
+        advertising, and at 0.01 s adverts the backup (Master_Down_Interval 36 ms) took
+        the role back, then lost it again (changes of master, the client's ARP entry left
+        on the wrong router). Waiting before the sockets leaves no stale advert queued.
+        """
         self.links.create_vmacs()
         for note in self.links.notes:
             self.log.emit("links", msg=note)
         self.links.notes = []
+        self.links.on_prepared = self._wake
+        self.links.start()
+        self.links.wait()
+        self._note_links_prepared()
         for spec in self.config.instances:
             key = (spec.device, spec.family)
             if key not in self.sockets:
@@ -184,8 +195,6 @@ class Daemon:
                 self.sockets[key] = kind(spec.device, spec.router.primary_ip)
             self.instances[spec.name].sock = self.sockets[key]
         self.monitor = LinkMonitor()
-        self.links.on_prepared = self._wake
-        self.links.start()
 
     # -- the run ----------------------------------------------------------------
 
