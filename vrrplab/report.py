@@ -56,7 +56,10 @@ def summary(results: dict) -> str:
     if results.get("lesson"):
         lines.append(textwrap.fill(results["lesson"], width=88, initial_indent="why: ",
                                    subsequent_indent="     "))
-    lines.append(f"verdict: {results['verdict'].upper()}")
+    verdict = f"verdict: {results['verdict'].upper()}"
+    if unjudged:  # a pass with a check the machine was too busy to judge says so
+        verdict += f" ({unjudged} timing check{'s' if unjudged > 1 else ''} not judged)"
+    lines.append(verdict)
     return "\n".join(lines)
 
 

@@ -201,7 +201,7 @@ def takeover_window(rule: str, timers: Timers, seen: Circumstances) -> Window:
                            "the group moves with its last member, whose adverts are not in "
                            "the capture: up to one advert interval later"))
     common += list(seen.extra)
-    basis = BASIS[rule]
+    basis = BASIS.get(rule)  # an unknown rule: the ValueError below
     if rule == "goodbye":
         return Window(rule, "Skew_Time", timers.skew_s, basis, (capture,), tuple(common))
     if rule in ("silence", "demoted"):
