@@ -323,7 +323,8 @@ def _takeover_check(fault: dict) -> dict:
            "late": ": later than the window", "ok": "",
            "missing": f": no {timing['basis']} on the wire to count from"
            if timing["basis_at_s"] is None else ": no takeover"}[verdict]
-    return check(f"{name}: takeover within the RFC window", verdict == "ok", detail + why)
+    loose = f" ({timing['loose']})" if timing.get("loose") else ""
+    return check(f"{name}: takeover within the RFC window", verdict == "ok", detail + why + loose)
 
 
 # kinds after which the expected master never left MASTER in its own view (it was frozen,

@@ -54,6 +54,11 @@ def fault_timing(fault: dict, results: dict, latency: Latency) -> dict | None:
         verdict = judged.verdict(measured)
         entry = {**judged.to_dict(), "measured_s": _r(measured), "basis_at_s": _r(basis),
                  "verdict": verdict, "stall_s": _r(stall), "judged": True}
+        reaction = timers.speaker.reaction_s
+        if window.figure_s and reaction > window.figure_s:
+            entry["loose"] = (f"the speaker's own reaction (up to {reaction * 1000:.0f} ms) is "
+                              f"larger than the {window.figure_s * 1000:.1f} ms {window.figure}: "
+                              f"this window tells a missed timer, not a few milliseconds' drift")
         if window.figure_s and stall > window.figure_s:
             entry["judged"] = False
             entry["not_judged"] = (f"scheduling latency {stall * 1000:.1f} ms at the timer's "

@@ -65,9 +65,9 @@ class SpeakerTiming:
 
 SPEAKERS: dict[str, SpeakerTiming] = {
     "keepalived": SpeakerTiming(
-        0.020, "keepalived 2.2.7: timer expiry to advert on the wire, 0.5-14 ms measured here "
-               "over 60 takeovers, beyond what the machine's stalls explain (its own event "
-               "loop); the most with two instances on one link, or use_vmac",
+        0.030, "keepalived 2.2.7: timer expiry to advert on the wire, 0.5-21 ms measured here "
+               "over 70 takeovers, beyond what the machine's stalls explain (its own event "
+               "loop and sync group; its gratuitous ARPs may even precede the advert)",
         0.2, "keepalived's start-up (process, config, VRRP child): 20-61 ms measured here; "
              "its log has no sub-second time, so the window counts from the fault",
         0.045, "over IPv6 keepalived sends its unsolicited NAs, then its first advert: 24-41 ms "
