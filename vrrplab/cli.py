@@ -186,3 +186,28 @@ def speaker(config: Path, check: bool) -> None:
     from vrrplab.bundled.daemon import main as run_daemon
 
     sys.exit(run_daemon(config, check_only=check))
+
+
+@main.command()
+@click.argument("scenarios", nargs=-1, required=True)
+@click.option("--speaker", "speakers", type=click.Choice(SPEAKER_CHOICES), multiple=True,
+              default=("keepalived",), show_default=True, help="Repeatable: each one runs all.")
+@click.option("--repeat", type=click.IntRange(1), default=5, show_default=True,
+              help="Runs per scenario x speaker (a failed run is rerun once more).")
+@click.option("--jobs", type=click.IntRange(1), default=1, show_default=True,
+              help="Runs at once (each in its own namespaces).")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Where bench.json, bench.md, junit.xml, bench.png go "
+                   "[default: reports/bench/<timestamp>].")
+@click.option("--baseline", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="A previous bench.json: exit 1 when a median regresses past --tolerance.")
+@click.option("--tolerance", type=click.FloatRange(0), default=10.0, show_default=True,
+              help="Percent a median may grow over the baseline's.")
+@friendly_errors
+def bench(scenarios: tuple[str, ...], speakers: tuple[str, ...], repeat: int, jobs: int,
+          out: Path | None, baseline: Path | None, tolerance: float) -> None:
+    """Run SCENARIO... --repeat times per speaker; spread, thresholds, baseline (issue #10)."""
+    from vrrplab.bench.command import bench as run_bench
+
+    sys.exit(run_bench(scenarios, speakers, repeat, jobs, out, baseline, tolerance,
+                       say=click.echo))
