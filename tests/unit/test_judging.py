@@ -567,11 +567,12 @@ def test_a_storm_without_forged_sources_is_measured_from_the_fault_with_no_lower
 
 
 def test_a_stall_widens_the_upper_edge_by_exactly_its_size():
-    stall = 0.02
+    stall = KA.reaction_s + 0.02
+    late = SKEW + KA.reaction_s + 0.01  # beyond the quiet window, inside the stalled one
     due = AT + 0.3 + SKEW  # r2's timer ran out then; the machine stalled across it
-    quiet = timed(goodbye_doc(SKEW + stall))
+    quiet = timed(goodbye_doc(late))
     assert quiet["verdict"] == "late" and quiet["stall_s"] == 0.0
-    busy = timed(goodbye_doc(SKEW + stall, stalls=[(due - 0.001, due - 0.001 + stall)]))
+    busy = timed(goodbye_doc(late, stalls=[(due - 0.001, due - 0.001 + stall)]))
     assert busy["verdict"] == "ok" and busy["judged"] is True
     assert busy["stall_s"] == near(stall)
     assert busy["upper_s"] - quiet["upper_s"] == near(stall)
@@ -582,8 +583,9 @@ def test_a_stall_widens_the_upper_edge_by_exactly_its_size():
 
 def test_a_stall_outside_the_wait_does_not_count():
     # before the backup's timer could be due (basis + lower edge), or after the takeover
-    before = timed(goodbye_doc(SKEW + 0.02, stalls=[(AT + 0.3, AT + 0.3 + SKEW - CAP - 0.01)]))
-    after = timed(goodbye_doc(SKEW + 0.02, stalls=[(AT + 0.3 + SKEW + 0.03, AT + 2.0)]))
+    late = SKEW + KA.reaction_s + 0.01
+    before = timed(goodbye_doc(late, stalls=[(AT + 0.3, AT + 0.3 + SKEW - CAP - 0.01)]))
+    after = timed(goodbye_doc(late, stalls=[(AT + 0.3 + late + 0.001, AT + 2.0)]))
     assert before["stall_s"] == 0.0 and after["stall_s"] == 0.0
     assert before["verdict"] == after["verdict"] == "late"
 
@@ -826,10 +828,9 @@ def test_log_expectations_by_kind():
     assert checks._log_expectation({"kind": "stop", "takeover": True}) == "enters"
     for kind in ("thaw", "unblock_vrrp"):
         assert checks._log_expectation({"kind": kind}) == "stays"
-    assert checks._log_expectation({"kind": "stop_attack", "old_master": "r1",
-                                    "expected_master": "r1"}) == "stays"
-    assert checks._log_expectation({"kind": "stop_attack", "old_master": "mallory",
-                                    "expected_master": "r1"}) == "enters"
+    for old in ("r1", "mallory"):  # a master the forgeries moved or not
+        assert checks._log_expectation({"kind": "stop_attack", "old_master": old,
+                                        "expected_master": "r1"}) == "enters_or_stays"
     assert checks._log_expectation({"kind": "crash", "old_master": "r1",
                                     "expected_master": "r1"}) == "enters"
 
@@ -887,3 +888,41 @@ def test_an_upstream_cut_without_failover_must_stay_cut():
     assert names["cut_upstream-r1: traffic through the gateway to 203.0.113.100 stays cut "
                  "(r1 keeps the role with no path upstream)"]["ok"]
     assert not any("recovers as fast" in n for n in names)
+
+
+def test_an_advert_at_the_faults_instant_was_sent_during_it_and_priority_one_counts():
+    # r1 advertised (priority 1, the lowest real one) exactly at the fault, and at 4.0
+    adverts = r1_adverts() + [adv(AT, "r1", 1), adv(4.0 + MDI, "r2", 100)]
+    t = timed(document([fault("crash")], adverts))
+    assert t["basis_at_s"] == near(4.0) and t["verdict"] == "ok" and t["bases_tried"] == 2
+    t = timed(document([fault("crash")], adverts[:-1] + [adv(AT + MDI, "r2", 100)]))
+    assert t["basis_at_s"] == near(AT) and t["verdict"] == "ok" and t["bases_tried"] == 2
+
+
+def test_a_storms_stall_keeps_the_window_and_widens_it_by_the_stall():
+    stall = 0.3
+    adverts = r1_adverts(4.0) + [adv(4.9, "r1", 0), adv(AT + 2.0, "r1", 120)]
+    f = fault("stop_attack", target="mallory", expected="r1", old="r1")
+    t = timed(document([f], adverts, stalls=[(AT + 1.0, AT + 1.0 + stall)]))
+    assert (t["rule"], t["figure"], t["basis"]) == ("attack_over", "Master_Down_Interval",
+                                                    "the fault (the attack's end)")
+    assert t["stall_s"] == near(stall) and t["lower_s"] == 0.0
+    assert t["upper_s"] == near(MDI_R1 + KA.reaction_s + stall + INT)
+    sched = next(p for p in t["upper_parts"] if p["part"] == "scheduling")
+    assert sched == {"part": "scheduling", "s": stall,
+                     "why": "this machine's longest stall while the timer was due "
+                            "(vrrplab.latency)"}
+    assert [p["part"] for p in t["upper_parts"]] == ["reaction", "scheduling",
+                                                     "advert interval"]
+    assert all(p["why"] for p in t["upper_parts"])
+
+
+def test_after_an_attack_the_master_enters_master_or_never_leaves_it():
+    def log(states):
+        doc = {"phase_evidence": [evidence("stop-mallory", [AT, 9.0], {"r1": states})]}
+        return checks._log_check(doc, "stop-mallory", "r1", "stop-mallory: ", "enters_or_stays")
+
+    assert log([BACKUP_LINE, MASTER_LINE])["ok"] and log([])["ok"]
+    left = log([MASTER_LINE, BACKUP_LINE])
+    assert not left["ok"] and left["window_s"] == [AT, 9.0]
+    assert left["detail"].startswith("(VI_LAN) Entering BACKUP STATE (r1.log bytes 0-9, ")
