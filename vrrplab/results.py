@@ -129,6 +129,10 @@ def build_results(record) -> dict:
                         for a in adverts],
             "arp": [{"t": _r(a.t - t0), "op": a.op, "ip": a.ip, "mac": a.mac,
                      "gratuitous": a.gratuitous} for a in arps],
+            # the sync group's other members, captured on their own links
+            "member_adverts": [{"t": _r(a.t - t0), "router": ip_to_node.get(a.src, a.src),
+                                "vrid": a.vrid, "priority": a.priority}
+                               for a in _member_adverts(record.out)],
         },
         "probes": _probe_document(traces, t0),
         "phase_evidence": _phase_evidence(record, faults, t0),
@@ -157,6 +161,12 @@ def build_results(record) -> dict:
     if record.interrupted:
         results["verdict"] = "interrupted"
     return results
+
+
+def _member_adverts(out: Path) -> list:
+    """Adverts captured on the sync group members' links (capture.<segment>.pcap), by time."""
+    found = [a for pcap in sorted(Path(out).glob("capture.*.pcap")) for a in read_pcap(pcap)[0]]
+    return sorted(found, key=lambda a: a.t)
 
 
 def _phase_evidence(record, faults: list[dict], t0: float) -> list[dict]:

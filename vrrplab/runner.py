@@ -88,6 +88,7 @@ class Runner:
         self.kinds = {r.name: speaker_for(speaker, i).kind
                       for i, r in enumerate(self.topology.routers)}
         self.capture: Capture | None = None
+        self.member_captures: list[Capture] = []  # sync group members' segments
         self.probers: list[subprocess.Popen] = []  # one per probing client
         self.sampler: subprocess.Popen | None = None  # the scheduling-latency sampler
         self.expected: dict[str, str] = {}  # instance -> the router that must be MASTER of it
@@ -134,6 +135,7 @@ class Runner:
             self.topology.routers[0].name, self.topology.lan_instance().interface))
         self.capture = Capture(self.lab, client.name, lan_if.name, self.out / "capture.pcap")
         self.capture.start()
+        self._start_member_captures()
         self._start_sampler()
         for name, speaker in self.speakers.items():
             self.say(f"starting {speaker.kind} on {name}")
@@ -446,8 +448,28 @@ class Runner:
                                                "routers": routers})
 
     def _capture_stop(self) -> None:
-        if self.capture:
-            self.capture.stop()
+        for capture in [self.capture, *self.member_captures]:
+            if capture:
+                capture.stop()
+
+    def _start_member_captures(self) -> None:
+        """With a sync group, the other members' adverts too: the group moves with its last
+        member, so the timing windows count from that one (captured on a host of its link)."""
+        vrrp = self.topology.vrrp
+        if not vrrp.sync_group:
+            return
+        router = self.topology.routers[0].name
+        lan = self.topology.segment_of(router, self.topology.lan_instance().interface)
+        segments = {self.topology.segment_of(router, i.interface) for i in vrrp.instances} - {lan}
+        for segment in sorted(segments):
+            host = next((n for n in self.topology.nodes if n.role in ("client", "upstream")
+                         and n.interface_on(segment)), None)
+            if host is None:
+                continue
+            capture = Capture(self.lab, host.name, host.interface_on(segment).name,
+                              self.out / f"capture.{segment}.pcap")
+            capture.start()
+            self.member_captures.append(capture)
 
 
 def _raise_interrupted(_signum, _frame):

@@ -44,6 +44,7 @@ def fault_timing(fault: dict, results: dict, latency: Latency) -> dict | None:
     timers = _timers(results, fault, expected)
     seen = windows.Circumstances(applied_s=fault.get("applied_s") or 0.0)
     candidates, seen = _bases(rule, fault, results, adverts, first, timers, seen)
+    candidates = _last_member(rule, fault, results, first, timers, seen, candidates)
     window, candidates = _window(rule, timers, seen, candidates, at)
     best = None
     for basis in candidates:
@@ -177,9 +178,32 @@ def _priority(results: dict, fault: dict, router: str) -> int:
     return vrrp["routers"][router]["priority"]
 
 
+# rules whose basis is an advert of the old master: a sync group member has its own
+GROUP_RULES = ("goodbye", "silence", "demoted")
+
+
+def _last_member(rule, fault, results, first, timers, seen, candidates):
+    """A sync group moves with its last member (keepalived waits for every member's timer;
+    the bundled speaker too): each candidate basis moves to the latest member's own basis,
+    found by the same rule in that member's adverts (captured on its link)."""
+    members = results["vrrp"].get("sync_group_vrids") or []
+    captured = results["timeline"].get("member_adverts") or []
+    if rule not in GROUP_RULES or not members or not captured:
+        return candidates
+    latest = []
+    for vrid in members:
+        mine = [a for a in captured if a["vrid"] == vrid]
+        found, _ = _bases(rule, fault, results, mine, first, timers, seen)
+        latest.append(found[0])
+    if any(t is None for t in latest):
+        return candidates
+    return [None if c is None else max(c, *latest) for c in candidates]
+
+
 def _uncaptured_members(results: dict) -> int:
-    """Sync group members other than the LAN instance whose adverts the capture lacks."""
-    seen = {a["vrid"] for a in results["timeline"]["adverts"]}
+    """Sync group members other than the LAN instance whose adverts no capture has."""
+    timeline = results["timeline"]
+    seen = {a["vrid"] for a in timeline["adverts"] + (timeline.get("member_adverts") or [])}
     members = results["vrrp"].get("sync_group_vrids") or []
     return sum(1 for vrid in members if vrid not in seen)
 
