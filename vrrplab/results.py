@@ -187,22 +187,16 @@ def _script_delay(router) -> float:
 
 
 def _speaker_starts(record, t0: float) -> dict[str, list[float]]:
-    """When each bundled speaker began to listen (its first state line after each start), since
-    t0; keepalived's log has no sub-second time, so its routers have none."""
+    """When each bundled speaker's Startup set its timers (its `listening` lines), since t0;
+    keepalived's log has no sub-second time, so its routers have none."""
     starts = {}
     for router, kind in record.speakers.items():
         if kind != "bundled":
             continue
         path = Path(record.out) / f"{router}.bundled.log"
         events = read_events(path.read_text(errors="replace")) if path.exists() else []
-        found, waiting = [], False
-        for event in events:
-            if event["event"] == "start":
-                waiting = True
-            elif waiting and event["event"] == "state":
-                found.append(_r(event["t"] - t0))
-                waiting = False
-        starts[router] = found
+        starts[router] = [_r(e["at"] - t0) for e in events
+                          if e["event"] == "listening" and isinstance(e.get("at"), (int, float))]
     return starts
 
 

@@ -204,7 +204,10 @@ class Daemon:
         try:
             self._log_start()
             self._open()
-            self.startup(self.clock())
+            wall, now = time.time(), self.clock()  # the instant its timers count from
+            self.startup(now)
+            self.log.emit("listening", at=round(wall, 6),
+                          msg="sockets open, Startup: the timers count from `at`")
             self._loop()
         except Exception as exc:  # a bug or a lost device: say so, still leave the lab clean
             self.log.emit("error", msg=f"{type(exc).__name__}: {exc}",

@@ -6,6 +6,7 @@ capture) and `"event"`. The events:
 
     start    router, pid, version, instances [{name, vrid, interface, priority, state,
              use_vmac}], sync_group, warnings
+    listening  at (unix time the Startup's timers count from: the lab times a restart from it)
     state    instance, old, new, reason, msg   (msg in keepalived's words:
              "(VI_LAN) Entering MASTER STATE", so readers of either log match)
     vips     instance, op ("add" | "remove"), device, vips, msg
