@@ -314,7 +314,8 @@ def _takeover_check(fault: dict) -> dict:
     measured = timing["measured_s"]
     window = (f"RFC {timing['figure']} {timing['figure_s']:.3f} s, window "
               f"{timing['lower_s']:.3f}-{timing['upper_s']:.3f} s")
-    detail = f"{_s(measured)} from {timing['basis']} to {expected}'s first advert; {window}"
+    detail = (f"{_s(measured)} from {timing['basis']} to {expected}'s first advert (or "
+              f"gratuitous ARP); {window}")
     if not timing["judged"]:
         return check(f"{name}: takeover within the RFC window", True,
                      f"not judged: {timing['not_judged']}; {detail}", judged=False)

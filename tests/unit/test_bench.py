@@ -440,6 +440,10 @@ def test_cli_sigterm_writes_a_partial_bench_and_exits_130(fake, tmp_path):
     def interrupt(job):
         if job.index == 2:
             os.kill(os.getpid(), signal.SIGTERM)
+            # the handler runs in the main thread: wait for it, or this worker could start
+            # the next run first (the race a real SIGTERM has too, and the runs it starts
+            # are then signalled by the handler)
+            signal.getsignal(signal.SIGTERM).__self__.event.wait(5)
 
     fake.hook = interrupt
     before = signal.getsignal(signal.SIGTERM)
