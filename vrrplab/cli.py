@@ -211,3 +211,22 @@ def bench(scenarios: tuple[str, ...], speakers: tuple[str, ...], repeat: int, jo
 
     sys.exit(run_bench(scenarios, speakers, repeat, jobs, out, baseline, tolerance,
                        say=click.echo))
+
+
+@main.command()
+@click.argument("scenario")
+@click.option("--set", "sets", multiple=True, required=True, metavar="KEY=V1,V2,...",
+              help="advert_int=1,0.1,0.01 or priority=r2:90,r2:150; several: a grid.")
+@click.option("--speaker", type=click.Choice(SPEAKER_CHOICES), default="keepalived",
+              show_default=True, help="Which VRRP daemon the routers run.")
+@click.option("--repeat", type=click.IntRange(1), default=3, show_default=True,
+              help="Runs per point.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="[default: reports/sweep/<scenario>-<timestamp>].")
+@friendly_errors
+def sweep(scenario: str, sets: tuple[str, ...], speaker: str, repeat: int,
+          out: Path | None) -> None:
+    """Run SCENARIO at each --set value: takeover vs the RFC curve, and the cost (issue #10)."""
+    from vrrplab.bench.sweep import sweep as run_sweep
+
+    sys.exit(run_sweep(scenario, sets, speaker, repeat, out, say=click.echo))

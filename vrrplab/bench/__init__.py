@@ -15,6 +15,7 @@ The modules, each small:
 - `markdown.py`   bench.md, one table
 - `plot.py`       bench.png: each fault's takeover of every run against its RFC bound
 - `command.py`    the command: validate input, check the machine, run, write, exit code
+- `sweep.py`      `vrrplab sweep`: one scenario over a grid of VRRP settings, sweep.csv/png
 
 Running a lab, timing and judging one run stay with `vrrplab run` (runner,
 timing, checks); bench reads only what results.json says.
