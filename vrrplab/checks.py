@@ -351,10 +351,13 @@ def _log_check(results: dict, phase: str, router: str, prefix: str,
                expectation: str = "enters") -> dict:
     """The router's own log, read only within this phase's window (its lines between this
     step and the next): proof for this fault, not for any earlier one."""
+    names = {"stays": f"{prefix}{router}'s log shows no change of state (it stays MASTER)",
+             "enters_or_stays": f"{prefix}{router}'s log shows it MASTER (entering it, or "
+                                f"never leaving it)",
+             "enters": f"{prefix}{router}'s log shows Entering MASTER STATE"}
     found = next((p for p in results.get("phase_evidence") or [] if p["phase"] == phase), None)
     if found is None or router not in found["routers"]:
-        return check(f"{prefix}{router}'s log shows Entering MASTER STATE", False,
-                     f"no log read for {router} in phase {phase}")
+        return check(names[expectation], False, f"no log read for {router} in phase {phase}")
     mine = found["routers"][router]
     window = found["window_s"]
     where = (f"{mine['log']} bytes {mine['bytes'][0]}-{mine['bytes'][1]}, "
@@ -362,17 +365,15 @@ def _log_check(results: dict, phase: str, router: str, prefix: str,
     states = mine["states"]
     if expectation == "stays":
         left = [line for state, line in states if state != "MASTER"]
-        return _windowed(check(
-            f"{prefix}{router}'s log shows no change of state (it stays MASTER)", not left,
+        return _windowed(check(names[expectation], not left,
             f"{left[0]} ({where})" if left else f"no state change logged ({where})"), window)
     if expectation == "enters_or_stays":
         detail = (f"{states[-1][1]} ({where})" if states
                   else f"no state change logged: it stayed as it was ({where})")
-        return _windowed(check(f"{prefix}{router}'s log shows it MASTER (entering it, or "
-                               f"never leaving it)", not states or states[-1][0] == "MASTER",
+        return _windowed(check(names[expectation], not states or states[-1][0] == "MASTER",
                                detail), window)
     entered = [line for state, line in states if state == "MASTER"]
-    return _windowed(check(f"{prefix}{router}'s log shows Entering MASTER STATE", bool(entered),
+    return _windowed(check(names[expectation], bool(entered),
                            f"{entered[-1]} ({where})" if entered
                            else f"no such line in this phase ({where})"), window)
 

@@ -173,7 +173,8 @@ def _phase_evidence(record, faults: list[dict], t0: float) -> list[dict]:
     """Each phase's log evidence, with its window in seconds since t0 (converge: from the
     start to the first fault; a fault: from its instant to the next one's)."""
     edges = [0.0] + [f["at_s"] for f in faults]
-    ends = [f["at_s"] for f in faults] + [_r(record.end - t0) if record.end else None]
+    last = record.phases_end or record.end
+    ends = [f["at_s"] for f in faults] + [_r(last - t0) if last else None]
     return [{**phase, "window_s": [start, end]}
             for phase, start, end in zip(record.phase_evidence, edges, ends)]
 

@@ -60,6 +60,7 @@ class RunRecord:
     run_id: str
     t0: float
     end: float = 0.0
+    phases_end: float | None = None  # teardown's start: the last phase's window ends there
     probe_start: float | None = None
     probe_end: float | None = None
     faults: list[FaultRecord] = field(default_factory=list)
@@ -91,6 +92,7 @@ class Runner:
         self.member_captures: list[Capture] = []  # sync group members' segments
         self.probers: list[subprocess.Popen] = []  # one per probing client
         self.sampler: subprocess.Popen | None = None  # the scheduling-latency sampler
+        self._phase_ends: dict[str, int] = {}  # each router's log size when teardown began
         self.expected: dict[str, str] = {}  # instance -> the router that must be MASTER of it
         self.attacks: dict[str, subprocess.Popen] = {}  # attacker host -> its attack (faults.py)
         self.record = RunRecord(scenario, self.kinds, probe_interval or scenario.probe.interval,
@@ -406,6 +408,10 @@ class Runner:
 
     def _teardown(self) -> None:
         """Stop all this run started, newest first; each step on its own."""
+        # the last phase ends here: what the undos cause (a stopped speaker started again)
+        # is not its evidence
+        self.record.phases_end = time.time()
+        self._phase_ends = {r: s.log_size() for r, s in self.speakers.items()}
         steps = [self._stop_probes, self._stop_sampler]
         steps += [f.undo for f in reversed(self.record.faults)]
         steps += [self._collect_evidence]
@@ -421,8 +427,7 @@ class Runner:
         self.record.end = time.time()
 
     def _collect_evidence(self) -> None:
-        ends = {r: s.log_size() for r, s in self.speakers.items()}
-        self._collect_phases(ends)
+        self._collect_phases(self._phase_ends)
         for router, speaker in self.speakers.items():
             self.record.auth_evidence[router] = speaker.auth_failure_evidence()
             self.record.cpu_s[router] = speaker.cpu_seconds()

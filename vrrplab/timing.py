@@ -40,15 +40,18 @@ def fault_timing(fault: dict, results: dict, latency: Latency) -> dict | None:
     at = fault["at_s"]
     adverts = _gateway_adverts(results, fault)
     first = _first_sign(results, fault, adverts, expected, at)
-    timers = _timers(results, fault, expected)
     seen = windows.Circumstances(applied_s=fault.get("applied_s") or 0.0)
-    candidates, seen = _bases(rule, fault, results, adverts, first, timers, seen)
-    candidates = _last_member(rule, fault, results, first, timers, seen, candidates)
+    missing = 0
+    if rule in GROUP_RULES:
+        rule, candidates, missing = _group_bases(rule, fault, results, adverts, first)
+    else:
+        candidates, seen = _bases(rule, fault, results, adverts, first, seen)
+    timers = _timers(results, fault, expected, missing)
     window, candidates = _window(rule, timers, seen, candidates, at)
     best = None
     for basis in candidates:
         measured = None if first is None or basis is None else first - basis
-        stall = _stall(latency, rule, window, basis, measured)
+        stall = _stall(latency, window, basis)
         judged = windows.takeover_window(rule, timers, _with_stall(seen, stall)) \
             if window.floor_s is None else _floored(window, stall)
         verdict = judged.verdict(measured)
@@ -59,7 +62,8 @@ def fault_timing(fault: dict, results: dict, latency: Latency) -> dict | None:
             entry["loose"] = (f"the speaker's own reaction (up to {reaction * 1000:.0f} ms) is "
                               f"larger than the {window.figure_s * 1000:.1f} ms {window.figure}: "
                               f"this window tells a missed timer, not a few milliseconds' drift")
-        if window.figure_s and stall > window.figure_s:
+        if window.figure_s and stall > window.figure_s and verdict == "late":  # a stall
+            # can make a takeover late, never early
             entry["judged"] = False
             entry["not_judged"] = (f"scheduling latency {stall * 1000:.1f} ms at the timer's "
                                    f"expiry exceeds the {window.figure_s * 1000:.1f} ms "
@@ -118,14 +122,12 @@ def _with_stall(seen: windows.Circumstances, stall: float) -> windows.Circumstan
     return windows.Circumstances(stall, seen.applied_s, seen.started_from_log, seen.extra)
 
 
-def _bases(rule, fault, results, adverts, first, timers, seen):
+def _bases(rule, fault, results, adverts, first, seen):
     """The instants the takeover may count from (absolute, since t0), most likely first."""
     at, old = fault["at_s"], fault.get("old_master")
     end = first if first is not None else fault["window_end_s"]
     if rule == "goodbye":
-        zero = next((a["t"] for a in adverts if a["router"] == old and a["priority"] == 0
-                     and at <= a["t"] < end), None)
-        return [zero], seen
+        return [_goodbye(fault, adverts, first)], seen
     if rule == "silence":
         return _silence_bases(fault, adverts, old, at, end), seen
     if rule == "demoted":
@@ -161,16 +163,15 @@ def _silence_bases(fault, adverts, old, at, end) -> list[float | None]:
     return bases or [None]
 
 
-def _stall(latency: Latency, rule: str, window, basis, measured) -> float:
-    """The machine's longest stall while the backup's timer was due (from the start, for a
-    daemon that had to start first)."""
-    if basis is None or measured is None:
+def _stall(latency: Latency, window: windows.Window, basis: float | None) -> float:
+    """The machine's longest stall while the timer was due: between the window's edges (without
+    any stall), so a late takeover does not collect the stalls of its own lateness."""
+    if basis is None:
         return 0.0
-    since = basis if rule in ("start", "rejoin", "promoted") else basis + window.lower_s
-    return latency.stall_during(since, basis + measured)
+    return latency.stall_during(basis + window.lower_s, basis + window.upper_s)
 
 
-def _timers(results: dict, fault: dict, router: str) -> windows.Timers:
+def _timers(results: dict, fault: dict, router: str, missing_members: int) -> windows.Timers:
     vrrp = results["vrrp"]
     priority = _priority(results, fault, router)
     if fault["kind"] == "set_priority" and router == fault["target"] and fault.get("priority"):
@@ -182,7 +183,7 @@ def _timers(results: dict, fault: dict, router: str) -> windows.Timers:
     return windows.Timers(interval, skew_time(priority, interval, version),
                           master_down_interval(priority, interval, version), speaker,
                           vrrp.get("preempt_delay_s", 0.0), script or 0.0,
-                          _uncaptured_members(results), ":" in vrrp["vip"])
+                          missing_members, ":" in vrrp["vip"])
 
 
 def _priority(results: dict, fault: dict, router: str) -> int:
@@ -198,30 +199,45 @@ def _priority(results: dict, fault: dict, router: str) -> int:
 GROUP_RULES = ("goodbye", "silence", "demoted")
 
 
-def _last_member(rule, fault, results, first, timers, seen, candidates):
-    """A sync group moves with its last member (keepalived waits for every member's timer;
-    the bundled speaker too): each candidate basis moves to the latest member's own basis,
-    found by the same rule in that member's adverts (captured on its link)."""
+def _group_bases(rule, fault, results, adverts, first):
+    """(rule, candidate bases, members unseen) for the instance whose timer runs out last.
+
+    A sync group moves with its last member (keepalived waits for every member; the bundled
+    speaker too), and each member runs its own timer: Skew_Time after a priority-0 advert
+    from the old master there (a member it put in FAULT says goodbye), else the fault's
+    rule (its last advert, or its last accepted one) + Master_Down_Interval. The LAN
+    instance's goodbye is never replaced: without one a stop is judged missing.
+    """
+    lan, _ = _bases(rule, fault, results, adverts, first, None)
     members = results["vrrp"].get("sync_group_vrids") or []
     captured = results["timeline"].get("member_adverts") or []
-    if rule not in GROUP_RULES or not members or not captured:
-        return candidates
-    latest = []
+    if not members or lan == [None]:
+        return rule, lan, len(members) if not captured else 0
+    timers = _timers(results, fault, fault["expected_master"], 0)
+    best_rule, best, latest = rule, lan, lan[0] + _figure(rule, timers)
+    missing = 0
     for vrid in members:
         mine = [a for a in captured if a["vrid"] == vrid]
-        found, _ = _bases(rule, fault, results, mine, first, timers, seen)
-        latest.append(found[0])
-    if any(t is None for t in latest):
-        return candidates
-    return [None if c is None else max(c, *latest) for c in candidates]
+        own = "goodbye" if _goodbye(fault, mine, first) is not None else (
+            "silence" if rule == "goodbye" else rule)
+        found, _ = _bases(own, fault, results, mine, first, None)
+        if found[0] is None:
+            missing += 1  # not seen: the window adds an advert interval for it
+        elif found[0] + _figure(own, timers) > latest:
+            best_rule, best, latest = own, found, found[0] + _figure(own, timers)
+    return best_rule, best, missing
 
 
-def _uncaptured_members(results: dict) -> int:
-    """Sync group members other than the LAN instance whose adverts no capture has."""
-    timeline = results["timeline"]
-    seen = {a["vrid"] for a in timeline["adverts"] + (timeline.get("member_adverts") or [])}
-    members = results["vrrp"].get("sync_group_vrids") or []
-    return sum(1 for vrid in members if vrid not in seen)
+def _figure(rule: str, timers: windows.Timers) -> float:
+    return timers.skew_s if rule == "goodbye" else timers.mdi_s
+
+
+def _goodbye(fault, adverts, first) -> float | None:
+    """The old master's priority-0 advert after the fault (before the takeover), if any."""
+    at, old = fault["at_s"], fault.get("old_master")
+    end = first if first is not None else fault["window_end_s"]
+    return next((a["t"] for a in adverts if a["router"] == old and a["priority"] == 0
+                 and at <= a["t"] < end), None)
 
 
 def _gateway_adverts(results: dict, fault: dict) -> list[dict]:
