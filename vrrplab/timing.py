@@ -254,8 +254,16 @@ def _gap(fault: dict, results: dict, timing: dict | None, latency: Latency) -> w
         rule = timing["rule"]
     else:
         from_fault, rule = fault["bound_s"], None
+    extra = ()
+    if fault["kind"] == "flap":
+        # between flaps any router may take over, each after its own Master_Down_Interval,
+        # and a returning link reaches its speaker late (linkwatch)
+        from_fault = max([from_fault] + [r.get("master_down_interval_s") or 0.0
+                                         for r in results["vrrp"]["routers"].values()])
+        extra = (windows.Part("carrier", windows.CARRIER_S, "a flapping link's return reaches "
+                              "its speaker within a second (linkwatch's rate limit)"),)
     stall = latency.stall_during(at, fault["window_end_s"])
-    return windows.gap_window(from_fault, results["probe"]["interval_s"], stall, rule)
+    return windows.gap_window(from_fault, results["probe"]["interval_s"], stall, rule, extra)
 
 
 def _latency(results: dict) -> Latency:

@@ -257,7 +257,7 @@ def _return_window(rule: str, timers: Timers, seen: Circumstances, capture: Part
 
 
 def gap_window(takeover_upper_from_fault_s: float, probe_interval_s: float, stall_s: float,
-               rule: str | None) -> Window:
+               rule: str | None, extra: tuple[Part, ...] = ()) -> Window:
     """The client's longest gap: no lower edge; the takeover's upper edge seen from the fault,
     plus a probe interval on each side (the last reply before, the first after) and a stall."""
     note = ("no lower edge: the old master may keep forwarding (it queues the client's "
@@ -272,5 +272,6 @@ def gap_window(takeover_upper_from_fault_s: float, probe_interval_s: float, stal
                            "master: its gratuitous ARP (or NA) reaches the client 0.1-10 ms after "
                            "its advert, the new master may first resolve the client's own "
                            "address; 6-20 ms measured here"),
-                      Part("scheduling", stall_s, "this machine's longest stall in the window")),
+                      Part("scheduling", stall_s, "this machine's longest stall in the window"),
+                      *extra),
                   note, floor_s=0.0)
