@@ -318,7 +318,8 @@ def test_a_backup_that_did_not_wait_is_early_and_fails():
     assert not found["ok"]
     assert "earlier than the RFC allows" in found["detail"]
     assert found["detail"].startswith(f"{GOODBYE_LOWER - EPS:.3f} s from the old master's "
-                                      f"priority-0 advert to r2's first advert; RFC Skew_Time")
+                                      f"priority-0 advert to r2's first advert (or gratuitous ARP); "
+                                      f"RFC Skew_Time")
     assert timed(goodbye_doc(GOODBYE_LOWER + EPS))["verdict"] == "ok"
 
 
@@ -590,14 +591,21 @@ def test_a_stall_outside_the_wait_does_not_count():
     assert before["verdict"] == after["verdict"] == "late"
 
 
-def test_a_start_counts_a_stall_from_the_start_itself():
+def test_a_start_counts_a_stall_only_between_the_windows_edges():
+    # r1 starts at 5.0 (its log says so): its timer is due from MDI_R1 - capture on
     adverts = [adv(float(t), "r2", 100) for t in range(1, 10)]
-    adverts.append(adv(AT + MDI_R1 + 0.05, "r1", 120))
-    doc = document([fault("start", expected="r1", old="r2")], adverts,
-                   starts={"r1": [AT]}, stalls=[(AT + 0.1, AT + 0.2)],
-                   speakers={"r1": "bundled", "r2": "bundled"})
-    t = timed(doc)
-    assert t["stall_s"] == near(0.1) and t["verdict"] == "ok"
+    adverts.append(adv(AT + MDI_R1 + 0.005, "r1", 120))
+
+    def stalled(stall):
+        return timed(document([fault("start", expected="r1", old="r2")], adverts,
+                              starts={"r1": [AT]}, stalls=[stall],
+                              speakers={"r1": "bundled", "r2": "bundled"}))
+
+    t = stalled((AT + 0.1, AT + 0.2))  # the daemon's own start-up: before the lower edge
+    assert t["stall_s"] == 0.0 and t["verdict"] == "ok"
+    t = stalled((AT + MDI_R1 - 0.001, AT + MDI_R1 + 0.003))  # across the timer's expiry
+    assert t["stall_s"] == near(0.004) and t["verdict"] == "ok"
+    assert t["upper_s"] == near(MDI_R1 + BUNDLED.reaction_s + 0.004)
 
 
 def test_a_stall_bigger_than_the_figure_is_not_judged_and_says_so():
@@ -695,8 +703,10 @@ def test_uncaptured_sync_members_ipv6_and_unknown_speakers_in_a_run():
     assert plain["verdict"] == "late"
     grouped = timed(document([fault("crash")], adverts, sync=[10, 20]))  # 20 not captured
     assert grouped["upper_s"] == near(MDI + KA.reaction_s + INT) and grouped["verdict"] == "ok"
-    captured = timed(document([fault("crash")], adverts + [adv(1.5, "r1", 120, vrid=20)],
-                              sync=[10, 20]))
+    # the member's adverts captured on its own link: no widening
+    doc = document([fault("crash")], adverts, sync=[20])
+    doc["timeline"]["member_adverts"] = [adv(1.5, "r1", 120, vrid=20)]
+    captured = timed(doc)
     assert captured["upper_s"] == near(MDI + KA.reaction_s)
     six = timed(document([fault("crash")], adverts, vip="2001:db8:1::1"))
     assert six["upper_s"] == near(MDI + KA.reaction_s + KA.ipv6_s)
@@ -743,7 +753,8 @@ def test_takeover_check_words():
     ok = checks._takeover_check(takeover_fault())
     assert ok == {"name": "f: takeover within the RFC window", "ok": True,
                   "detail": "0.610 s from the old master's priority-0 advert to r2's first "
-                            "advert; RFC Skew_Time 0.609 s, window 0.609-0.619 s"}
+                            "advert (or gratuitous ARP); RFC Skew_Time 0.609 s, window "
+                            "0.609-0.619 s"}
     early = checks._takeover_check(takeover_fault(verdict="early", measured_s=0.1))
     assert not early["ok"] and early["detail"].endswith(
         ": earlier than the RFC allows, the backup did not wait")
@@ -753,7 +764,8 @@ def test_takeover_check_words():
                                                      not_judged="busy"))
     assert unjudged == {"name": "f: takeover within the RFC window", "ok": True,
                         "detail": "not judged: busy; 0.610 s from the old master's priority-0 "
-                                  "advert to r2's first advert; RFC Skew_Time 0.609 s, window "
+                                  "advert to r2's first advert (or gratuitous ARP); RFC Skew_Time "
+                                  "0.609 s, window "
                                   "0.609-0.619 s", "judged": False}
 
 
@@ -926,3 +938,929 @@ def test_after_an_attack_the_master_enters_master_or_never_leaves_it():
     left = log([MASTER_LINE, BACKUP_LINE])
     assert not left["ok"] and left["window_s"] == [AT, 9.0]
     assert left["detail"].startswith("(VI_LAN) Entering BACKUP STATE (r1.log bytes 0-9, ")
+
+
+# --- what a teacher reads: every check's name and detail, and the input that fails it -----
+
+def test_the_why_of_every_part_and_the_notes_of_a_returning_router():
+    pd = windows.takeover_window("start", timers(preempt_delay_s=2.0), windows.Circumstances())
+    why = {p.name: p.why for p in pd.lower + pd.upper}
+    assert why["preempt_delay"] == pd.note
+    assert pd.note.startswith("keepalived arms preempt_delay at the first lower-priority advert")
+    assert "resets its timer on every advert until the delay is over" in pd.note
+    assert pd.note.endswith("the bundled speaker does the same")
+    assert [p.why for p in pd.lower if p.name == "preempt_delay"] == [pd.note]
+    assert why["start-up"] == KA.start_up_why
+    rejoin = windows.takeover_window("rejoin", timers(), windows.Circumstances())
+    why = {p.name: p.why for p in rejoin.upper}
+    assert why["applied"] == "the fault's own command (ip link up)"
+    assert why["carrier"].startswith("the kernel reports a carrier change to the speaker")
+    assert why["carrier"].endswith("(linkwatch's rate limit): 4-651 ms measured")
+    for rule in windows.BASIS:
+        for seen in (windows.Circumstances(), windows.Circumstances(started_from_log=True)):
+            w = windows.takeover_window(rule, timers(preempt_delay_s=1.0, ipv6=True,
+                                                     uncaptured_sync_members=1), seen)
+            assert all(isinstance(p.why, str) and p.why for p in w.lower + w.upper), rule
+
+
+def test_a_storms_window_says_why_it_has_no_lower_edge():
+    adverts = r1_adverts(4.0) + [adv(4.9, "r1", 0), adv(AT + 0.4, "r1", 120)]
+    t = timed(document([fault("stop_attack", target="mallory", expected="r1", old="r1")],
+                       adverts))
+    assert t["note"].startswith("the forgeries carry a router's own address")
+    assert t["note"].endswith("the last one the routers obeyed: no lower edge")
+    assert t["upper_parts"][-1] == {"part": "advert interval", "s": INT,
+                                    "why": "the last forgery may follow the fault's instant"}
+    assert t["lower_parts"] == []
+
+
+def test_a_blocked_masters_advert_at_the_instant_the_rule_is_in_place_is_no_basis():
+    applied = 0.1
+    adverts = r1_adverts() + [adv(AT + applied, "r1", 120), adv(4.0 + MDI, "r2", 100)]
+    t = timed(document([fault("block_vrrp", applied_s=applied)], adverts))
+    assert t["basis_at_s"] == near(4.0) and t["bases_tried"] == 1 and t["verdict"] == "ok"
+
+
+SNAP = {"label": "converge", "expected_master": "r1",
+        "vips": {"r1": ["192.168.1.1"], "r2": []}, "client_arp": "m1",
+        "macs": {"r1": "m1", "r2": "m2"}, "states": {"r1": "MASTER", "r2": "BACKUP"}}
+VIP_ON_R1 = "VIP on r1's interface only (ip addr show)"
+ARP_R1 = "client's ARP entry for the VIP points to r1"
+VMAC_10 = checks.VMAC_PREFIX + "0a"
+
+
+def test_steady_state_checks_name_the_holder_and_the_mac_the_client_has():
+    assert checks._steady_state_checks(SNAP, "192.168.1.1", "", None) == [
+        {"name": VIP_ON_R1, "ok": True, "detail": "192.168.1.1 is on r1; checked r1, r2"},
+        {"name": ARP_R1, "ok": True,
+         "detail": "192.168.1.1 is at m1: r1's own MAC: without use_vmac keepalived answers "
+                   "with the router's MAC, not the textbook's 00:00:5e:00:01:0a"}]
+    six = {**SNAP, "vips": {"r1": ["2001:db8::1"], "r2": []}}
+    assert checks._steady_state_checks(six, "2001:db8::1", "p: ", None) == [
+        {"name": "p: " + VIP_ON_R1, "ok": True, "detail": "2001:db8::1 is on r1; checked r1, r2"},
+        {"name": "p: client's neighbour (NDP) entry for the VIP points to r1", "ok": True,
+         "detail": "2001:db8::1 is at m1: r1's own MAC, from its unsolicited Neighbor "
+                   "Advertisements"}]
+    # the wrong router holds the VIP, the client has no entry: both fail
+    wrong = {**SNAP, "client_arp": None, "vips": {"r1": [], "r2": ["192.168.1.1"]}}
+    assert checks._steady_state_checks(wrong, "192.168.1.1", "", None) == [
+        {"name": VIP_ON_R1, "ok": False, "detail": "192.168.1.1 is on r2; checked r1, r2"},
+        {"name": ARP_R1, "ok": False, "detail": "192.168.1.1 is at no entry: not the MAC of r1"}]
+    # the backup's MAC is not the master's
+    nowhere = {**SNAP, "vips": {"r1": [], "r2": []}}
+    assert checks._steady_state_checks(nowhere, "192.168.1.1", "", None)[0] == {
+        "name": VIP_ON_R1, "ok": False, "detail": "192.168.1.1 is on no router; checked r1, r2"}
+    stale = checks._steady_state_checks({**SNAP, "client_arp": "m2"}, "192.168.1.1", "", None)
+    assert stale[1] == {"name": ARP_R1, "ok": False,
+                        "detail": "192.168.1.1 is at m2: not the MAC of r1"}
+    both = {**SNAP, "vips": {"r1": ["192.168.1.1"], "r2": ["192.168.1.1"]}}
+    assert not checks._steady_state_checks(both, "192.168.1.1", "", None)[0]["ok"]
+
+
+def test_steady_state_checks_with_the_virtual_mac():
+    with_vmac = checks._steady_state_checks({**SNAP, "client_arp": VMAC_10}, "192.168.1.1", "",
+                                            VMAC_10)
+    assert with_vmac[1] == {"name": ARP_R1, "ok": True,
+                            "detail": "192.168.1.1 is at 00:00:5e:00:01:0a: the VRRP virtual "
+                                      "MAC, as the textbook says (use_vmac)"}
+    # use_vmac, yet the client has the router's own MAC: fails
+    own = checks._steady_state_checks(SNAP, "192.168.1.1", "", VMAC_10)
+    assert own[1] == {"name": ARP_R1, "ok": False,
+                      "detail": "192.168.1.1 is at m1: not the virtual MAC 00:00:5e:00:01:0a "
+                                "that use_vmac should give"}
+    # another VRID's virtual MAC under use_vmac fails as well
+    other = checks.VMAC_PREFIX + "0b"
+    assert not checks._steady_state_checks({**SNAP, "client_arp": other}, "192.168.1.1", "",
+                                           VMAC_10)[1]["ok"]
+    # a virtual MAC without use_vmac: the master's
+    assert checks._steady_state_checks({**SNAP, "client_arp": other}, "192.168.1.1", "",
+                                       None)[1] == {
+        "name": ARP_R1, "ok": True, "detail": "192.168.1.1 is at 00:00:5e:00:01:0b: a VRRP "
+                                              "virtual MAC"}
+
+
+def test_steady_state_checks_with_two_expected_holders():
+    snap = {**SNAP, "expected_holders": ["r1", "r2"], "client_arp": "m2",
+            "vips": {"r2": ["192.168.1.1"], "r1": ["192.168.1.1"]}}
+    assert checks._steady_state_checks(snap, "192.168.1.1", "", None) == [
+        {"name": "VIP on r1 and r2 at once (duplicate VIP, expected here)", "ok": True,
+         "detail": "192.168.1.1 is on r2, r1; checked r2, r1"},
+        {"name": "client's ARP entry for the VIP points to r1 or r2", "ok": True,
+         "detail": "192.168.1.1 is at m2: r2's own MAC: without use_vmac keepalived answers "
+                   "with the router's MAC, not the textbook's 00:00:5e:00:01:0a"}]
+    lonely = {**snap, "vips": {"r1": ["192.168.1.1"], "r2": []}, "client_arp": "m3"}
+    found = checks._steady_state_checks(lonely, "192.168.1.1", "", None)
+    assert [c["ok"] for c in found] == [False, False]
+    assert found[1]["detail"] == "192.168.1.1 is at m3: not the MAC of r1 or r2"
+
+
+def test_nobody_master_checks_fail_a_router_still_master_or_holding_the_vip():
+    silenced = {**SNAP, "expected_master": None, "states": {"r1": "BACKUP", "r2": "FAULT"},
+                "vips": {"r1": [], "r2": []}}
+    assert checks._steady_state_checks(silenced, "192.168.1.1", "x: ", None) == [
+        {"name": "x: no router is MASTER (they obey the forged master)", "ok": True,
+         "detail": "r1 BACKUP, r2 FAULT"},
+        {"name": "x: VIP on no router (ip addr show)", "ok": True,
+         "detail": "192.168.1.1 is on no router; checked r1, r2"}]
+    speaking = {**silenced, "states": {"r1": "BACKUP", "r2": "MASTER"},
+                "vips": {"r1": [], "r2": ["192.168.1.1"]}}
+    assert checks._steady_state_checks(speaking, "192.168.1.1", "x: ", None) == [
+        {"name": "x: no router is MASTER (they obey the forged master)", "ok": False,
+         "detail": "r1 BACKUP, r2 MASTER"},
+        {"name": "x: VIP on no router (ip addr show)", "ok": False,
+         "detail": "192.168.1.1 is on r2; checked r1, r2"}]
+
+
+def gateway_b(**kw) -> dict:
+    return {"vip": "192.168.1.2", "vrid": 11, "client": "c2", "expected_before": "r2",
+            "expected_master": "r2", "settled_master": None, "master_changes": 0,
+            "lost_probes": 0, "data_gap_s": 0.01, **kw}
+
+
+def test_gateway_fault_check_words_and_what_fails_it():
+    name = "f: VI_B (192.168.1.2) stays on r2, its client untouched"
+    assert checks._gateway_fault_check("f", "VI_B", gateway_b()) == {
+        "name": name, "ok": True, "detail": "0 changes of master on VRID 11; c2 lost 0 probes "
+                                            "to 192.168.1.2, longest gap 0.010 s"}
+    assert checks._gateway_fault_check("f", "VI_B", gateway_b(settled_master="r2"))["ok"]
+    for bad in ({"settled_master": "r1"}, {"master_changes": 1}, {"lost_probes": 1}):
+        assert not checks._gateway_fault_check("f", "VI_B", gateway_b(**bad))["ok"], bad
+    moved = gateway_b(expected_master="r1", lost_probes=3, data_gap_s=None)
+    assert checks._gateway_fault_check("f", "VI_B", moved) == {
+        "name": "f: VI_B (192.168.1.2) moves from r2 to r1", "ok": False,
+        "detail": "the last advert for VRID 11 came from nobody; c2 lost 3 probes to "
+                  "192.168.1.2, longest gap never"}
+    done = checks._gateway_fault_check("f", "VI_B", {**moved, "settled_master": "r1"})
+    assert done["ok"] and done["detail"].startswith("the last advert for VRID 11 came from r1;")
+
+
+def test_load_sharing_checks_each_gateways_vip_and_virtual_mac():
+    results = {"vrrp": {"vrid": 10, "gateways": [{"instance": "VI_A", "vrid": 10},
+                                                 {"instance": "VI_B", "vrid": 26}]},
+               "faults": [{"name": "stop-r1", "gateways": {"VI_B": gateway_b(vrid=26)}}]}
+    converge = {**SNAP, "vips": {"r1": ["192.168.1.1"], "r2": ["192.168.1.2"]},
+                "gateways": {"VI_A": {"expected_master": "r1", "vip": "192.168.1.1",
+                                      "client_arp": "x"},
+                             "VI_B": {"expected_master": "r2", "vip": "192.168.1.2",
+                                      "client_arp": checks.VMAC_PREFIX + "1a"},
+                             "VI_C": {"expected_master": None}}}
+    snaps = {"converge": converge, "stop-r1": {**converge, "expected_master": None}}
+    assert checks._load_sharing_checks(results, snaps, VMAC_10) == [
+        {"name": "VI_B: VIP on r2's interface only (ip addr show)", "ok": True,
+         "detail": "192.168.1.2 is on r2; checked r1, r2"},
+        {"name": "VI_B: client's ARP entry for the VIP points to r2", "ok": True,
+         "detail": "192.168.1.2 is at 00:00:5e:00:01:1a: the VRRP virtual MAC, as the "
+                   "textbook says (use_vmac)"},
+        {"name": "stop-r1: VI_B (192.168.1.2) stays on r2, its client untouched", "ok": True,
+         "detail": "0 changes of master on VRID 26; c2 lost 0 probes to 192.168.1.2, "
+                   "longest gap 0.010 s"}]
+    # after a fault, the prefix names it; without use_vmac, the router's own MAC
+    gw = {**converge["gateways"]["VI_B"], "client_arp": "m2"}
+    after = {"stop-r1": {**converge, "gateways": {"VI_B": gw}}}
+    assert [(c["name"], c["ok"]) for c in checks._load_sharing_checks(results, after, None)] == [
+        ("stop-r1: VI_B: VIP on r2's interface only (ip addr show)", True),
+        ("stop-r1: VI_B: client's ARP entry for the VIP points to r2", True),
+        ("stop-r1: VI_B (192.168.1.2) stays on r2, its client untouched", True)]
+    # the VMAC of the wrong VRID fails
+    wrong = {"converge": {**converge, "gateways": {"VI_B": {**gw, "client_arp": VMAC_10}}}}
+    assert not checks._load_sharing_checks(results, wrong, VMAC_10)[1]["ok"]
+
+
+def test_auth_mismatch_check_needs_a_routers_log_line():
+    name = "a router's log proves the adverts are dropped for the password"
+    assert checks._auth_mismatch_check({"auth_evidence": {"r1": "", "r2": "bad auth",
+                                                          "r3": "x"}}) == {
+        "name": name, "ok": True, "detail": "r2: bad auth; r3: x"}
+    for results in ({"auth_evidence": {"r1": "", "r2": None}}, {}):
+        assert checks._auth_mismatch_check(results) == {"name": name, "ok": False,
+                                                        "detail": "no router logged it"}
+
+
+def test_degraded_priority_check_reads_the_targets_adverts():
+    f = {"name": "f", "kind": "set_priority", "target": "r1", "degraded_priority": 90,
+         "priorities_seen": {"r1": [120, 90], "r2": [100]}}
+    assert checks._degraded_priority_check(f) == {
+        "name": "f: r1 now advertises priority 90", "ok": True,
+        "detail": "r1 advertised priorities [120, 90] after the fault"}
+    assert checks._degraded_priority_check({**f, "kind": "cut_upstream",
+                                            "priorities_seen": {"r2": [90]}}) == {
+        "name": "f: r1's failing check lowers its priority to 90", "ok": False,
+        "detail": "r1 advertised priorities none after the fault"}
+    assert not checks._degraded_priority_check({**f, "priorities_seen": {"r1": [120]}})["ok"]
+
+
+def test_attack_checks_words():
+    res = {"vrrp": {"auth_pass_on_wire": "pw"}}
+    storm = {"name": "z", "kind": "zero_storm", "zero_adverts": 2,
+             "attack": {"forged_src": "192.168.1.10", "password_read": "pw",
+                        "sniffed_from": "192.168.1.10"}}
+    assert checks._attack_checks(storm, res) == [
+        {"name": "z: forged priority-0 adverts in 192.168.1.10's name are on the wire",
+         "ok": True, "detail": "2 priority-0 adverts seen by the client (a real goodbye is one)"},
+        {"name": "z: the attacker read the VRRPv2 password off the wire", "ok": True,
+         "detail": "it read 'pw' from 192.168.1.10; the routers' auth_pass is 'pw' (PASS is "
+                   "sent in clear)"}]
+    assert checks._attack_checks({"name": "z", "kind": "zero_storm", "attack": None},
+                                 {"vrrp": {}}) == [
+        {"name": "z: forged priority-0 adverts in the master's name are on the wire",
+         "ok": False, "detail": "0 priority-0 adverts seen by the client (a real goodbye is one)"}]
+    rogue = {"name": "r", "kind": "rogue_router",
+             "foreign_adverts": {"count": 2, "sources": ["a", "b"], "priorities": [255, 254]}}
+    assert checks._attack_checks(rogue, res) == [
+        {"name": "r: the attacker's forged adverts are on the wire", "ok": True,
+         "detail": "2 adverts from a, b with priority 255, 254"},
+        {"name": "r: the attacker read the VRRPv2 password off the wire", "ok": False,
+         "detail": "it read None from no advert; the routers' auth_pass is 'pw' (PASS is sent "
+                   "in clear)"}]
+    assert checks._attack_checks({"name": "r", "kind": "malformed"}, {"vrrp": {}}) == [
+        {"name": "r: the attacker's forged adverts are on the wire", "ok": False,
+         "detail": "0 adverts from no foreign address with priority -"}]
+
+
+ATTACK_TIMING = {"rule": "attack_over", "figure": "Master_Down_Interval", "figure_s": 3.5,
+                 "lower_s": 3.4, "upper_s": 3.6, "basis": "the attacker's last forged advert",
+                 "basis_at_s": 5.0, "measured_s": 3.5, "verdict": "ok", "judged": True}
+
+
+def test_attack_over_checks_words_and_bounds():
+    res = {"phase_evidence": [evidence("over", [AT, 9.0], {"r1": []})]}
+    f = {"name": "over", "kind": "stop_attack", "expected_master": "r1", "settled_master": "r1",
+         "takeover": True, "timing": ATTACK_TIMING, "gap_window": {"upper_s": 4.0},
+         "per_target": {"192.168.1.1": {"answered_after_s": 4.0, "lost_probes": 3},
+                        "203.0.113.100": {"answered_after_s": None, "lost_probes": 9}}}
+    window = "window 0-4.000 s (the takeover's upper edge seen from the fault, + a probe " \
+             "interval each side)"
+    assert checks._attack_over_checks(f, res, "192.168.1.1") == [
+        {"name": "over: r1 is master once the attack stops", "ok": True,
+         "detail": "the last advert came from r1"},
+        {"name": "over: takeover within the RFC window", "ok": True,
+         "detail": "3.500 s from the attacker's last forged advert to r1's first advert (or "
+                   "gratuitous ARP); "
+                   "RFC Master_Down_Interval 3.500 s, window 3.400-3.600 s"},
+        {"name": "over: ping to the VIP is answered again within the bound", "ok": True,
+         "detail": f"first reply 4.000 s after the attack stopped (3 probes lost); {window}"},
+        {"name": "over: traffic through the gateway to 203.0.113.100 is answered again "
+                 "within the bound", "ok": False,
+         "detail": f"first reply never after the attack stopped (9 probes lost); {window}"},
+        {"name": "over: r1's log shows it MASTER (entering it, or never leaving it)",
+         "ok": True, "window_s": [AT, 9.0],
+         "detail": "no state change logged: it stayed as it was (r1.log bytes 0-9, "
+                   "5.000-9.000 s since the start)"}]
+    late = {**f, "per_target": {"192.168.1.1": {"answered_after_s": 4.0 + EPS,
+                                                 "lost_probes": 3}}}
+    assert not checks._attack_over_checks(late, res, "192.168.1.1")[2]["ok"]
+    stayed = {**f, "settled_master": None, "takeover": False, "masters_seen": ["r1"],
+              "per_target": {}}
+    assert checks._attack_over_checks(stayed, res, "192.168.1.1") == [
+        {"name": "over: r1 is master once the attack stops", "ok": False,
+         "detail": "the last advert came from nobody"},
+        {"name": "over: no failover, r1 stays master", "ok": True,
+         "detail": "routers advertising after the fault: r1"},
+        {"name": "over: r1's log shows no change of state (it stays MASTER)", "ok": True,
+         "window_s": [AT, 9.0],
+         "detail": "no state change logged (r1.log bytes 0-9, 5.000-9.000 s since the start)"}]
+    for seen in ([], ["r1", "r2"]):
+        moved = checks._attack_over_checks({**stayed, "masters_seen": seen}, res,
+                                           "192.168.1.1")[1]
+        assert not moved["ok"]
+    assert checks._attack_over_checks({**stayed, "masters_seen": []}, res, "192.168.1.1")[1][
+        "detail"] == "routers advertising after the fault: none"
+
+
+def test_silenced_checks_need_two_intervals_of_silence_and_a_lost_gateway():
+    res = {"vrrp": {"advert_int_s": INT}}
+    s = {"name": "s", "at_s": AT, "window_end_s": AT + 5.0, "last_router_advert_s": 3.0,
+         "lost_probes": 0, "answered_after_s": 0.5, "last_reply_s": 0.2}
+    # exactly two intervals of silence is enough; a client still answered fails
+    assert checks._silenced_checks(s, res) == [
+        {"name": "s: every router stops advertising", "ok": True,
+         "detail": "the routers' last advert came 3.000 s after the fault, then 2.000 s of "
+                   "silence until the window's end"},
+        {"name": "s: the client loses its gateway (no router holds the VIP)", "ok": False,
+         "detail": "0 probes to the VIP lost; the last reply came 0.200 s after the fault"}]
+    assert not checks._silenced_checks({**s, "last_router_advert_s": 3.0 + EPS}, res)[0]["ok"]
+    assert checks._silenced_checks({**s, "lost_probes": 1}, res)[1]["ok"]
+    assert checks._silenced_checks({**s, "last_router_advert_s": None,
+                                    "answered_after_s": None}, res) == [
+        {"name": "s: every router stops advertising", "ok": True,
+         "detail": "the routers' last advert came never after the fault, then 5.000 s of "
+                   "silence until the window's end"},
+        {"name": "s: the client loses its gateway (no router holds the VIP)", "ok": True,
+         "detail": "0 probes to the VIP lost; no reply in the window"}]
+
+
+def test_elections_check_words_and_its_two_changes():
+    f = {"name": "e", "master_changes": 2, "masters_seen": ["r1", "r2"], "lost_probes": 4,
+         "data_gap_s": 1.5}
+    assert checks._elections_check(f) == {
+        "name": "e: repeated elections (changes of master on the wire)", "ok": True,
+        "detail": "2 changes of master among r1, r2; 4 probes to the VIP lost, longest gap "
+                  "1.500 s"}
+    assert not checks._elections_check({**f, "master_changes": 1})["ok"]
+    assert checks._elections_check({"name": "e", "lost_probes": 4, "data_gap_s": None}) == {
+        "name": "e: repeated elections (changes of master on the wire)", "ok": False,
+        "detail": "0 changes of master among no router; 4 probes to the VIP lost, longest "
+                  "gap never"}
+
+
+def fault_check_input(**kw) -> dict:
+    return {"name": "g", "kind": "guard_vrrp", "expected_master": "r1", "masters_seen": [],
+            "data_gap_s": 0.2, "lost_probes": 2, "gap_window": {"upper_s": 0.2},
+            "takeover": False, "per_target": {"192.168.1.1": {},
+                                              "t": {"data_gap_s": 0.2, "lost_probes": 1}},
+            **kw}
+
+
+GAP_WINDOW_TEXT = "window 0-0.200 s (the takeover's upper edge seen from the fault, + a " \
+                  "probe interval each side)"
+
+
+def test_fault_checks_of_a_guarded_master():
+    res = {"phase_evidence": [evidence("g", [AT, 9.0], {"r1": []})], "probe": {"interval_s": PROBE}}
+    assert checks._fault_checks(fault_check_input(), res, "192.168.1.1") == [
+        {"name": "g: no failover, r1 stays master", "ok": True,
+         "detail": "routers advertising after the fault: none"},
+        {"name": "g: ping to the VIP resumes by itself with only a short loss", "ok": True,
+         "detail": f"longest gap 0.200 s (2 probes lost, 0 answered late); {GAP_WINDOW_TEXT}"},
+        {"name": "g: traffic through the gateway to t recovers as fast", "ok": True,
+         "detail": f"longest gap 0.200 s, 1 probes lost; {GAP_WINDOW_TEXT}"},
+        {"name": "g: r1's log shows no change of state (it stays MASTER)", "ok": True,
+         "window_s": [AT, 9.0],
+         "detail": "no state change logged (r1.log bytes 0-9, 5.000-9.000 s since the start)"}]
+    ok = checks._fault_checks(fault_check_input(masters_seen=["r1", "r1"]), res, "192.168.1.1")
+    assert ok[0] == {"name": "g: no failover, r1 stays master", "ok": True,
+                     "detail": "routers advertising after the fault: r1, r1"}
+    unseen = {k: v for k, v in fault_check_input().items() if k != "masters_seen"}
+    assert checks._fault_checks(unseen, res, "192.168.1.1")[0]["ok"]  # silence is fine too
+    moved = checks._fault_checks(fault_check_input(masters_seen=["r1", "r2"]), res,
+                                 "192.168.1.1")
+    assert not moved[0]["ok"]
+    # a gap (or an upstream gap) a hair over the window fails
+    over = checks._fault_checks(fault_check_input(data_gap_s=0.2 + EPS, per_target={
+        "t": {"data_gap_s": 0.2 + EPS, "lost_probes": 1}}), res, "192.168.1.1")
+    assert [c["ok"] for c in over[1:3]] == [False, False]
+
+
+def test_fault_checks_of_a_flap_a_lowered_priority_and_no_failover():
+    res = {"phase_evidence": [evidence("g", [AT, 9.0], {"r1": [MASTER_LINE]})],
+           "probe": {"interval_s": PROBE}}
+    flap = fault_check_input(kind="flap", takeover=True, settled_master="r1", master_changes=5,
+                             takeover_s=1.0, timing=None, per_target={}, delayed_probes=4)
+    found = checks._fault_checks(flap, res, "192.168.1.1")
+    assert found[:3] == [
+        {"name": "g: r1 is master once the flapping stops", "ok": True,
+         "detail": "5 changes of master on the wire; the last advert came from r1"},
+        {"name": "g: takeover within the RFC bound", "ok": True,
+         "detail": "1.000 s from the fault to r1's first advert"},
+        {"name": "g: ping to the VIP resumes by itself with only a short loss", "ok": True,
+         "detail": f"longest gap 0.200 s (2 probes lost, 4 answered late); {GAP_WINDOW_TEXT}"}]
+    assert found[3]["name"] == "g: r1's log shows Entering MASTER STATE" and found[3]["ok"]
+    unsettled = {k: v for k, v in flap.items() if k not in ("settled_master", "master_changes")}
+    assert checks._fault_checks(unsettled, res, "192.168.1.1")[0] == {
+        "name": "g: r1 is master once the flapping stops", "ok": False,
+        "detail": "0 changes of master on the wire; the last advert came from nobody"}
+    lowered = fault_check_input(kind="set_priority", target="r1", degraded_priority=90,
+                                priorities_seen={"r1": [90]}, masters_seen=["r1"],
+                                per_target={})
+    found = checks._fault_checks(lowered, res, "192.168.1.1")
+    assert [(c["name"], c["ok"]) for c in found] == [
+        ("g: no failover, r1 stays master", True),
+        ("g: r1 now advertises priority 90", True),
+        ("g: ping to the VIP resumes by itself with only a short loss", True),
+        ("g: r1's log shows no change of state (it stays MASTER)", True)]
+    for seen in ([], ["r1", "r2"]):
+        assert not checks._fault_checks({**lowered, "masters_seen": seen}, res, "x")[0]["ok"]
+    took_over = fault_check_input(kind="crash", takeover=True, new_master=None, takeover_s=None,
+                                  timing=None, per_target={})
+    assert checks._fault_checks(took_over, res, "192.168.1.1")[:2] == [
+        {"name": "g: r1 becomes master", "ok": False,
+         "detail": "first advert after the fault came from nobody"},
+        {"name": "g: takeover within the RFC bound", "ok": False,
+         "detail": "never from the fault to r1's first advert"}]
+
+
+def test_fault_checks_route_silenced_unstable_and_attack_over_faults():
+    res = {"vrrp": {"advert_int_s": INT}, "phase_evidence": [], "probe": {"interval_s": PROBE}}
+    silenced = {"name": "s", "kind": "rogue_router", "expected_master": None, "at_s": AT,
+                "window_end_s": AT + 5.0, "last_router_advert_s": None, "lost_probes": 3}
+    assert [c["name"] for c in checks._fault_checks(silenced, res, "v")] == [
+        "s: every router stops advertising",
+        "s: the client loses its gateway (no router holds the VIP)"]
+    unstable = {"name": "u", "kind": "zero_storm", "expected_master": "r1", "unstable": True,
+                "master_changes": 3, "lost_probes": 3, "data_gap_s": 1.0}
+    assert [c["name"] for c in checks._fault_checks(unstable, res, "v")] == [
+        "u: repeated elections (changes of master on the wire)"]
+    over = {"name": "o", "kind": "stop_attack", "expected_master": "r1", "settled_master": "r1",
+            "timing": ATTACK_TIMING, "gap_window": {"upper_s": 4.0}, "per_target": {}}
+    found = checks._fault_checks(over, res, "v")
+    assert [c["name"] for c in found[:2]] == [
+        "o: r1 is master once the attack stops", "o: takeover within the RFC window"]
+    assert len(found) == 3 and found[2]["name"].startswith("o: r1's log shows")
+    assert found[2]["detail"] == "no log read for r1 in phase o" and not found[2]["ok"]
+
+
+def test_client_reaches_the_vip_counts_answers_before_the_first_fault():
+    probes = {"sent": [1.0, 2.0, 3.0, 6.0], "recv": [None, 2.001, None, 6.001]}
+    res = {"probes": {"10.0.0.1": probes}, "faults": [{"at_s": AT}]}
+    assert checks._client_reaches_vip(res, "10.0.0.1") == {
+        "name": "client reaches the VIP (ping 10.0.0.1)", "ok": True,
+        "detail": "1 of 3 probes answered before the first fault"}
+    lost = {"sent": [1.0, 2.0, 6.0], "recv": [None, None, 6.001]}
+    assert checks._client_reaches_vip({"probes": {"10.0.0.1": lost}, "faults": [{"at_s": AT}]},
+                                      "10.0.0.1") == {
+        "name": "client reaches the VIP (ping 10.0.0.1)", "ok": False,
+        "detail": "0 of 2 probes answered before the first fault"}
+    # no fault: every probe counts; a probe sent at the fault's instant does not
+    assert checks._client_reaches_vip({"probes": {"10.0.0.1": lost}, "faults": []},
+                                      "10.0.0.1")["detail"] == \
+        "1 of 3 probes answered before the first fault"
+    at_fault = {"sent": [AT], "recv": [AT + 0.001]}
+    assert not checks._client_reaches_vip({"probes": {"v": at_fault}, "faults": [{"at_s": AT}]},
+                                          "v")["ok"]
+    assert checks._client_reaches_vip({"probes": {}, "faults": []}, "192.168.1.1") == {
+        "name": "client reaches the VIP (ping 192.168.1.1)", "ok": False,
+        "detail": "0 of 0 probes answered before the first fault"}
+
+
+def test_build_checks_of_a_run():
+    doc = goodbye_doc(SKEW, phases=[evidence("converge", [0.0, AT], {"r1": [MASTER_LINE]})])
+    doc["errors"] = ["the capture failed", "r2 did not start"]
+    doc["vrrp"]["use_vmac"] = True
+    doc["auth_mismatch"] = True
+    doc["auth_evidence"] = {"r2": "bad password"}
+    doc["snapshots"] = [{**SNAP, "client_arp": "m1"},  # use_vmac, yet the router's own MAC
+                        {**SNAP, "label": "stop-r1", "expected_master": "r2",
+                         "vips": {"r1": [], "r2": ["192.168.1.1"]}, "client_arp": "m2"}]
+    found = [(c["name"], c["ok"]) for c in checks.build_checks(timing.annotate(doc) or doc)]
+    assert found == [
+        ("the run completed", False), ("the run completed", False),
+        (VIP_ON_R1, True), (ARP_R1, False),
+        ("r1's log shows Entering MASTER STATE", True),
+        ("client reaches the VIP (ping 192.168.1.1)", False),
+        ("a router's log proves the adverts are dropped for the password", True),
+        ("stop-r1: r2 becomes master", True),
+        ("stop-r1: takeover within the RFC window", True),
+        ("stop-r1: ping to the VIP resumes by itself with only a short loss", True),
+        ("stop-r1: r2's log shows Entering MASTER STATE", False),
+        ("stop-r1: VIP on r2's interface only (ip addr show)", True),
+        ("stop-r1: client's ARP entry for the VIP points to r2", False)]
+    assert checks.build_checks(doc)[0]["detail"] == "the capture failed"
+    # a fault's own VIP: the others in per_target are upstream targets
+    doc["faults"][0].update(vip="192.168.1.9", per_target={
+        "192.168.1.9": {"data_gap_s": 0.1, "lost_probes": 1},
+        "192.168.1.1": {"data_gap_s": 0.1, "lost_probes": 1}})
+    names = [c["name"] for c in checks.build_checks(doc)]
+    assert "stop-r1: traffic through the gateway to 192.168.1.1 recovers as fast" in names
+    assert not any("to 192.168.1.9 recovers" in n for n in names)
+    # an attack's checks come on top of the others
+    doc["faults"].append({"name": "rogue", "kind": "rogue_router", "expected_master": None,
+                          "at_s": 20.0, "window_end_s": 25.0, "lost_probes": 1,
+                          "foreign_adverts": {"count": 1}})
+    names = [c["name"] for c in checks.build_checks(doc)]
+    assert names[0] == "the run completed" and "stop-r1: r2 becomes master" in names
+    assert names[-1] == "rogue: the attacker's forged adverts are on the wire"
+    del doc["faults"][-1]
+    doc["faults"][0]["per_target"] = {}
+    # an unstable fault's snapshot is a moving target: not checked; a fault's own VIP is used
+    doc["faults"][0].update(unstable=True, vip="192.168.1.9", master_changes=2,
+                            masters_seen=["r1", "r2"])
+    doc["auth_mismatch"] = False
+    names = [c["name"] for c in checks.build_checks(doc)]
+    assert not any(n.startswith("stop-r1: VIP") for n in names)
+    assert "a router's log proves the adverts are dropped for the password" not in names
+    assert "stop-r1: repeated elections (changes of master on the wire)" in names
+
+
+def test_a_figure_smaller_than_the_speakers_reaction_is_a_loose_window_and_says_so():
+    interval = 0.02  # VRRPv3 centiseconds: Skew_Time (156 * 0.02 / 256) under the reaction
+    skew = skew_time(100, interval, 3)
+    assert skew < KA.reaction_s
+    zero_at = AT + 0.3
+    adverts = [adv(zero_at - interval, "r1", 120), adv(zero_at, "r1", 0),
+               adv(zero_at + skew, "r2", 100)]
+    doc = document([fault("stop")], adverts)
+    doc["vrrp"]["advert_int_s"] = interval
+    found = named(doc)["stop-r1: takeover within the RFC window"]
+    loose = (f"the speaker's own reaction (up to {KA.reaction_s * 1000:.0f} ms) is larger "
+             f"than the {skew * 1000:.1f} ms Skew_Time: this window tells a missed timer, not "
+             f"a few milliseconds' drift")
+    assert doc["faults"][0]["timing"]["loose"] == loose
+    assert found["ok"] and found["detail"].endswith(f"s ({loose})")
+    # the words follow the verdict's: late, then why it is loose
+    late = checks._takeover_check(takeover_fault(verdict="late", loose="L"))
+    assert late["detail"].endswith("window 0.609-0.619 s: later than the window (L)")
+    # a window wider than the reaction says nothing of it
+    assert "loose" not in timed(goodbye_doc(SKEW))
+
+
+def test_build_checks_of_a_load_sharing_run():
+    doc = goodbye_doc(SKEW, phases=[evidence("converge", [0.0, AT], {"r1": [MASTER_LINE]})])
+    doc["vrrp"]["gateways"] = [
+        {"instance": "VI_A", "vrid": 10, "priorities": {"r1": 120, "r2": 100}},
+        {"instance": "VI_B", "vrid": 11, "priorities": {"r1": 100, "r2": 120}}]
+    doc["vrrp"]["use_vmac"] = True
+    converge = {**SNAP, "client_arp": VMAC_10,
+                "vips": {"r1": ["192.168.1.1"], "r2": ["192.168.1.2"]},
+                "gateways": {"VI_B": {"expected_master": "r2", "vip": "192.168.1.2",
+                                      "client_arp": "m2"}}}  # not VI_B's virtual MAC
+    doc["snapshots"] = [converge]
+    doc["faults"][0]["gateways"] = {"VI_B": gateway_b()}
+    timing.annotate(doc)
+    found = [(c["name"], c["ok"]) for c in checks.build_checks(doc)]
+    assert found[:2] == [(VIP_ON_R1, True), (ARP_R1, True)]
+    assert found[-3:] == [("VI_B: VIP on r2's interface only (ip addr show)", True),
+                          ("VI_B: client's ARP entry for the VIP points to r2", False),
+                          ("stop-r1: VI_B (192.168.1.2) stays on r2, its client untouched", True)]
+    # one gateway is no load sharing
+    doc["vrrp"]["gateways"] = doc["vrrp"]["gateways"][:1]
+    assert not any("VI_B" in c["name"] for c in checks.build_checks(doc))
+
+
+# --- a sync group moves with its last member (its adverts captured on the member's link) --
+
+def member(t: float, router: str, priority: int, vrid: int = 20) -> dict:
+    return adv(t, router, priority, vrid)
+
+
+def grouped(faults: list[dict], adverts: list[dict], members: list[dict], sync=(20,),
+            **kw) -> dict:
+    doc = document(faults, adverts, sync=sync, **kw)
+    doc["timeline"]["member_adverts"] = members
+    return doc
+
+
+def test_silence_of_a_sync_group_counts_from_its_last_members_last_advert():
+    # r1 crashes at 5.0: its LAN instance (VRID 10) last advertised at 4.0, its member
+    # instance (VRID 20) at 4.5: the group's backup waits its MDI from 4.5
+    lan = r1_adverts() + [adv(4.5 + MDI, "r2", 100)]
+    members = [member(t + 0.5, "r1", 120) for t in range(1, 5)]
+    t = timed(grouped([fault("crash")], lan, members))
+    assert t["basis_at_s"] == near(4.5) and t["measured_s"] == near(MDI)
+    assert t["verdict"] == "ok" and t["upper_s"] == near(MDI + KA.reaction_s)
+    # counted from the LAN instance alone it would be 0.5 s late
+    assert timed(document([fault("crash")], lan))["verdict"] == "late"
+    # two members: the latest of them; an earlier member changes nothing
+    other = [member(t + 0.3, "r1", 120, vrid=21) for t in range(1, 5)]
+    t = timed(grouped([fault("crash")], lan, members + other, sync=(20, 21)))
+    assert t["basis_at_s"] == near(4.5) and t["verdict"] == "ok"
+    early = [member(t + 0.3, "r1", 120) for t in range(1, 5)]  # before the LAN's 4.0? no: 3.3
+    t = timed(grouped([fault("crash")], r1_adverts() + [adv(4.0 + MDI, "r2", 100)],
+                      [member(3.3, "r1", 120)] + early[:2]))
+    assert t["basis_at_s"] == near(4.0) and t["verdict"] == "ok"
+    # another router's adverts on the member link are no basis
+    t = timed(grouped([fault("crash")], lan, members + [member(4.8, "r2", 100)]))
+    assert t["basis_at_s"] == near(4.5)
+
+
+def test_no_member_adverts_or_no_sync_group_leave_the_lan_instances_basis():
+    lan = r1_adverts() + [adv(4.0 + MDI, "r2", 100)]
+    members = [member(t + 0.5, "r1", 120) for t in range(1, 5)]
+    # no member adverts at all: the LAN's
+    t = timed(grouped([fault("crash")], lan, [], sync=(20,)))
+    assert t["basis_at_s"] == near(4.0)
+    # member adverts but no sync group (or not this router's fault kind): the LAN's
+    t = timed(grouped([fault("crash")], lan, members, sync=()))
+    assert t["basis_at_s"] == near(4.0) and t["verdict"] == "ok"
+
+
+def test_a_sync_groups_goodbye_and_demotion_count_from_the_last_member():
+    # stop: the LAN instance's goodbye at 5.3, the member's at 5.35
+    lan = r1_adverts() + [adv(AT + 0.3, "r1", 0), adv(AT + 0.35 + SKEW, "r2", 100)]
+    members = [member(4.5, "r1", 120), member(AT + 0.35, "r1", 0)]
+    t = timed(grouped([fault("stop")], lan, members))
+    assert t["rule"] == "goodbye" and t["basis_at_s"] == near(AT + 0.35)
+    assert t["measured_s"] == near(SKEW) and t["verdict"] == "ok"
+    # no goodbye on the LAN: still nothing to count from, whatever the member said
+    no_lan = [a for a in lan if a["priority"] != 0]
+    t = timed(grouped([fault("stop")], no_lan, members))
+    assert t["verdict"] == "missing" and t["basis_at_s"] is None
+    # cut_upstream: r1 advertises 100 (still accepted) on the LAN at 5.1, on the member at 5.2
+    lan = r1_adverts() + [adv(AT + 0.1, "r1", 100), adv(AT + 1.1, "r1", 90),
+                          adv(AT + 0.2 + MDI, "r2", 100)]
+    members = [member(4.6, "r1", 120), member(AT + 0.2, "r1", 100), member(AT + 1.2, "r1", 90)]
+    t = timed(grouped([fault("cut_upstream")], lan, members))
+    assert t["rule"] == "demoted" and t["basis_at_s"] == near(AT + 0.2)
+    assert t["verdict"] == "ok"
+
+
+def test_rules_that_count_from_the_fault_ignore_the_members():
+    frozen = r1_adverts(4.0) + [adv(AT + 0.3, "r1", 120)]
+    t = timed(grouped([fault("thaw", expected="r1", old="r1")], frozen,
+                      [member(AT + 0.2, "r1", 120)]))
+    assert t["rule"] == "next_advert" and t["basis_at_s"] == near(AT)
+
+
+def test_missing_optional_fields_take_their_defaults():
+    # no speakers, no speaker_starts, no preempt_delay, no script delay recorded
+    adverts = [adv(float(t), "r2", 100) for t in range(1, 15)] + \
+        [adv(AT + MDI_R1 + 0.05, "r1", 120)]
+    doc = document([fault("start", expected="r1", old="r2")], adverts)
+    for key in ("speakers", "speaker_starts"):
+        del doc[key]
+    del doc["vrrp"]["preempt_delay_s"]
+    t = timed(doc)
+    assert t["figure"] == "Master_Down_Interval" and t["figure_s"] == near(MDI_R1)
+    assert t["upper_s"] == near(MDI_R1 + windows.UNKNOWN_SPEAKER.reaction_s +
+                                windows.UNKNOWN_SPEAKER.start_up_s)
+    doc = document([fault("restore_upstream", expected="r1", old="r2", applied_s=0.01)],
+                   adverts)
+    del doc["vrrp"]["routers"]["r1"]["script_delay_s"]
+    t = timed(doc)
+    assert t["upper_s"] == near(MDI_R1 + 0.01 + KA.reaction_s)
+    assert timed(document([fault("restore_upstream", expected="r1", old="r2",
+                                 applied_s=0.01)], adverts))["upper_s"] == near(
+        MDI_R1 + 0.01 + KA.reaction_s)
+
+
+def test_vrrp_v2_timers_do_not_scale_with_a_longer_interval():
+    interval = 2.0
+    skew_v2 = skew_time(100, interval, 2)
+    assert skew_v2 == (256 - 100) / 256 != skew_time(100, interval, 3)
+    adverts = [adv(1.0, "r1", 120), adv(AT + 0.3, "r1", 0), adv(AT + 0.3 + skew_v2, "r2", 100)]
+    doc = document([fault("stop")], adverts, version=2)
+    doc["vrrp"]["advert_int_s"] = interval
+    t = timed(doc)
+    assert t["figure_s"] == near(skew_v2) and t["verdict"] == "ok"
+    adverts = [adv(3.0, "r1", 120), adv(3.0 + master_down_interval(100, interval, 2), "r2", 100)]
+    doc = document([fault("crash")], adverts, version=2)
+    doc["vrrp"]["advert_int_s"] = interval
+    t = timed(doc)
+    assert t["figure_s"] == near(3 * interval + skew_v2) and t["verdict"] == "ok"
+
+
+def test_an_instant_shared_with_the_takeover_is_not_before_it():
+    # the old master's goodbye, accepted advert or the attacker's forgery at the very
+    # instant of the backup's first advert is not what the backup waited on
+    t = timed(document([fault("stop")], r1_adverts() + [adv(AT + 0.3, "r1", 0),
+                                                         adv(AT + 0.3, "r2", 100)]))
+    assert t["verdict"] == "missing" and t["basis_at_s"] is None
+    t = timed(document([fault("cut_upstream")], [adv(4.0, "r1", 90), adv(AT + 0.1, "r1", 100),
+                                                  adv(AT + 0.1, "r2", 100)]))
+    assert t["verdict"] == "missing" and t["basis_at_s"] is None
+    t = timed(document([fault("stop_attack", target="mallory", expected="r1", old="mallory")],
+                       [adv(4.5, "mallory", 255), adv(AT + 0.4, "mallory", 255),
+                        adv(AT + 0.4, "r1", 120)]))
+    assert t["basis_at_s"] == near(4.5)
+
+
+# --- the takeover: the new master's first advert or gratuitous ARP, whichever comes first --
+
+def garp(t: float, mac: str = "m2", ip: str = "192.168.1.1", gratuitous: bool = True) -> dict:
+    return {"t": t, "mac": mac, "ip": ip, "gratuitous": gratuitous}
+
+
+def garp_doc(arps: list[dict], advert_after: float, **fault_kw) -> dict:
+    """stop r1 at 5.0, its goodbye at 5.3; r2's first advert `advert_after` the goodbye."""
+    doc = goodbye_doc(advert_after)
+    doc["faults"][0].update(fault_kw)
+    doc["vrrp"]["gateway_vip"] = "192.168.1.1"
+    doc["snapshots"] = [{"label": "converge", "macs": {"r1": "m1", "r2": "m2"}}]
+    doc["timeline"]["arp"] = arps
+    return doc
+
+
+def test_a_gratuitous_arp_before_the_advert_is_the_takeover():
+    late = GOODBYE_UPPER + 0.01  # r2's advert alone: late
+    assert timed(garp_doc([], late))["verdict"] == "late"
+    t = timed(garp_doc([garp(AT + 0.3 + SKEW)], late))
+    assert t["measured_s"] == near(SKEW) and t["verdict"] == "ok"
+    # the advert first: the advert
+    t = timed(garp_doc([garp(AT + 0.3 + late + 0.01)], SKEW))
+    assert t["measured_s"] == near(SKEW)
+    # the fault's own VIP, when it has one
+    t = timed(garp_doc([garp(AT + 0.3 + SKEW, ip="192.168.1.9")], late, vip="192.168.1.9"))
+    assert t["measured_s"] == near(SKEW)
+    # a gratuitous ARP at the fault's instant counts; before it, it does not
+    t = timed(garp_doc([garp(AT)], late))
+    assert t["measured_s"] is None and t["verdict"] == "missing"  # before the goodbye: no basis
+    assert timed(garp_doc([garp(AT - 0.001)], late))["measured_s"] == near(late)
+
+
+def test_what_is_no_gratuitous_arp_of_the_new_master():
+    late = GOODBYE_UPPER + 0.01
+    at = AT + 0.3 + SKEW
+    for arps in ([garp(at, gratuitous=False)],  # an answer to a request
+                 [{"t": at, "mac": "m2", "ip": "192.168.1.1"}],  # not marked gratuitous
+                 [garp(at, mac="m1")],  # the old master's
+                 [garp(at, mac=VMAC_10)],  # a virtual MAC names no router
+                 [garp(at, ip="192.168.1.50")]):  # another address
+        assert timed(garp_doc(arps, late))["measured_s"] == near(late), arps
+    # no MAC known for the new master: ARPs cannot be told apart
+    doc = garp_doc([garp(at)], late)
+    doc["snapshots"] = [{"label": "converge", "macs": {"r1": "m1"}}, {"label": "x"}]
+    assert timed(doc)["measured_s"] == near(late)
+    # the MAC from the first snapshot that has one
+    doc = garp_doc([garp(at, mac="m2b")], late)
+    doc["snapshots"] = [{"label": "a", "macs": {"r2": None}}, {"label": "b", "macs": {"r2": "m2b"}},
+                        {"label": "c", "macs": {"r2": "m2c"}}]
+    assert timed(doc)["measured_s"] == near(SKEW)
+    # no ARP in the timeline at all
+    doc = garp_doc([], late)
+    del doc["timeline"]["arp"]
+    assert timed(doc)["measured_s"] == near(late)
+
+
+def test_edges_of_the_security_and_load_sharing_checks():
+    # one forged advert is enough to show the attack ran
+    one = {"name": "r", "kind": "rogue_router", "foreign_adverts": {"count": 1}}
+    assert checks._attack_checks(one, {"vrrp": {}})[0]["ok"]
+    # two intervals of silence at a half-second interval: 1 s
+    s = {"name": "s", "at_s": AT, "window_end_s": AT + 3.0, "last_router_advert_s": 2.0,
+         "lost_probes": 1}
+    assert checks._silenced_checks(s, {"vrrp": {"advert_int_s": 0.5}})[0]["ok"]
+    assert not checks._silenced_checks({**s, "last_router_advert_s": 2.0 + EPS},
+                                       {"vrrp": {"advert_int_s": 0.5}})[0]["ok"]
+    # after an attack, no failover: nobody seen advertising (the key absent) fails
+    res = {"phase_evidence": []}
+    f = {"name": "o", "kind": "stop_attack", "expected_master": "r1", "settled_master": "r1",
+         "takeover": False, "gap_window": {"upper_s": 1.0}, "per_target": {}}
+    assert checks._attack_over_checks(f, res, "v")[1] == {
+        "name": "o: no failover, r1 stays master", "ok": False,
+        "detail": "routers advertising after the fault: none"}
+    assert checks._attack_over_checks({**f, "masters_seen": ["r1", "r2"]}, res, "v")[1][
+        "detail"] == "routers advertising after the fault: r1, r2"
+    # the VIP on two routers when none should hold it
+    both = {**SNAP, "expected_master": None, "vips": {"r1": ["192.168.1.1"],
+                                                       "r2": ["192.168.1.1"]}}
+    assert checks._steady_state_checks(both, "192.168.1.1", "", None)[1]["detail"] == \
+        "192.168.1.1 is on r1, r2; checked r1, r2"
+
+
+def test_load_sharing_checks_every_gateway_with_its_own_expected_holder():
+    results = {"vrrp": {"vrid": 10, "gateways": [{"instance": "VI_A", "vrid": 10},
+                                                 {"instance": "VI_B", "vrid": 11},
+                                                 {"instance": "VI_C", "vrid": 12}]},
+               "faults": [{"name": "crash-r3"}]}  # a fault that concerned no other gateway
+    converge = {**SNAP, "expected_holders": ["r1"],  # the main gateway's, not the others'
+                "vips": {"r1": ["192.168.1.1"], "r2": ["192.168.1.2", "192.168.1.3"]},
+                "gateways": {"VI_B": {"expected_master": "r2", "vip": "192.168.1.2",
+                                      "client_arp": "m2"},
+                             "VI_C": {"expected_master": "r2", "vip": "192.168.1.3",
+                                      "client_arp": "m2"}}}
+    found = checks._load_sharing_checks(results, {"converge": converge,
+                                                  "crash-r3": {**SNAP}}, None)
+    assert [(c["name"], c["ok"]) for c in found] == [
+        ("VI_B: VIP on r2's interface only (ip addr show)", True),
+        ("VI_B: client's ARP entry for the VIP points to r2", True),
+        ("VI_C: VIP on r2's interface only (ip addr show)", True),
+        ("VI_C: client's ARP entry for the VIP points to r2", True)]
+
+
+def test_fault_checks_no_failover_words_and_the_defaults():
+    res = {"phase_evidence": [], "probe": {"interval_s": PROBE}}
+    lowered = fault_check_input(kind="set_priority", per_target={})
+    for seen, ok, words in ((["r1"], True, "r1"), ([], False, "none"),
+                            (["r1", "r2"], False, "r1, r2")):
+        assert checks._fault_checks({**lowered, "masters_seen": seen}, res, "v")[0] == {
+            "name": "g: no failover, r1 stays master", "ok": ok,
+            "detail": f"routers advertising after the fault: {words}"}
+    # a fault that does not say: a takeover is expected
+    crash = {k: v for k, v in fault_check_input(kind="crash", new_master="r1", takeover_s=1.0,
+                                                timing=None, per_target={}).items()
+             if k != "takeover"}
+    assert checks._fault_checks(crash, res, "v")[0] == {
+        "name": "g: r1 becomes master", "ok": True,
+        "detail": "first advert after the fault came from r1"}
+    # after an attack, the fault's VIP is the one pinged
+    over = {"name": "o", "kind": "stop_attack", "expected_master": "r1", "settled_master": "r1",
+            "timing": ATTACK_TIMING, "gap_window": {"upper_s": 4.0},
+            "per_target": {"10.0.0.1": {"answered_after_s": 1.0, "lost_probes": 0}}}
+    assert checks._fault_checks(over, res, "10.0.0.1")[2]["name"] == \
+        "o: ping to the VIP is answered again within the bound"
+
+
+def test_the_member_whose_timer_runs_out_last_sets_the_rule_and_the_basis():
+    # stop r1: the LAN instance says goodbye at 5.3 (Skew_Time: due at 5.91); a member that
+    # did not say goodbye last advertised at 4.5: its timer runs out at 4.5 + MDI, later
+    lan = r1_adverts() + [adv(AT + 0.3, "r1", 0), adv(4.5 + MDI, "r2", 100)]
+    members = [member(t + 0.5, "r1", 120) for t in range(1, 5)]
+    t = timed(grouped([fault("stop")], lan, members))
+    assert (t["rule"], t["figure"]) == ("silence", "Master_Down_Interval")
+    assert t["basis_at_s"] == near(4.5) and t["verdict"] == "ok"
+    assert t["basis"] == windows.BASIS["silence"]
+    # a member heard long before: the LAN's goodbye still runs out last
+    lan = r1_adverts() + [adv(AT + 0.3, "r1", 0), adv(AT + 0.3 + SKEW, "r2", 100)]
+    t = timed(grouped([fault("stop")], lan, [member(1.0, "r1", 120)]))
+    assert (t["rule"], t["basis_at_s"], t["verdict"]) == ("goodbye", near(AT + 0.3), "ok")
+    # crash r1 (LAN silent from 4.0: due at 4.0 + MDI); a member its crash put in FAULT
+    # says goodbye at 7.1: due at 7.1 + Skew_Time, later still: Skew_Time from that goodbye
+    bye = 7.1
+    assert bye + SKEW > 4.0 + MDI
+    lan = r1_adverts() + [adv(bye + SKEW, "r2", 100)]
+    t = timed(grouped([fault("crash")], lan, [member(4.2, "r1", 120), member(bye, "r1", 0)]))
+    assert (t["rule"], t["figure"], t["basis_at_s"]) == ("goodbye", "Skew_Time", near(bye))
+    assert t["measured_s"] == near(SKEW) and t["verdict"] == "ok"
+    # an earlier goodbye of that member does not outlast the LAN's silence
+    lan = r1_adverts() + [adv(4.0 + MDI, "r2", 100)]
+    t = timed(grouped([fault("crash")], lan, [member(AT + 0.1, "r1", 0)]))
+    assert (t["rule"], t["basis_at_s"]) == ("silence", near(4.0))
+
+
+def test_members_not_seen_widen_the_window_by_one_interval():
+    lan = r1_adverts() + [adv(4.5 + MDI, "r2", 100)]
+    members = [member(t + 0.5, "r1", 120) for t in range(1, 5)]
+    # VRID 21 is in the group, its link shows nothing of r1's: one interval more
+    t = timed(grouped([fault("crash")], lan, members + [member(4.7, "r2", 100, vrid=21)],
+                      sync=(20, 21)))
+    assert t["basis_at_s"] == near(4.5)
+    assert t["upper_s"] == near(MDI + KA.reaction_s + INT)
+    assert [p["part"] for p in t["upper_parts"]] == ["reaction", "scheduling", "sync group"]
+    # nothing captured on any member link: the LAN's basis, widened
+    t = timed(grouped([fault("crash")], r1_adverts() + [adv(4.0 + MDI, "r2", 100)], [],
+                      sync=(20, 21)))
+    assert t["basis_at_s"] == near(4.0) and t["upper_s"] == near(MDI + KA.reaction_s + INT)
+    # no LAN basis (no goodbye on the LAN): nothing to count from, whatever the members say
+    t = timed(grouped([fault("stop")], r1_adverts() + [adv(6.0, "r2", 100)],
+                      [member(AT + 0.2, "r1", 0)]))
+    assert t["verdict"] == "missing" and t["upper_s"] == near(SKEW + KA.reaction_s)
+    # (a goodbye's window has no sync group part: the members said goodbye too, or were
+    # judged by their own rule above)
+    t = timed(grouped([fault("stop")], r1_adverts() + [adv(6.0, "r2", 100)], []))
+    assert t["verdict"] == "missing" and t["upper_s"] == near(SKEW + KA.reaction_s)
+
+
+def test_a_flaps_gap_allows_the_slowest_routers_master_down_interval_and_the_carrier():
+    doc = document([fault("flap", bound_s=0.5)], r1_adverts())
+    doc["vrrp"]["routers"]["r1"]["master_down_interval_s"] = MDI_R1
+    doc["vrrp"]["routers"]["r2"]["master_down_interval_s"] = MDI
+    doc["vrrp"]["routers"]["r3"] = {"priority": 90}  # none recorded: no figure
+    timing.annotate(doc)
+    gap = doc["faults"][0]["gap_window"]
+    assert gap["figure_s"] == near(MDI)  # r2's, the slowest; more than the bound
+    assert gap["upper_s"] == near(MDI + 2 * PROBE + windows.PATH_SWITCH_S + windows.CARRIER_S)
+    assert gap["upper_parts"][-1] == {
+        "part": "carrier", "s": windows.CARRIER_S,
+        "why": "a flapping link's return reaches its speaker within a second (linkwatch's "
+               "rate limit)"}
+    # a bound larger than every router's: the bound; another kind: no carrier part
+    doc = document([fault("flap", bound_s=MDI + 1.0)], r1_adverts())
+    timing.annotate(doc)
+    assert doc["faults"][0]["gap_window"]["figure_s"] == near(MDI + 1.0)
+    doc = document([fault("crash", bound_s=0.5)], r1_adverts())
+    doc["vrrp"]["routers"]["r2"]["master_down_interval_s"] = MDI
+    timing.annotate(doc)
+    assert "carrier" not in [p["part"] for p in doc["faults"][0]["gap_window"]["upper_parts"]]
+
+
+def test_a_members_adverts_after_the_takeover_and_earlier_goodbyes_do_not_count():
+    first = 4.2 + MDI
+    lan = r1_adverts() + [adv(first, "r2", 100)]
+    # on the member link r1 advertised at 4.2, then (after r2's takeover) a goodbye and more
+    members = [member(4.2, "r1", 120), member(first + 0.1, "r1", 0),
+               member(first + 0.2, "r1", 120)]
+    t = timed(grouped([fault("crash")], lan, members))
+    assert (t["rule"], t["basis_at_s"], t["verdict"]) == ("silence", near(4.2), "ok")
+    # stop: a member's goodbye before the LAN's runs out first: the LAN's goodbye
+    lan = r1_adverts() + [adv(AT + 0.3, "r1", 0), adv(AT + 0.3 + SKEW, "r2", 100)]
+    t = timed(grouped([fault("stop")], lan, [member(4.5, "r1", 120), member(AT + 0.1, "r1", 0)]))
+    assert (t["rule"], t["basis_at_s"]) == ("goodbye", near(AT + 0.3))
+    # crash with no LAN advert at all: missing; an unseen group widens only when no member
+    # link was captured
+    quiet = [adv(AT + 4.0, "r2", 100)]
+    t = timed(grouped([fault("crash")], quiet, [member(4.2, "r1", 120)]))
+    assert t["verdict"] == "missing" and t["upper_s"] == near(MDI + KA.reaction_s)
+    t = timed(grouped([fault("crash")], quiet, []))
+    assert t["verdict"] == "missing" and t["upper_s"] == near(MDI + KA.reaction_s + INT)
+
+
+def test_edges_of_the_takeover_instant_and_the_bases():
+    # the expected master's advert at the fault's own instant is its takeover (here: early)
+    t = timed(document([fault("crash")], r1_adverts() + [adv(AT, "r2", 100)]))
+    assert t["measured_s"] == near(AT - 4.0) and t["verdict"] == "early"
+    # priority 1 is a real advert
+    t = timed(document([fault("crash")], r1_adverts() + [adv(4.0 + MDI, "r2", 1)]))
+    assert t["measured_s"] == near(MDI)
+    # no snapshots at all: adverts only
+    doc = document([fault("crash")], r1_adverts() + [adv(4.0 + MDI, "r2", 100)])
+    del doc["snapshots"]
+    assert timed(doc)["measured_s"] == near(MDI)
+    # no takeover: every instant before the window's end is a basis; nothing measured
+    t = timed(document([fault("crash")], r1_adverts()))
+    assert (t["verdict"], t["basis_at_s"], t["stall_s"]) == ("missing", near(4.0), 0.0)
+    t = timed(goodbye_doc(SKEW, zero_at=None))
+    assert t["stall_s"] == 0.0
+    # a fault that does not say whether a takeover is expected: it is
+    f = fault("crash")
+    del f["takeover"]
+    assert timed(document([f], r1_adverts() + [adv(4.0 + MDI, "r2", 100)]))["verdict"] == "ok"
+
+
+def test_the_first_basis_that_passes_is_kept():
+    # r1 advertised at 4.99 and (while the link went down) at 5.01: both explain r2's takeover
+    adverts = [adv(4.99, "r1", 120), adv(AT + 0.01, "r1", 120), adv(AT + 0.01 + MDI, "r2", 100)]
+    t = timed(document([fault("link_down", applied_s=0.05)], adverts))
+    assert t["basis_at_s"] == near(AT + 0.01) and t["verdict"] == "ok" and t["bases_tried"] == 2
+
+
+def test_the_gap_windows_words():
+    w = windows.gap_window(0.62, PROBE, 0.0, "goodbye")
+    assert w.figure == "takeover, seen from the fault"
+    assert w.note.startswith("no lower edge: the old master may keep forwarding")
+    assert w.note.endswith("so a short gap or none is fine")
+    why = {p.name: p.why for p in w.upper}
+    assert why["last reply"] == ("the last reply before the outage may precede the fault by "
+                                 "one probe interval")
+    assert why["next probe"] == "after the new master's gratuitous ARP (or NA), the client's " \
+                                "next probe"
+    assert why["path switch"].startswith("the client's traffic follows the new master")
+    assert why["scheduling"] == "this machine's longest stall in the window"
