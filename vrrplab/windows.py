@@ -71,11 +71,12 @@ SPEAKERS: dict[str, SpeakerTiming] = {
                "explain",
         0.2, "keepalived's start-up (process, config, VRRP child): 20-61 ms measured here; "
              "its log has no sub-second time, so the window counts from the fault",
-        0.045, "over IPv6 keepalived sends its unsolicited NAs, then its first advert: 24-41 ms "
-               "later than over IPv4, measured here"),
+        0.045, "over IPv6 keepalived sends its unsolicited NAs, then its first advert: 24-68 ms "
+               "later than the Skew_Time, measured here (with the reaction part above)"),
     "bundled": SpeakerTiming(
-        0.010, "bundled speaker: timer expiry to advert on the wire, 0.6-4.2 ms measured "
-               "here over 30 takeovers (Python's select waits in whole milliseconds)",
+        0.015, "bundled speaker: timer expiry to advert on the wire, 0.4-10.1 ms measured "
+               "here over 80 takeovers, two labs at once (Python's select waits in whole "
+               "milliseconds)",
         0.3, "the bundled speaker's Python start-up, 0.1-0.2 s measured here: counted only "
              "when its log has no start line after the fault",
         0.045, "over IPv6 the unsolicited NAs go before the first advert, as keepalived's do"),
