@@ -36,10 +36,10 @@ def test_failover_basic(tmp_path: Path, speaker: str) -> None:
 
     stop, restart = results["faults"]
     assert stop["bound_s"] == pytest.approx(SKEW_R2)
-    assert stop["new_master"] == "r2"
-    assert stop["bound_s"] - 0.05 < stop["takeover_s"] <= stop["bound_s"] + 0.2
-    assert restart["new_master"] == "r1"
-    assert restart["takeover_s"] <= restart["bound_s"] + 0.2
+    assert stop["new_master"] == "r2" and restart["new_master"] == "r1"
+    # each inside its two-sided window (vrrplab.timing): from r1's goodbye, from r1's start
+    assert stop["timing"]["figure_s"] == pytest.approx(SKEW_R2)
+    assert stop["timing"]["verdict"] == "ok" and restart["timing"]["verdict"] == "ok"
 
     run_dir = next(tmp_path.glob("failover-basic/*"))
     for router, kind in zip(("r1", "r2"), KINDS[speaker]):

@@ -75,6 +75,7 @@ from vrrplab.vrrp.machine import (
 )
 from vrrplab.vrrp.packet import encode
 from vrrplab.vrrp.sync import SyncGroup
+from vrrplab.vrrp.timers import master_down_interval
 
 GARP_MASTER_REPEAT = 5  # keepalived's garp_master_repeat default
 GARP_PENDING_MAX = 16  # second bursts queued at most (a zero storm queues ~8 in 5 s)
@@ -82,6 +83,9 @@ GARP_MASTER_DELAY_S = 5.0  # keepalived's garp_master_delay default: the second 
 DROP_LOG_INTERVAL_S = 1.0  # at most one drop line per instance and reason per second
 SYS_NET = Path("/sys/class/net")
 PROC_NET = Path("/proc/sys/net")
+# below this Master_Down_Interval, netlink (pyroute2's 0.2 s import, up to 0.4 s on a busy
+# machine) is made ready before Startup rather than during the first wait
+NETLINK_FIRST_BELOW_S = 1.0
 LINK_LOCAL_WAIT_S = 5.0  # DAD of a fresh link-local address takes about 1 s (RFC 4862 §5.4)
 DROP_WORDS = {"auth_failed": "received an invalid passwd!"}  # keepalived 2.2.7's own words
 
@@ -174,11 +178,13 @@ class Daemon:
     def _open(self) -> None:
         """VMACs first (the instance listens there), netlink ready, then one socket per device.
 
-        Netlink (pyroute2's 0.2 s import, on a thread) is waited for before any socket
-        opens and before Startup: a master that stalled on its first AddVips would stop
+        Netlink (pyroute2's 0.2 s import, on a thread) must be ready before this router
+        can become master: a master that stalled on its first AddVips would stop
         advertising, and at 0.01 s adverts the backup (Master_Down_Interval 36 ms) took
         the role back, then lost it again (changes of master, the client's ARP entry left
-        on the wrong router). Waiting before the sockets leaves no stale advert queued.
+        on the wrong router). When a Master_Down_Interval is that short, it is waited for
+        before any socket opens and before Startup (no stale advert queued); with longer
+        timers the import finishes during the first Master_Down_Interval, as before.
         """
         self.links.create_vmacs()
         for note in self.links.notes:
@@ -186,8 +192,11 @@ class Daemon:
         self.links.notes = []
         self.links.on_prepared = self._wake
         self.links.start()
-        self.links.wait()
-        self._note_links_prepared()
+        if min(master_down_interval(s.router.priority, s.router.advertisement_interval,
+                                    s.router.version) for s in self.config.instances) \
+                < NETLINK_FIRST_BELOW_S:
+            self.links.wait()
+            self._note_links_prepared()
         for spec in self.config.instances:
             key = (spec.device, spec.family)
             if key not in self.sockets:

@@ -10,11 +10,13 @@ netlink family it knows), five times what keepalived needs to start; a speaker
 that started 0.2 s late would preempt 0.2 s late. So `Links.start()` imports it
 on a background thread, which also removes the configured VIPs if a killed
 predecessor left them (keepalived does the same at start: "(VI_LAN) removing
-VIPs."), so a restarted backup never holds the master's address. The daemon
-waits for that thread before it opens its sockets and starts (`wait()`): a
-master that stalled on its first AddVips would stop advertising, which at
-0.01 s adverts let the backup take the role back. The main thread then has an
-`IPRoute` of its own.
+VIPs."), so a restarted backup never holds the master's address. With a
+Master_Down_Interval under a second the daemon waits for that thread before it
+opens its sockets and starts (`wait()`): a master that stalled on its first
+AddVips would stop advertising, which at 0.01 s adverts let the backup take the
+role back; with longer timers the first AddVips (a Master_Down_Interval after
+Startup, unless the router owns the VIPs) waits for it. The main thread then
+has an `IPRoute` of its own.
 
 VMACs (keepalived's `use_vmac`): a macvlan `vrrp.<vrid>` in private mode on the
 interface, with MAC 00:00:5e:00:01:<vrid> (RFC 5798 §7.3), made by
