@@ -1792,6 +1792,10 @@ def test_a_flaps_gap_allows_the_slowest_routers_master_down_interval_and_the_car
         "part": "carrier", "s": windows.CARRIER_S,
         "why": "a flapping link's return reaches its speaker within a second (linkwatch's "
                "rate limit)"}
+    # a router with no figure recorded adds none
+    doc = document([fault("flap", bound_s=0.5)], r1_adverts())
+    timing.annotate(doc)
+    assert doc["faults"][0]["gap_window"]["figure_s"] == 0.5
     # a bound larger than every router's: the bound; another kind: no carrier part
     doc = document([fault("flap", bound_s=MDI + 1.0)], r1_adverts())
     timing.annotate(doc)
@@ -1810,6 +1814,7 @@ def test_a_members_adverts_after_the_takeover_and_earlier_goodbyes_do_not_count(
                member(first + 0.2, "r1", 120)]
     t = timed(grouped([fault("crash")], lan, members))
     assert (t["rule"], t["basis_at_s"], t["verdict"]) == ("silence", near(4.2), "ok")
+    assert t["bases_tried"] == 1
     # stop: a member's goodbye before the LAN's runs out first: the LAN's goodbye
     lan = r1_adverts() + [adv(AT + 0.3, "r1", 0), adv(AT + 0.3 + SKEW, "r2", 100)]
     t = timed(grouped([fault("stop")], lan, [member(4.5, "r1", 120), member(AT + 0.1, "r1", 0)]))
@@ -1864,3 +1869,18 @@ def test_the_gap_windows_words():
                                 "next probe"
     assert why["path switch"].startswith("the client's traffic follows the new master")
     assert why["scheduling"] == "this machine's longest stall in the window"
+
+
+def test_every_windows_basis_and_part_names_in_words():
+    for rule in ("silence", "demoted", "attack_over", "goodbye", "promoted", "next_advert"):
+        w = windows.takeover_window(rule, timers(), windows.Circumstances())
+        assert w.basis == windows.BASIS[rule], rule
+    w = windows.takeover_window("next_advert", timers(), windows.Circumstances(applied_s=0.04))
+    assert [p.name for p in w.upper] == ["advert interval", "applied", "reaction", "scheduling"]
+    assert w.note.startswith("the expected master never left MASTER in its own view")
+    assert w.note.endswith("there is nothing to wait for, so no lower edge")
+    # results.json keeps six decimals (microseconds, as the capture)
+    third = windows.Window("x", "f", 1 / 3, "b", (windows.Part("p", 1 / 3, ""),),
+                           (windows.Part("q", 1 / 3, ""),))
+    d = third.to_dict()
+    assert (d["figure_s"], d["lower_s"], d["upper_s"]) == (0.333333, 0.0, 0.666667)
