@@ -58,7 +58,7 @@ def entry(job: Job, outcome: Outcome | None, elapsed_s: float) -> dict:
             "faults": figures["faults"]}
 
 
-class _Interrupt:
+class Interrupt:
     """SIGINT/SIGTERM while the bench runs: stop starting, forward to the running runs."""
 
     def __init__(self, children: Children, say: Callable[[str], None]):
@@ -94,7 +94,7 @@ def execute(jobs: list[Job], runs_dir: Path, workers: int, say: Callable[[str], 
     done: list[dict] = []
     durations: list[float] = []
 
-    with _Interrupt(children, say) as interrupt, ThreadPoolExecutor(max_workers=workers) as pool:
+    with Interrupt(children, say) as interrupt, ThreadPoolExecutor(max_workers=workers) as pool:
 
         def attempt(job: Job) -> tuple[Job, Outcome | None, float]:
             if interrupt.event.is_set():

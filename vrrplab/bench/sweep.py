@@ -58,12 +58,13 @@ from typing import Any, Callable
 import yaml
 
 from vrrplab.bench import launch
-from vrrplab.bench.execute import _Interrupt, entry
+from vrrplab.bench.execute import Interrupt, entry
 from vrrplab.bench.launch import Children, Job
 from vrrplab.bench.stats import fault_figures
 from vrrplab.errors import (EXIT_CHECK_FAILED, EXIT_ENVIRONMENT, EXIT_INTERRUPTED, EXIT_PASS,
                             InputError)
 from vrrplab.loader import PROJECT_ROOT, find_scenario, load_scenario, read_yaml
+from vrrplab.loader.topology import deep_merge
 from vrrplab.vrrp import timers
 
 SET_KEYS = ("advert_int", "priority")
@@ -193,22 +194,12 @@ def vrrp_overrides(point: Point) -> dict:
     return out
 
 
-def _merge(base: dict, override: dict) -> dict:
-    merged = dict(base)
-    for key, value in override.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = _merge(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
-
-
 def derive(data: dict, point: Point, topology: str | None = None) -> dict:
     """The original scenario's YAML data with this point's `vrrp:` (and `topology`, when
     given: where the derived file finds it)."""
     derived = dict(data)
     vrrp = data.get("vrrp") if isinstance(data.get("vrrp"), dict) else {}
-    derived["vrrp"] = _merge(vrrp, vrrp_overrides(point))
+    derived["vrrp"] = deep_merge(vrrp, vrrp_overrides(point))
     if topology is not None:
         derived["topology"] = topology
     if isinstance(data.get("description"), str):
@@ -503,7 +494,7 @@ def sweep(scenario: str, sets: tuple[str, ...], speaker: str, repeat: int, out: 
     verdicts: list[dict] = []
     children, k, t0 = Children(), 0, clock()
     csv_path, png_path = out / "sweep.csv", out / "sweep.png"
-    with _Interrupt(children, say) as interrupt:
+    with Interrupt(children, say) as interrupt:
         for p in planned:
             if interrupt.event.is_set():
                 break

@@ -58,7 +58,7 @@ def load_topology(path: Path, vrrp_overrides: dict | None = None,
         loader.load_scenario(path)  # a scenario that lost its steps: say so in a scenario's terms
     c = Checker(path if overridden_by is None else f"{path} (+ vrrp from {overridden_by})")
     if vrrp_overrides and isinstance(data, dict) and isinstance(data.get("vrrp"), dict):
-        data = {**data, "vrrp": _merge(data["vrrp"], vrrp_overrides)}
+        data = {**data, "vrrp": deep_merge(data["vrrp"], vrrp_overrides)}
     if force_version and isinstance(data, dict) and isinstance(data.get("vrrp"), dict):
         data = {**data, "vrrp": _with_version(data["vrrp"], force_version)}
     top = c.mapping(data, "", required=("name", "segments", "routers", "vrrp"),
@@ -610,12 +610,12 @@ def _with_version(vrrp: dict, version: int) -> dict:
     return changed
 
 
-def _merge(base: dict, override: dict) -> dict:
+def deep_merge(base: dict, override: dict) -> dict:
     """Deep-merge `override` into a copy of `base` (mappings merge, the rest replaces)."""
     merged = dict(base)
     for key, value in override.items():
         if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = _merge(merged[key], value)
+            merged[key] = deep_merge(merged[key], value)
         else:
             merged[key] = value
     return merged
