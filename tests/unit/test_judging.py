@@ -363,7 +363,8 @@ def test_the_goodbye_must_be_the_old_masters_after_the_fault_and_before_the_take
 
 
 def test_the_takeover_is_the_expected_masters_first_advert_after_the_fault():
-    adverts = r1_adverts() + [adv(AT - 0.2, "r2", 100), adv(AT + 0.3, "r1", 0),
+    # r2's one advert while the lab converged, before r1's last: r1 is the old master
+    adverts = r1_adverts() + [adv(AT - 1.2, "r2", 100), adv(AT + 0.3, "r1", 0),
                               adv(AT + 0.31, "r2", 0), adv(AT + 0.3 + SKEW, "r2", 100)]
     t = timed(document([fault("stop")], adverts))
     assert t["measured_s"] == near(SKEW) and t["verdict"] == "ok"
@@ -610,7 +611,8 @@ def test_a_start_counts_a_stall_only_between_the_windows_edges():
 
 def test_a_stall_bigger_than_the_figure_is_not_judged_and_says_so():
     stall = 0.7  # longer than Skew_Time itself
-    doc = goodbye_doc(SKEW + 0.9, stalls=[(AT + 0.3 + 0.5, AT + 0.3 + 0.5 + stall)])
+    # inside the window the stall widened (Skew_Time + reaction + 0.7 s): a pass that says little
+    doc = goodbye_doc(SKEW + 0.6, stalls=[(AT + 0.3 + 0.5, AT + 0.3 + 0.5 + stall)])
     found = named(doc)["stop-r1: takeover within the RFC window"]
     t = doc["faults"][0]["timing"]
     assert t["judged"] is False and t["stall_s"] == near(stall)
@@ -618,6 +620,11 @@ def test_a_stall_bigger_than_the_figure_is_not_judged_and_says_so():
                                "the 609.4 ms Skew_Time")
     assert found["ok"] is True and found["judged"] is False
     assert found["detail"].startswith("not judged: scheduling latency 700.0 ms")
+    # late even past the widened edge: judged, and a FAIL
+    doc = goodbye_doc(SKEW + 0.9, stalls=[(AT + 0.3 + 0.5, AT + 0.3 + 0.5 + stall)])
+    found = named(doc)["stop-r1: takeover within the RFC window"]
+    assert doc["faults"][0]["timing"]["judged"] is True and "judged" not in found
+    assert not found["ok"] and "later than the window" in found["detail"]
     # exactly the figure is still judged
     doc = goodbye_doc(SKEW + 0.9, stalls=[(AT + 0.3 + 0.5, AT + 0.3 + 0.5 + SKEW)])
     found = named(doc)["stop-r1: takeover within the RFC window"]
