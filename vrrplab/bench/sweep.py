@@ -390,9 +390,9 @@ def draw(planned: list[Planned], rows: list[dict], path: Path, base_version: int
             suffix = f" ({label})" if label else ""
             xs_m, med = [], []
             for p in members:
-                takeovers = [r["takeover_s"] for r in mine if
+                takeovers = [_judged(r) for r in mine if
                              " ".join(f"{k}={r[k]}" for k in keys) == p.point.text
-                             and isinstance(r.get("takeover_s"), (int, float))]
+                             and _judged(r) is not None]
                 x = _x(p.point, key)
                 if takeovers:
                     ax.scatter([x] * len(takeovers), takeovers, s=14, alpha=0.45, color=color,
@@ -414,7 +414,7 @@ def draw(planned: list[Planned], rows: list[dict], path: Path, base_version: int
                         continue  # one point: "RFC figure at the point" shows it
                     ax.plot(cx, cy, "--", alpha=0.7, color="tab:red" if not label else color,
                             linewidth=1.2, label=f"{text}({info['expected_master']}){suffix}")
-        ys = [v for r in mine for v in (r.get("takeover_s"), r.get("figure_s"))
+        ys = [v for r in mine for v in (_judged(r), r.get("figure_s"))
               if isinstance(v, (int, float)) and v > 0]
         if ys and max(ys) > 4 * min(ys):  # decades apart (advert_int): log
             ax.set_yscale("log")
@@ -454,6 +454,15 @@ def draw(planned: list[Planned], rows: list[dict], path: Path, base_version: int
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return True
+
+
+def _judged(row: dict) -> float | None:
+    """The takeover as the RFC counts it (from the goodbye, the last advert, the start:
+    timing.measured_s), else from the fault: what is drawn against the RFC figure."""
+    for key in ("measured_s", "takeover_s"):
+        if isinstance(row.get(key), (int, float)):
+            return row[key]
+    return None
 
 
 # ---------------------------------------------------------------- the command
@@ -558,7 +567,7 @@ def _summary(planned: list[Planned], rows: list[dict], keys: tuple[str, ...],
         mine = [r for r in rows if all(str(r.get(k)) == t for k, _, t in p.point.values)]
         for fault in dict.fromkeys(r["fault"] for r in mine if r.get("fault")):
             these = [r for r in mine if r.get("fault") == fault]
-            takeovers = [r["takeover_s"] for r in these if r.get("takeover_s") is not None]
+            takeovers = [_judged(r) for r in these if _judged(r) is not None]
             figure = next((r for r in these if r.get("figure_s") is not None), None)
             med = f"median {statistics.median(takeovers):.3f} s" if takeovers else "no takeover"
             rfc = f" vs {figure['figure']} {figure['figure_s']:.3f} s" if figure else ""
