@@ -16,6 +16,8 @@ The rules (which instant, which figure) are in `windows`.
 
 from __future__ import annotations
 
+import dataclasses
+
 from vrrplab import windows
 from vrrplab.latency import Latency
 from vrrplab.vrrp.timers import master_down_interval, skew_time
@@ -128,7 +130,7 @@ def _floored(window: windows.Window, stall: float) -> windows.Window:
 
 
 def _with_stall(seen: windows.Circumstances, stall: float) -> windows.Circumstances:
-    return windows.Circumstances(stall, seen.applied_s, seen.started_from_log, seen.extra)
+    return dataclasses.replace(seen, stall_s=stall)
 
 
 def _bases(rule, fault, results, adverts, first, seen):
@@ -148,7 +150,7 @@ def _bases(rule, fault, results, adverts, first, seen):
         started = next((t for t in results.get("speaker_starts", {}).get(fault["target"], [])
                         if t >= at), None)
         if started is not None:
-            return [started], windows.Circumstances(seen.stall_s, seen.applied_s, True)
+            return [started], dataclasses.replace(seen, started_from_log=True)
         return [at], seen
     if rule == "attack_over":
         routers = set(results["vrrp"]["routers"])
