@@ -95,7 +95,7 @@ def run(scenario: str, speaker: str, out: Path, probe_interval: float | None,
         vrrp_version: str | None, as_json: bool, spread_faults: bool,
         run_dir: Path | None) -> None:
     """Build the lab, run SCENARIO (a name or a file), explain what happened."""
-    from vrrplab import sandbox
+    from vrrplab.lab import sandbox
 
     path = find_scenario(scenario)
     version = int(vrrp_version) if vrrp_version else None
@@ -127,10 +127,10 @@ def run(scenario: str, speaker: str, out: Path, probe_interval: float | None,
 def _run_here(scenario, speaker: str, run_dir: Path, probe_interval, as_json: bool,
               spread_faults: bool = False) -> int:
     """Inside the private namespace: run, write the report, return the exit code."""
-    from vrrplab import sandbox
-    from vrrplab.report import plot_timeline, summary
-    from vrrplab.results import build_results, write_results
-    from vrrplab.runner import Runner
+    from vrrplab.lab import sandbox
+    from vrrplab.analysis.report import plot_timeline, summary
+    from vrrplab.analysis.results import build_results, write_results
+    from vrrplab.run.runner import Runner
 
     def say(line: str) -> None:
         click.echo(line, err=as_json)
@@ -157,7 +157,7 @@ def _run_here(scenario, speaker: str, run_dir: Path, probe_interval, as_json: bo
 @friendly_errors
 def report(run_dir: Path) -> None:
     """Redraw timeline.png and reprint the summary of a past run."""
-    from vrrplab.report import load_results, plot_timeline, summary
+    from vrrplab.analysis.report import load_results, plot_timeline, summary
 
     results = load_results(run_dir)
     folder = run_dir if run_dir.is_dir() else run_dir.parent
@@ -170,7 +170,7 @@ def report(run_dir: Path) -> None:
 @friendly_errors
 def clean(dry_run: bool) -> None:
     """Remove only what a killed vrrplab run left (never by name pattern)."""
-    from vrrplab import sandbox
+    from vrrplab.lab import sandbox
 
     sandbox.require_root()
     sandbox.clean(dry_run, say=click.echo)

@@ -37,7 +37,7 @@ def test_failover_basic(tmp_path: Path, speaker: str) -> None:
     stop, restart = results["faults"]
     assert stop["bound_s"] == pytest.approx(SKEW_R2)
     assert stop["new_master"] == "r2" and restart["new_master"] == "r1"
-    # each inside its two-sided window (vrrplab.timing): from r1's goodbye, from r1's start
+    # each inside its two-sided window (vrrplab.analysis.timing): from r1's goodbye, from r1's start
     assert stop["timing"]["figure_s"] == pytest.approx(SKEW_R2)
     assert stop["timing"]["verdict"] == "ok" and restart["timing"]["verdict"] == "ok"
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from vrrplab.bundled.log import read_events
-from vrrplab.faults import MALFORMED_COUNT
+from vrrplab.faults.actions import MALFORMED_COUNT
 
 pytestmark = pytest.mark.lab
 SCENARIO = "hostile-adverts"

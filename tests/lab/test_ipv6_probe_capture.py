@@ -9,7 +9,7 @@ and dies with it; nothing is made in the host's namespace, no `ip netns`.
         192.168.1.100/24                         192.168.1.1/24
         2001:db8:1::100/64                       2001:db8:1::1/64, fe80::ff:fe00:1
         tcpdump -i c1 CAPTURE_FILTER
-        python -m vrrplab.probe 127.0.0.1 ::1 192.168.1.1 2001:db8:1::1 fe80::ff:fe00:1%c1
+        python -m vrrplab.run.probe 127.0.0.1 ::1 192.168.1.1 2001:db8:1::1 fe80::ff:fe00:1%c1
 
 While c1 probes all five targets (loopback and across the link, both families,
 one scoped link-local), the peer puts on the wire a VRRPv3 advert over IPv6, an
@@ -49,8 +49,8 @@ def test_ipv6_prober_and_capture_filter(tmp_path: Path) -> None:
     from scapy.utils import rdpcap
 
     from tests.lab.hostcheck import host_snapshot
-    from vrrplab.capture import AdvertSeen, read_pcap
-    from vrrplab.probe import read_probe_log
+    from vrrplab.run.capture import AdvertSeen, read_pcap
+    from vrrplab.run.probe import read_probe_log
 
     if not Path("/proc/sys/net/ipv6").exists():
         pytest.skip("this kernel has no IPv6")
@@ -144,7 +144,7 @@ def send_frames(interface: str) -> None:
 
 
 def inside(out: Path) -> None:
-    from vrrplab.capture import CAPTURE_FILTER
+    from vrrplab.run.capture import CAPTURE_FILTER
 
     _run("ip", "link", "set", "lo", "up")
     for conf in ("all", "default", "lo"):
@@ -176,7 +176,7 @@ def inside(out: Path) -> None:
                                 "-w", str(out / "capture.pcap"), CAPTURE_FILTER],
                                stdout=subprocess.DEVNULL, stderr=capture_err.open("w"))
     _wait(lambda: "listening on" in capture_err.read_text(), 10, "tcpdump listening")
-    prober = subprocess.Popen([sys.executable, "-m", "vrrplab.probe", "--interval", str(PROBE_INTERVAL_S),
+    prober = subprocess.Popen([sys.executable, "-m", "vrrplab.run.probe", "--interval", str(PROBE_INTERVAL_S),
                                "--out", str(out / "probes.log"), *TARGETS], cwd=ROOT)
     time.sleep(PROBE_FOR_S / 2)
     subprocess.run(in_peer(sys.executable, __file__, "send", "eth0"), check=True, timeout=CMD_TIMEOUT_S * 3)

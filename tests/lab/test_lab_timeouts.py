@@ -20,7 +20,7 @@ SCRIPT = textwrap.dedent("""
     import time
     from pathlib import Path
     from vrrplab.errors import LabError
-    from vrrplab.lab import Lab
+    from vrrplab.lab.network import Lab
     from vrrplab.loader import load_topology
 
     lab = Lab(load_topology(Path("topologies/textbook.yaml")))

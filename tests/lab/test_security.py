@@ -1,6 +1,6 @@
 """The security scenarios for real: an attacker on the LAN, and the guard. Needs root.
 
-mallory forges adverts from inside the lab (vrrplab.attack refuses to run
+mallory forges adverts from inside the lab (vrrplab.faults.attack refuses to run
 anywhere else); each scenario's own checks carry its expectations, and here we
 pin down the point of each: the vulnerable routers obey the forgeries, the
 guarded ones never hear them.

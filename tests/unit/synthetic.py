@@ -18,7 +18,7 @@ from scapy.layers.vrrp import VRRP
 from scapy.utils import wrpcap
 
 from vrrplab.loader import load_scenario
-from vrrplab.runner import FaultRecord, RunRecord
+from vrrplab.run.runner import FaultRecord, RunRecord
 
 ROOT = Path(__file__).resolve().parents[2]
 T0 = 1_700_000_000.0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from vrrplab import attack
+from vrrplab.faults import attack
 
 
 def test_refuses_without_the_lab_marker(monkeypatch):

@@ -14,7 +14,7 @@ import pytest
 from scapy.layers.inet import IP
 from scapy.layers.vrrp import VRRP, VRRPv3
 
-from vrrplab import attack
+from vrrplab.faults import attack
 from vrrplab.bundled.config import parse_config
 from vrrplab.bundled.daemon import Daemon
 from vrrplab.bundled.log import JsonLog

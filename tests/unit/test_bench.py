@@ -86,7 +86,7 @@ def test_spread_skips_missing_values():
 
 
 def test_run_figures_from_a_real_results_document(tmp_path):
-    from vrrplab.results import build_results
+    from vrrplab.analysis.results import build_results
     from tests.unit import synthetic
 
     doc = build_results(synthetic.record(tmp_path))
@@ -424,7 +424,7 @@ def test_cli_bad_input_exits_2_with_nothing_started(fake, tmp_path):
 
 
 def test_cli_environment_exits_3_with_nothing_started(monkeypatch, tmp_path):
-    from vrrplab import sandbox
+    from vrrplab.lab import sandbox
 
     def not_root():
         raise EnvironmentProblem("a lab needs root (network namespaces): run it with sudo")

@@ -516,7 +516,7 @@ def test_speaker_state_and_evidence_from_the_json_log(tmp_path):
 
 
 class CheckingLab:
-    """Just enough of `vrrplab.lab.Lab` for `prepare`: `run` answers like `vrrplab speaker --check`."""
+    """Just enough of `vrrplab.lab.network.Lab` for `prepare`: `run` answers like `vrrplab speaker --check`."""
 
     def __init__(self, returncode: int, output: str) -> None:
         self.returncode, self.output, self.argv = returncode, output, None

@@ -14,7 +14,7 @@ from scapy.layers.l2 import ARP, Ether
 from scapy.layers.vrrp import VRRP, VRRPv3
 from scapy.utils import rdpcap, wrpcap
 
-from vrrplab.capture import CAPTURE_FILTER, AdvertSeen, ArpSeen, read_pcap
+from vrrplab.run.capture import CAPTURE_FILTER, AdvertSeen, ArpSeen, read_pcap
 
 T0 = 1_700_000_000.0
 R1_MAC, R2_MAC, C1_MAC = "02:00:00:00:00:01", "02:00:00:00:00:02", "02:00:00:00:00:64"

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from vrrplab.cli import main
-from vrrplab.results import build_results, write_results
+from vrrplab.analysis.results import build_results, write_results
 
 from tests.unit import synthetic
 
@@ -72,7 +72,7 @@ def test_report_redraws_a_past_run(cli, tmp_path):
 
 
 def test_run_with_a_kernel_that_cannot_host_a_lab_exits_3(cli, monkeypatch, tmp_path):
-    from vrrplab import sandbox
+    from vrrplab.lab import sandbox
 
     monkeypatch.setattr("os.geteuid", lambda: 0)
     monkeypatch.setattr(sandbox, "require_tools", lambda extra=None: None)

@@ -2,7 +2,7 @@
 by known-bad input that it fails as well as known-good input that it passes.
 
 Every number below comes from the RFC formulas (`vrrplab.vrrp.timers`) and the named
-parts of `vrrplab.windows` (their sizes read from the module, so a re-measured part
+parts of `vrrplab.analysis.windows` (their sizes read from the module, so a re-measured part
 moves the expectation with it); no blanket margins. The lab: r1 (priority 120) is
 master, r2 (priority 100) its backup, VRRPv3 at 1 s, adverts every second until the
 fault at t=5.0 s (seconds since t0, as in results.json).
@@ -12,8 +12,12 @@ from __future__ import annotations
 
 import pytest
 
-from vrrplab import checks, timing, windows
-from vrrplab.latency import NO_LATENCY, Latency
+from vrrplab.analysis import checks
+
+from vrrplab.analysis import timing
+
+from vrrplab.analysis import windows
+from vrrplab.run.latency import NO_LATENCY, Latency
 from vrrplab.vrrp.timers import master_down_interval, skew_time
 
 INT = 1.0
@@ -930,7 +934,7 @@ def test_a_storms_stall_keeps_the_window_and_widens_it_by_the_stall():
     sched = next(p for p in t["upper_parts"] if p["part"] == "scheduling")
     assert sched == {"part": "scheduling", "s": stall,
                      "why": "this machine's longest stall while the timer was due "
-                            "(vrrplab.latency)"}
+                            "(latency.log)"}
     assert [p["part"] for p in t["upper_parts"]] == ["reaction", "scheduling",
                                                      "advert interval"]
     assert all(p["why"] for p in t["upper_parts"])

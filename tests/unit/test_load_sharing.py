@@ -6,7 +6,7 @@ import json
 import re
 from pathlib import Path
 
-from vrrplab.checks import build_checks
+from vrrplab.analysis.checks import build_checks
 from vrrplab.loader import load_scenario, load_topology
 from vrrplab.speakers.bundled_conf import render_bundled_conf
 from vrrplab.speakers.keepalived_conf import render_keepalived_conf

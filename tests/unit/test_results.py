@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from vrrplab.metrics import data_impact, takeover_time
-from vrrplab.report import plot_timeline, summary
-from vrrplab.results import build_results, write_results
+from vrrplab.analysis.metrics import data_impact, takeover_time
+from vrrplab.analysis.report import plot_timeline, summary
+from vrrplab.analysis.results import build_results, write_results
 
 from tests.unit import synthetic
 
@@ -96,7 +96,7 @@ def test_data_impact_edges():
 
 
 def test_takeover_ignores_priority_zero_and_other_vrids():
-    from vrrplab.capture import AdvertSeen
+    from vrrplab.run.capture import AdvertSeen
     adverts = [AdvertSeen(1.0, "10.0.0.2", 10, 0, 2, 255), AdvertSeen(1.2, "10.0.0.2", 11, 100, 2, 255),
                AdvertSeen(1.6, "10.0.0.2", 10, 100, 2, 255)]
     assert takeover_time(adverts, 0.5, "10.0.0.2", 10) == pytest.approx(1.1)

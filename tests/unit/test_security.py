@@ -9,8 +9,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from vrrplab import faults
-from vrrplab.checks import _attack_checks, _elections_check, _silenced_checks
+from vrrplab.faults import actions as faults
+from vrrplab.analysis.checks import _attack_checks, _elections_check, _silenced_checks
 from vrrplab.errors import InputError
 from vrrplab.loader import load_scenario, load_topology
 
@@ -164,8 +164,8 @@ def test_rogue_router_results_from_synthetic_traces(tmp_path):
     from scapy.utils import wrpcap
 
     from tests.unit import synthetic
-    from vrrplab.results import build_results
-    from vrrplab.runner import FaultRecord, RunRecord
+    from vrrplab.analysis.results import build_results
+    from vrrplab.run.runner import FaultRecord, RunRecord
 
     t0 = synthetic.T0
     scenario = load_scenario(ROOT / "scenarios/rogue-router.yaml")
@@ -230,7 +230,7 @@ def test_rogue_router_results_from_synthetic_traces(tmp_path):
     assert back["answered_after_s"] == pytest.approx(3.24, abs=0.02)
     assert results["attackers"]["mallory"]["password_read"] == "Lab2pass"
     assert any(a["router"] == "mallory" for a in results["timeline"]["adverts"])
-    from vrrplab.report import plot_timeline, summary
+    from vrrplab.analysis.report import plot_timeline, summary
     text = summary(results)
     assert "read the password 'Lab2pass'" in text and "the last reply 0.700 s after" in text
     assert plot_timeline(results, tmp_path / "t.png").exists()
@@ -261,7 +261,7 @@ def test_attack_fault_starts_logs_and_stops_the_attacker(tmp_path):
     scenario = load_scenario(ROOT / "scenarios/rogue-router.yaml")
     ctx = SimpleNamespace(topology=scenario.topology, lab=StandInLab(), out=tmp_path, attacks={})
     at, undo = faults.rogue_router(ctx, scenario.faults[0])
-    assert ctx.lab.argv[1:] == ["-m", "vrrplab.attack", "rogue", "--interval", "1",
+    assert ctx.lab.argv[1:] == ["-m", "vrrplab.faults.attack", "rogue", "--interval", "1",
                                 "--iface", "eth0", "--vrid", "10"]
     proc = ctx.attacks["mallory"]
     assert proc.poll() is None  # forging: it runs until stop_attack

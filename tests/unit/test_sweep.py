@@ -341,7 +341,7 @@ def test_cli_unknown_scenario_and_a_used_out_exit_2(fake, tmp_path):
 
 
 def test_cli_environment_exits_3_with_nothing_started(monkeypatch, tmp_path):
-    from vrrplab import sandbox
+    from vrrplab.lab import sandbox
 
     def not_root():
         raise EnvironmentProblem("a lab needs root (network namespaces): run it with sudo")

@@ -51,7 +51,7 @@ def load_scenarios(names: tuple[str, ...]) -> list[tuple[str, Path]]:
 
 def check_machine() -> None:
     """What `vrrplab run` checks before it starts: EnvironmentProblem (exit 3) if unfit."""
-    from vrrplab import sandbox
+    from vrrplab.lab import sandbox
 
     sandbox.require_root()
     sandbox.require_tools({"keepalived": "keepalived"})

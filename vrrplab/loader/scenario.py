@@ -14,11 +14,11 @@ from typing import Any
 from vrrplab.errors import InputError
 from dataclasses import replace
 
-from vrrplab.faults import KINDS, PRIORITY_CHECK_S, priority_script
+from vrrplab.faults.actions import KINDS, PRIORITY_CHECK_S, priority_script
 from vrrplab.loader.topology import _check_auth_agreement, load_topology
 from vrrplab.loader.yamlio import (LOWER_NAME, LOWER_NAME_TEXT, ONE_LINE, Checker, _given,
                                    _one_line)
-from vrrplab.model import (LINK_LOCAL, Address, Fault, Probe, Scenario, Step, Topology,
+from vrrplab.loader.model import (LINK_LOCAL, Address, Fault, Probe, Scenario, Step, Topology,
                            TrackScript)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent  # vrrplab/loader/ -> the repo

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from vrrplab.loader.yamlio import LOWER_NAME, LOWER_NAME_TEXT, ONE_LINE, Checker, _given
-from vrrplab.model import (LINK_LOCAL, Address, Interface, InterfaceAddress, Network, Node, Route,
+from vrrplab.loader.model import (LINK_LOCAL, Address, Interface, InterfaceAddress, Network, Node, Route,
                            Topology, TrackScript, Vrrp, VrrpInstance, VrrpRouter)
 
 NODE_NAME = re.compile(r"^[a-z][a-z0-9]{0,7}$")  # short: Mininet builds "c1-eth0" from it

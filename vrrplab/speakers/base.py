@@ -14,7 +14,7 @@ from abc import ABC, abstractmethod
 from pathlib import Path
 
 from vrrplab.errors import LabError
-from vrrplab.model import Topology
+from vrrplab.loader.model import Topology
 
 STOP_TIMEOUT_S = 5.0  # a daemon still alive this long after SIGTERM is killed
 

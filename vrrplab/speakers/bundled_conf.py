@@ -30,7 +30,7 @@ import os
 from typing import Any
 
 from vrrplab.bundled.mistimed import MISTIMINGS
-from vrrplab.model import Topology, TrackScript, VrrpInstance
+from vrrplab.loader.model import Topology, TrackScript, VrrpInstance
 
 SCHEMA = 1
 MISTIME_ENV = "VRRPLAB_TEST_MISTIME"

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from vrrplab.model import Topology
+from vrrplab.loader.model import Topology
 
 
 def script_path(folder: Path, router: str, name: str) -> Path:

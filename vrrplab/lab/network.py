@@ -20,7 +20,7 @@ from mininet.net import Mininet
 from mininet.node import Host, Switch
 
 from vrrplab.errors import LabError
-from vrrplab.model import Topology
+from vrrplab.loader.model import Topology
 
 CMD_TIMEOUT_S = 10.0  # every shell command in a node: ip, sysctl, cat (milliseconds, normally)
 INTERRUPT_GRACE_S = 2.0  # after Ctrl-C, how long a stuck command gets to give the shell back

@@ -9,7 +9,7 @@ import json
 import textwrap
 from pathlib import Path
 
-from vrrplab.metrics import DELAYED_S
+from vrrplab.analysis.metrics import DELAYED_S
 
 
 def load_results(path: Path) -> dict:

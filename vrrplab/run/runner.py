@@ -17,13 +17,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from vrrplab import faults
-from vrrplab.capture import Capture
+from vrrplab.faults import actions as faults
+from vrrplab.run.capture import Capture
 from vrrplab.errors import LabError
-from vrrplab.lab import Lab
-from vrrplab.model import Fault, Scenario, Step
+from vrrplab.lab.network import Lab
+from vrrplab.loader.model import Fault, Scenario, Step
 from vrrplab.speakers import speaker_for
-from vrrplab.wait import WaitTimeout, wait_until
+from vrrplab.lab.wait import WaitTimeout, wait_until
 
 STARTUP_ALLOWANCE_S = 3.0  # a daemon's own start-up, on top of the VRRP timers
 RECOVERY_ALLOWANCE_S = 5.0  # time for the client's traffic to come back after takeover
@@ -299,7 +299,7 @@ class Runner:
     def _recovered_since(self, at: float, cut: frozenset[str] = frozenset()) -> bool:
         """Every probe target of every client (but the `cut` ones) has answered a probe sent
         after `at`."""
-        from vrrplab.probe import probe_log_name, read_probe_log
+        from vrrplab.run.probe import probe_log_name, read_probe_log
         for n, probe in enumerate(self.scenario.probes):
             traces = read_probe_log(self.out / probe_log_name(n, probe.source),
                                     [str(t) for t in probe.targets])
@@ -360,11 +360,11 @@ class Runner:
     def _start_probes(self) -> None:
         if self.probers:
             return
-        from vrrplab.probe import probe_log_name
+        from vrrplab.run.probe import probe_log_name
         logs = []
         for n, probe in enumerate(self.scenario.probes):
             log = self.out / probe_log_name(n, probe.source)
-            argv = [sys.executable, "-m", "vrrplab.probe", "--interval",
+            argv = [sys.executable, "-m", "vrrplab.run.probe", "--interval",
                     str(self.record.probe_interval), "--out", str(log), *map(str, probe.targets)]
             self.probers.append(self.lab.popen(probe.source, argv, stdout=subprocess.DEVNULL,
                                                stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL))
@@ -388,10 +388,10 @@ class Runner:
     # -- scheduling latency ---------------------------------------------------
 
     def _start_sampler(self) -> None:
-        """This machine's stalls through the run (vrrplab.latency), for the timing windows."""
-        from vrrplab.latency import LOG_NAME
+        """This machine's stalls through the run (vrrplab.run.latency), for the timing windows."""
+        from vrrplab.run.latency import LOG_NAME
         self.sampler = subprocess.Popen(
-            [sys.executable, "-m", "vrrplab.latency", "--out", str(self.out / LOG_NAME)],
+            [sys.executable, "-m", "vrrplab.run.latency", "--out", str(self.out / LOG_NAME)],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     def _stop_sampler(self) -> None:

@@ -1,7 +1,7 @@
 """The client's prober: ICMP echo to each target every `interval`, every reply timed.
 
 Runs as its own process inside the client's namespace
-(`python -m vrrplab.probe --interval 0.005 --out FILE TARGET...`) and writes one
+(`python -m vrrplab.run.probe --interval 0.005 --out FILE TARGET...`) and writes one
 line per event, flushed often so the runner can watch recovery live:
 
     S <target-index> <n> <unix time>     probe n sent

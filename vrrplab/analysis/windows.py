@@ -31,7 +31,7 @@ The parts that widen a window (all in seconds):
     reaction       the speaker's own: timer wake-up (its event loop waits in whole
                    milliseconds), building and sending the advert (`SPEAKERS`)
     scheduling     this machine's stall at the instant the timer was due, measured in the
-                   run by `vrrplab.latency` (0 on a quiet machine)
+                   run by `vrrplab.run.latency` (0 on a quiet machine)
     start-up       a daemon started by the fault (keepalived: its log has no sub-second
                    time; the bundled speaker's log says when it started: no part)
     preempt_delay  keepalived (and the bundled speaker, which follows it) arms the delay at
@@ -197,7 +197,7 @@ def takeover_window(rule: str, timers: Timers, seen: Circumstances) -> Window:
     if timers.ipv6:
         common.append(Part("IPv6", timers.speaker.ipv6_s, timers.speaker.ipv6_why))
     common.append(Part("scheduling", seen.stall_s, "this machine's longest stall while the "
-                                                   "timer was due (vrrplab.latency)"))
+                                                   "timer was due (latency.log)"))
     if timers.uncaptured_sync_members and rule in ("silence", "demoted"):
         common.append(Part("sync group", timers.advert_int_s,
                            "the group moves with its last member, whose adverts are not in "

@@ -16,7 +16,7 @@ leaves the lab sane.
 - when an attacker stops forging adverts, the routers it silenced wait their
   Master_Down_Interval since its last forged advert.
 
-The attack kinds run `python -m vrrplab.attack` inside the attacker host (it
+The attack kinds run `python -m vrrplab.faults.attack` inside the attacker host (it
 refuses to run anywhere else); `guard_vrrp` is the mitigation, in the router.
 """
 
@@ -215,7 +215,7 @@ def malformed(ctx, fault) -> tuple[float, Undo]:
     Returns once the attacker has sent them all and exited."""
     node = ctx.topology.node(fault.target)
     iface = node.interface_on(ctx.topology.lan_segment()).name
-    argv = [sys.executable, "-m", "vrrplab.attack", "malformed", "--count", str(MALFORMED_COUNT),
+    argv = [sys.executable, "-m", "vrrplab.faults.attack", "malformed", "--count", str(MALFORMED_COUNT),
             "--iface", iface, "--vrid", str(ctx.topology.lan_instance().vrid),
             "--unused-vrid", str(_unused_vrid(ctx.topology))]
     log_path = attack_log(ctx.out, node.name)
@@ -327,10 +327,10 @@ def _current_master_address(ctx) -> str:
 
 
 def _start_attack(ctx, fault, args: list[str]) -> tuple[float, Undo]:
-    """Start `python -m vrrplab.attack` in the attacker; return once it forges."""
+    """Start `python -m vrrplab.faults.attack` in the attacker; return once it forges."""
     node = ctx.topology.node(fault.target)
     iface = node.interface_on(ctx.topology.lan_segment()).name
-    argv = [sys.executable, "-m", "vrrplab.attack", *args, "--iface", iface,
+    argv = [sys.executable, "-m", "vrrplab.faults.attack", *args, "--iface", iface,
             "--vrid", str(ctx.topology.lan_instance().vrid)]
     log_path = attack_log(ctx.out, node.name)
     with open(log_path, "a") as log:

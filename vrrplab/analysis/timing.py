@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import dataclasses
 
-from vrrplab import windows
-from vrrplab.latency import Latency
+from vrrplab.analysis import windows
+from vrrplab.run.latency import Latency
 from vrrplab.vrrp.timers import master_down_interval, skew_time
 
 

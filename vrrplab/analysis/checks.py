@@ -306,7 +306,7 @@ def _degraded_priority_check(fault: dict) -> dict:
 
 
 def _takeover_check(fault: dict) -> dict:
-    """Inside its two-sided window (vrrplab.timing): not late, and not early either."""
+    """Inside its two-sided window (vrrplab.analysis.timing): not late, and not early either."""
     name, expected, timing = fault["name"], fault["expected_master"], fault.get("timing")
     if timing is None:  # a kind with no takeover figure: only who is master counts
         return check(f"{name}: takeover within the RFC bound", fault["takeover_s"] is not None,

@@ -2,7 +2,7 @@
 
 A speaker's timer fires late when the machine does not run it on time; that
 lateness is the machine's, not the speaker's, and a timing window must say how
-much of it there was. The sampler (`python -m vrrplab.latency --out F`, started
+much of it there was. The sampler (`python -m vrrplab.run.latency --out F`, started
 by the runner inside the lab) sleeps SLEEP_S again and again, like a speaker
 waiting on its timer, and writes down each wake-up later than STALL_S: a stall,
 as `wake_time overshoot` (unix time, seconds), the clock of the capture. A
@@ -91,7 +91,7 @@ def _percentile(counts: list[int], q: float) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m vrrplab.latency", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m vrrplab.run.latency", description=__doc__)
     parser.add_argument("--out", type=Path, required=True)
     sample(parser.parse_args(argv).out)
     return 0

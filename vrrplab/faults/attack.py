@@ -1,6 +1,6 @@
 """The lab's attacker: forged VRRP adverts, for the security scenarios. Lab only.
 
-Run by vrrplab inside the `attacker` node (`python -m vrrplab.attack MODE ...`).
+Run by vrrplab inside the `attacker` node (`python -m vrrplab.faults.attack MODE ...`).
 It refuses to run anywhere else: vrrplab marks its nodes' processes with
 VRRPLAB_LAB_NODE, and a lab node has a network namespace of its own, never
 the one of PID 1 (the host's, or the lab supervisor's private one).
@@ -44,14 +44,14 @@ class NotInLab(SystemExit):
 
 def ensure_inside_lab_node() -> None:
     if not os.environ.get("VRRPLAB_LAB_NODE"):
-        raise NotInLab("vrrplab.attack runs only inside a vrrplab lab node "
+        raise NotInLab("vrrplab.faults.attack runs only inside a vrrplab lab node "
                        "(VRRPLAB_LAB_NODE is not set): refusing")
     try:
         ours, init = os.readlink("/proc/self/ns/net"), os.readlink("/proc/1/ns/net")
     except OSError:  # cannot tell: assume the worst
         ours = init = None
     if ours is None or ours == init:
-        raise NotInLab("vrrplab.attack: this is not a lab node's network namespace: refusing")
+        raise NotInLab("vrrplab.faults.attack: this is not a lab node's network namespace: refusing")
 
 
 def sniff_advert(iface: str, vrid: int, timeout: float):

@@ -12,13 +12,14 @@ import datetime as dt
 import json
 from pathlib import Path
 
-from vrrplab import faults as fault_kinds
-from vrrplab import metrics, timing
+from vrrplab.faults import actions as fault_kinds
+from vrrplab.analysis import metrics
+from vrrplab.analysis import timing
 from vrrplab.bundled.log import read_events
-from vrrplab.capture import read_pcap
-from vrrplab.checks import build_checks
-from vrrplab.latency import LOG_NAME as LATENCY_LOG, read_latency
-from vrrplab.probe import probe_log_name, read_probe_log
+from vrrplab.run.capture import read_pcap
+from vrrplab.analysis.checks import build_checks
+from vrrplab.run.latency import LOG_NAME as LATENCY_LOG, read_latency
+from vrrplab.run.probe import probe_log_name, read_probe_log
 
 SCHEMA_VERSION = 2  # 2: two-sided timing windows (faults[].timing, gap_window), latency
 
@@ -202,7 +203,7 @@ def _speaker_starts(record, t0: float) -> dict[str, list[float]]:
 
 
 def _latency(path: Path, t0: float) -> dict:
-    """The sampler's figures, its stalls since t0 (vrrplab.latency)."""
+    """The sampler's figures, its stalls since t0 (vrrplab.run.latency)."""
     latency = read_latency(path)
     return {"samples": latency.samples, "p99_s": latency.p99_s, "max_s": _r(latency.max_s),
             "stalls": [[_r(a - t0), _r(b - t0)] for a, b in latency.stalls]}
