@@ -12,11 +12,8 @@ from __future__ import annotations
 
 import pytest
 
-from vrrplab.analysis import checks
-
-from vrrplab.analysis import timing
-
-from vrrplab.analysis import windows
+from vrrplab.analysis import checks, timing, windows
+from vrrplab.faults import catalogue
 from vrrplab.run.latency import NO_LATENCY, Latency
 from vrrplab.vrrp.timers import master_down_interval, skew_time
 
@@ -108,18 +105,22 @@ GOODBYE_UPPER = SKEW + KA.reaction_s
 
 # --- windows: the rules ------------------------------------------------------------------
 
+RULES = {
+    "stop": "goodbye",
+    "crash": "silence", "kill": "silence", "freeze": "silence", "link_down": "silence",
+    "block_vrrp": "silence",
+    "cut_upstream": "demoted",
+    "start": "start", "link_up": "rejoin",
+    "restore_upstream": "promoted",
+    "thaw": "next_advert", "unblock_vrrp": "next_advert",
+    "stop_attack": "attack_over",
+}
+
+
 def test_every_fault_kind_has_its_rule():
-    assert windows.RULES == {
-        "stop": "goodbye",
-        "crash": "silence", "kill": "silence", "freeze": "silence", "link_down": "silence",
-        "block_vrrp": "silence",
-        "cut_upstream": "demoted",
-        "start": "start", "link_up": "rejoin",
-        "restore_upstream": "promoted",
-        "thaw": "next_advert", "unblock_vrrp": "next_advert",
-        "stop_attack": "attack_over",
-    }
-    for kind, rule in windows.RULES.items():
+    assert {k: v.rule for k, v in catalogue.KINDS.items()
+            if v.rule and v.rule != "by_priority"} == RULES
+    for kind, rule in RULES.items():
         assert windows.rule_of(kind, "r1", "r2") == rule
         assert rule in windows.BASIS
     for kind in ("flap", "guard_vrrp", "rogue_router", "zero_storm", "malformed", "nonsense"):

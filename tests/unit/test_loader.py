@@ -320,6 +320,6 @@ def test_set_priority_gives_the_router_a_script_per_priority_asked():
 
 
 def test_a_raised_priority_applies_its_weight_while_the_flag_exists():
-    from vrrplab.faults.actions import priority_script
+    from vrrplab.faults.files import priority_script
     assert priority_script("r2", 100, 130) == ("vrrplab_priority_130",
                                                "test -e /run/vrrplab/priority/r2-130", 30)

@@ -10,6 +10,7 @@ from types import SimpleNamespace
 import pytest
 
 from vrrplab.faults import actions as faults
+from vrrplab.faults.files import read_attack_log
 from vrrplab.analysis.checks import _attack_checks, _elections_check, _silenced_checks
 from vrrplab.errors import InputError
 from vrrplab.loader import load_scenario, load_topology
@@ -114,7 +115,7 @@ def test_attack_log_skips_what_is_not_json(tmp_path):
     log = tmp_path / "mallory.attack.log"
     log.write_text('WARNING: scapy says something\n{"t": 1.0, "event": "sniffed", '
                    '"password": "Lab2pass"}\n{"t": 2.0, "event": "forg\n')
-    assert faults.read_attack_log(log) == [{"t": 1.0, "event": "sniffed", "password": "Lab2pass"}]
+    assert read_attack_log(log) == [{"t": 1.0, "event": "sniffed", "password": "Lab2pass"}]
 
 
 def _fault(**extra) -> dict:
@@ -268,7 +269,7 @@ def test_attack_fault_starts_logs_and_stops_the_attacker(tmp_path):
     stop_at, _ = faults.stop_attack(ctx, scenario.faults[1])
     assert proc.poll() is not None and stop_at >= at and ctx.attacks == {}
     undo()  # idempotent: nothing left to stop
-    events = faults.read_attack_log(tmp_path / "mallory.attack.log")
+    events = read_attack_log(tmp_path / "mallory.attack.log")
     assert [e["event"] for e in events] == ["sniffed", "forging"]
 
 

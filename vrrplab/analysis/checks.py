@@ -7,8 +7,8 @@ the same checks can be re-run on an old results.json. Each check is
 
 from __future__ import annotations
 
-VMAC_PREFIX = "00:00:5e:00:01:"
-ATTACK_KINDS = ("rogue_router", "zero_storm", "malformed")  # faults.ATTACKS, kept here: checks stay pure
+from vrrplab.faults.catalogue import ATTACK_KINDS, KINDS
+from vrrplab.vrrp.packet import VMAC_PREFIX, virtual_mac
 
 
 def check(name: str, ok: bool, detail: str, judged: bool = True) -> dict:
@@ -23,7 +23,7 @@ def build_checks(results: dict) -> list[dict]:
     checks = [check("the run completed", False, err) for err in results["errors"]]
     snapshots = {s["label"]: s for s in results["snapshots"]}
     vip = results["vrrp"]["vip"]
-    vmac = f"{VMAC_PREFIX}{results['vrrp']['vrid']:02x}" if results["vrrp"].get("use_vmac") else None
+    vmac = virtual_mac(results["vrrp"]["vrid"]) if results["vrrp"].get("use_vmac") else None
     if "converge" in snapshots:
         first = snapshots["converge"]["expected_master"]
         checks += _steady_state_checks(snapshots["converge"], vip, "", vmac)
@@ -328,16 +328,11 @@ def _takeover_check(fault: dict) -> dict:
     return check(f"{name}: takeover within the RFC window", verdict == "ok", detail + why + loose)
 
 
-# kinds after which the expected master never left MASTER in its own view (it was frozen,
-# or the other router only stopped hearing it): its log shows no change, it stays MASTER
-STAYS_MASTER_KINDS = ("thaw", "unblock_vrrp")
-
-
 def _log_expectation(fault: dict) -> str:
     """'enters': the expected master's log must show it entering MASTER in the fault's window;
     'stays': no change of state there (it was MASTER before and remains so); 'enters_or_stays':
     its last state change there, if any, is to MASTER."""
-    if not fault.get("takeover", True) or fault["kind"] in STAYS_MASTER_KINDS:
+    if not fault.get("takeover", True) or KINDS[fault["kind"]].stays_master:
         return "stays"
     if fault["kind"] == "stop_attack":
         # a router the forgeries silenced enters MASTER again; one they never moved (a guarded

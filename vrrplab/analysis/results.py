@@ -12,14 +12,15 @@ import datetime as dt
 import json
 from pathlib import Path
 
-from vrrplab.faults import actions as fault_kinds
-from vrrplab.analysis import metrics
-from vrrplab.analysis import timing
-from vrrplab.bundled.log import read_events
-from vrrplab.run.capture import read_pcap
+from vrrplab.analysis import metrics, timing
 from vrrplab.analysis.checks import build_checks
+from vrrplab.bundled.log import read_events
+from vrrplab.faults.catalogue import ATTACK_KINDS, KINDS
+from vrrplab.faults.files import PRIORITY_SCRIPT, attack_log, read_attack_log
+from vrrplab.run.capture import read_pcap
 from vrrplab.run.latency import LOG_NAME as LATENCY_LOG, read_latency
 from vrrplab.run.probe import probe_log_name, read_probe_log
+from vrrplab.vrrp import bounds
 
 SCHEMA_VERSION = 2  # 2: two-sided timing windows (faults[].timing, gap_window), latency
 
@@ -62,8 +63,8 @@ def build_results(record) -> dict:
         fault["applied_s"] = _r(fr.applied_at - fr.at) if fr.applied_at else None
         fault["spread_s"] = _r(fr.spread_s)  # --spread-faults: the random wait before it
         # nothing fails over, the router keeps forwarding into its cut: upstream stays lost
-        fault["upstream_cut"] = fr.fault.kind in fault_kinds.CUTS_UPSTREAM and not fr.fault.takeover
-        if fr.fault.kind in fault_kinds.ATTACKS:
+        fault["upstream_cut"] = KINDS[fr.fault.kind].cuts_upstream and not fr.fault.takeover
+        if fr.fault.kind in ATTACK_KINDS:
             fault["attack"] = _attack_run(attackers, fr, record.faults, t0)
         if len(gateways) > 1:
             fault["gateway"] = gw.name
@@ -152,7 +153,7 @@ def build_results(record) -> dict:
             target = vrrp.router(fault["target"])
             fault["degraded_priority"] = target.priority + sum(
                 s.weight for s in target.track_scripts
-                if s.weight < 0 and not s.name.startswith(fault_kinds.PRIORITY_SCRIPT))
+                if s.weight < 0 and not s.name.startswith(PRIORITY_SCRIPT))
         elif fault["kind"] == "set_priority":
             fault["degraded_priority"] = fault["priority"]
     timing.annotate(results)
@@ -182,10 +183,7 @@ def _phase_evidence(record, faults: list[dict], t0: float) -> list[dict]:
 
 def _script_delay(router) -> float:
     """How long a router's health checks take to notice a change: interval x rise, + timeout."""
-    scripts = router.track_scripts
-    if not scripts:
-        return 0.0
-    return max(s.interval * max(s.rise, s.fall) for s in scripts) + fault_kinds.HEALTHCHECK_TIMEOUT_S
+    return bounds.healthcheck_notice_s(router.track_scripts, either_way=True)
 
 
 def _speaker_starts(record, t0: float) -> dict[str, list[float]]:
@@ -222,7 +220,7 @@ def _gateway_result(gw, client, by_client, adverts, ip_to_router, at, end, adver
     trace = by_client[client].get(vip)
     impact = metrics.data_impact(trace.sent, trace.recv, at, end) if trace else None
     mine = [a for a in adverts if a.vrid == gw.vrid and a.src in ip_to_router]
-    _new, old = metrics.masters_around(mine, at, end, 2 * advert_int)
+    _new, old = metrics.masters_around(mine, at, end, bounds.masters_window_s(advert_int))
 
     def expected(snap):
         return (snap or {}).get("gateways", {}).get(gw.name, {}).get("expected_master")
@@ -237,6 +235,21 @@ def _gateway_result(gw, client, by_client, adverts, ip_to_router, at, end, adver
             "data_gap_s": _r(impact.data_gap_s) if impact else None}
 
 
+def _bound_s(bound_kind: str, fault, vrrp, instance: str) -> float:
+    """The RFC bound on the takeover after `fault`, from the gateway `instance`'s timers.
+
+    The router that must act is the expected master (with no master expected, a rogue
+    router, the slowest one); a health check counts only on a router's own scripts."""
+    router = fault.expect_master or max(vrrp.routers, key=lambda r: vrrp.master_down_interval(
+        r.name, instance)).name
+    routers = {r.name for r in vrrp.routers}
+    notice = bounds.healthcheck_notice_s(vrrp.router(fault.target).track_scripts) \
+        if bound_kind == bounds.HEALTHCHECK and fault.target in routers else 0.0
+    delay = vrrp.preempt_delay if KINDS[fault.kind].returns else 0.0
+    return bounds.takeover_bound_s(bound_kind, vrrp.skew_time(router, instance),
+                                   vrrp.master_down_interval(router, instance), notice, delay)
+
+
 def _fault_result(fr, end, all_adverts, gw, traces, ip_to_router, vrrp, t0, gateway) -> dict:
     fault = fr.fault
     at = fr.at
@@ -245,8 +258,9 @@ def _fault_result(fr, end, all_adverts, gw, traces, ip_to_router, vrrp, t0, gate
     # (another source address) are counted apart, as foreign_adverts
     adverts = [a for a in all_adverts if a.src in ip_to_router]
     foreign = [a for a in all_adverts if a.src not in ip_to_router and at <= a.t < end]
-    new_master_ip, old_master_ip = metrics.masters_around(adverts, at, end, 2 * vrrp.advert_int)
-    if _silent_before(adverts, at, 2 * vrrp.advert_int):
+    around = bounds.masters_window_s(vrrp.advert_int)
+    new_master_ip, old_master_ip = metrics.masters_around(adverts, at, end, around)
+    if _silent_before(adverts, at, around):
         # the routers had been silenced (a rogue master): whoever speaks first takes over
         new_master_ip = next((a.src for a in adverts if at <= a.t < end and a.priority > 0), None)
         old_master_ip = None
@@ -258,8 +272,8 @@ def _fault_result(fr, end, all_adverts, gw, traces, ip_to_router, vrrp, t0, gate
     takeover = first_new.t - at if first_new else None
     adverts_before = old_last
     new_master = ip_to_router.get(new_master_ip, new_master_ip)
-    bound_kind = fault.bound or fault_kinds.BOUNDS[fault.kind]
-    bound = fault_kinds.bound_s(bound_kind, fault, vrrp, gw.name)
+    bound_kind = fault.bound or KINDS[fault.kind].bound
+    bound = _bound_s(bound_kind, fault, vrrp, gw.name)
     per_target = {}
     for target, trace in traces.items():
         impact = metrics.data_impact(trace.sent, trace.recv, at, end)
@@ -304,7 +318,7 @@ def _fault_result(fr, end, all_adverts, gw, traces, ip_to_router, vrrp, t0, gate
         "window_end_s": _r(end - t0),
         "takeover": fault.takeover,
         "unstable": fault.unstable,
-        "silent": fault.kind in fault_kinds.SILENT,
+        "silent": KINDS[fault.kind].silences,
         "masters_seen": sorted({ip_to_router.get(a.src, a.src) for a in adverts
                                 if at <= a.t < end and a.priority > 0}),
         "priorities_seen": _priorities_seen(adverts, at, end, ip_to_router),
@@ -352,10 +366,10 @@ def _attackers(record, t0: float) -> dict:
     """Each attacker host's log (its JSON lines), and the password it read off the wire."""
     found = {}
     for node in record.scenario.topology.attackers:
-        path = fault_kinds.attack_log(record.out, node.name)
+        path = attack_log(record.out, node.name)
         if not path.exists():
             continue
-        events = [{**e, "t": _r(e["t"] - t0)} for e in fault_kinds.read_attack_log(path)
+        events = [{**e, "t": _r(e["t"] - t0)} for e in read_attack_log(path)
                   if isinstance(e.get("t"), (int, float))]
         read = [e.get("password") for e in events if e.get("event") == "sniffed"]
         found[node.name] = {"log": path.name, "password_read": next(iter(read), None),
@@ -367,7 +381,7 @@ def _attack_run(attackers: dict, fr, records, t0: float) -> dict:
     """What the attacker said during this attack: from its start to the next one it ran."""
     node = fr.fault.target
     later = [f.at for f in records if f.fault.target == node and f.at > fr.at
-             and f.fault.kind in fault_kinds.ATTACKS]
+             and f.fault.kind in ATTACK_KINDS]
     start, stop = fr.at - t0, (min(later) - t0) if later else float("inf")
     events = [e for e in attackers.get(node, {}).get("events", []) if start <= e["t"] < stop]
     sniffed = next((e for e in events if e["event"] == "sniffed"), {})

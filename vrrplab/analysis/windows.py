@@ -6,7 +6,7 @@ comes from, so a reader of results.json sees why 0.612 s passes and 0.700 s
 does not. Earlier than the lower edge is a FAIL as much as later than the
 upper one: a backup that did not wait is as broken as one that waited too long.
 
-Each fault kind has a rule (`RULES`): what its takeover is counted from (the
+Each fault kind has a rule (`faults.catalogue`, its `rule`): what its takeover is counted from (the
 basis) and what figure it must match.
 
     goodbye      stop: the old master's priority-0 advert -> Skew_Time (RFC 5798 §6.4.2 (425)-(430))
@@ -46,6 +46,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from vrrplab.faults.catalogue import KINDS
+
 CAPTURE_S = 0.0001  # capture timestamps: microseconds; ports of a bridge served one by one
 CARRIER_S = 1.0  # linkwatch: a link's carrier change reaches netlink listeners within 1 s
 PATH_SWITCH_S = 0.03  # after the takeover, until the client's traffic flows through the new master
@@ -83,16 +85,6 @@ SPEAKERS: dict[str, SpeakerTiming] = {
 }
 UNKNOWN_SPEAKER = SPEAKERS["keepalived"]  # a speaker not measured here: keepalived's figures
 
-RULES: dict[str, str] = {
-    "stop": "goodbye",
-    "crash": "silence", "kill": "silence", "freeze": "silence", "link_down": "silence",
-    "block_vrrp": "silence",  # flap: many switches, judged by who is master once it stops
-    "cut_upstream": "demoted",
-    "start": "start", "link_up": "rejoin",
-    "restore_upstream": "promoted",
-    "thaw": "next_advert", "unblock_vrrp": "next_advert",
-    "stop_attack": "attack_over",
-}
 # the basis each rule counts from, in words
 BASIS = {
     "goodbye": "the old master's priority-0 advert",
@@ -108,9 +100,10 @@ BASIS = {
 
 def rule_of(kind: str, target: str, expected: str | None) -> str | None:
     """The rule judging this fault's takeover (None: no takeover timing to judge)."""
-    if kind == "set_priority":  # the target is lowered below a backup, or raised back
+    rule = KINDS[kind].rule if kind in KINDS else None
+    if rule == "by_priority":  # the target is lowered below a backup, or raised back
         return "promoted" if target == expected else "demoted"
-    return RULES.get(kind)
+    return rule
 
 
 @dataclass(frozen=True)

@@ -6,15 +6,7 @@ immediately before the system call that breaks things, `undo` an idempotent
 callable the runner calls in its `finally`, so a run that stops half-way still
 leaves the lab sane.
 
-`BOUNDS` says which RFC timer bounds each kind's takeover (see `vrrp.timers`):
-- a graceful stop sends priority 0, so the backup waits only its Skew_Time
-  (RFC 5798 §6.4.2);
-- a silent failure (crash, kill, freeze, link down, VRRP blocked) is noticed
-  when Master_Down_Interval has passed since the master's last advert;
-- a router that returns (start, link up, thaw, unblock) listens for its own
-  Master_Down_Interval before it may preempt a lower priority (§6.4.2);
-- when an attacker stops forging adverts, the routers it silenced wait their
-  Master_Down_Interval since its last forged advert.
+Which kinds exist, and what each means for the takeover, is `faults.catalogue`.
 
 The attack kinds run `python -m vrrplab.faults.attack` inside the attacker host (it
 refuses to run anywhere else); `guard_vrrp` is the mitigation, in the router.
@@ -22,7 +14,6 @@ refuses to run anywhere else); `guard_vrrp` is the mitigation, in the router.
 
 from __future__ import annotations
 
-import json
 import signal
 import subprocess
 import sys
@@ -31,19 +22,17 @@ from pathlib import Path
 from typing import Callable
 
 from vrrplab.errors import LabError
+from vrrplab.faults.files import (PRIORITY_FLAGS, attack_log, priority_flag,
+                                  read_attack_log)
+from vrrplab.vrrp.packet import virtual_mac
 
 Undo = Callable[[], None]
 NFT_TABLE = "vrrplab_fault"  # our own table in the router's namespace: undo deletes just it
 GUARD_TABLE = "vrrplab_guard"  # the mitigation's table, apart from the faults' one
 ATTACK_START_S = 12.0  # the attacker sniffs up to 10 s for a real advert, then forges
 ATTACK_STOP_S = 5.0  # SIGTERM to exit; then SIGKILL
-RUN_DIR = Path("/run/vrrplab")  # scratch on the run's private tmpfs (sandbox mounts /run)
-PRIORITY_FLAGS = RUN_DIR / "priority"  # set_priority's flags
-PRIORITY_SCRIPT = "vrrplab_priority_"  # the scripts' name prefix (then the priority)
-PRIORITY_CHECK_S = 1.0  # how often a speaker runs a priority script (keepalived's minimum)
 MALFORMED_COUNT = 5  # malformed: adverts of each hostile kind
 MALFORMED_BATCH_S = ATTACK_START_S + 10.0  # sniffing, then a few dozen packets sent
-VMAC_PREFIX = "00:00:5e:00:01:"  # RFC 5798 §7.3: the virtual MAC, one per VRID
 
 
 def _noop() -> None:
@@ -184,11 +173,6 @@ def _unblock(ctx, router: str, table: str = NFT_TABLE) -> None:
 
 # --- the security lessons: an attacker on the LAN, and the guard against it ----
 
-def attack_log(out: Path, node: str) -> Path:
-    """Where an attacker's JSON lines go (appended: one file per attacker, every attack)."""
-    return Path(out) / f"{node}.attack.log"
-
-
 def rogue_router(ctx, fault) -> tuple[float, Undo]:
     """Forged adverts with priority 255 from the attacker: every router steps down.
 
@@ -266,21 +250,6 @@ def set_priority(ctx, fault) -> tuple[float, Undo]:
     return at, lambda: _clear_priority(fault.target)
 
 
-def priority_flag(router: str, priority: int) -> Path:
-    return PRIORITY_FLAGS / f"{router}-{priority}"
-
-
-def priority_script(router: str, base: int, priority: int) -> tuple[str, str, int]:
-    """(name, shell command, weight) of the track script that sets `priority` by a flag.
-
-    keepalived adds a negative weight while the script fails, a positive one while
-    it succeeds: the test is written so that the flag applies the weight.
-    """
-    weight = priority - base
-    test = "test ! -e" if weight < 0 else "test -e"
-    return f"{PRIORITY_SCRIPT}{priority}", f"{test} {priority_flag(router, priority)}", weight
-
-
 def _clear_priority(router: str) -> None:
     PRIORITY_FLAGS.mkdir(parents=True, exist_ok=True)
     for flag in PRIORITY_FLAGS.glob(f"{router}-*"):
@@ -314,7 +283,7 @@ def _known_speakers(ctx) -> list[tuple[str, str]]:
             address = str(router.interface(inst.interface).address.ip)
             pairs.append((address, ctx.lab.mac(router.name, inst.interface)))
             if topo.vrrp.use_vmac:
-                pairs.append((address, f"{VMAC_PREFIX}{inst.vrid:02x}"))
+                pairs.append((address, virtual_mac(inst.vrid)))
     return sorted(set(pairs))
 
 
@@ -370,22 +339,6 @@ def _stop_attack_process(ctx, node: str) -> None:
         proc.wait()
 
 
-def read_attack_log(path: Path) -> list[dict]:
-    """The attacker's JSON lines (its stderr, scapy's warnings, shares the file: skipped)."""
-    try:
-        lines = Path(path).read_text().splitlines()
-    except OSError:
-        return []
-    events = []
-    for line in lines:
-        if line.startswith("{"):
-            try:
-                events.append(json.loads(line))
-            except ValueError:
-                continue  # a line cut short by a kill
-    return events
-
-
 def _sleep_until(deadline: float) -> None:
     # a deliberate, scheduled hold (the flap's duty cycle), not a wait for a condition
     remaining = deadline - time.time()
@@ -393,7 +346,7 @@ def _sleep_until(deadline: float) -> None:
         time.sleep(remaining)
 
 
-KINDS: dict[str, Callable] = {
+ACTIONS: dict[str, Callable] = {  # one per kind of faults.catalogue
     "stop": stop_speaker, "start": start_speaker, "crash": crash_router, "kill": kill_speaker,
     "freeze": freeze_speaker, "thaw": thaw_speaker, "link_down": link_down, "link_up": link_up,
     "flap": flap_link, "block_vrrp": block_vrrp, "unblock_vrrp": unblock_vrrp,
@@ -401,50 +354,3 @@ KINDS: dict[str, Callable] = {
     "rogue_router": rogue_router, "zero_storm": zero_storm, "stop_attack": stop_attack,
     "guard_vrrp": guard_vrrp, "malformed": malformed, "set_priority": set_priority,
 }
-SKEW, MDI = "skew_time", "master_down_interval"
-BOUNDS: dict[str, str] = {
-    "stop": SKEW, "start": MDI, "crash": MDI, "kill": MDI, "freeze": MDI, "thaw": MDI,
-    "link_down": MDI, "link_up": MDI, "flap": MDI, "block_vrrp": MDI, "unblock_vrrp": MDI,
-    "cut_upstream": MDI, "restore_upstream": MDI,
-    # the silenced routers wait their Master_Down_Interval; a guard moves nothing
-    "rogue_router": MDI, "zero_storm": SKEW, "stop_attack": MDI, "guard_vrrp": MDI,
-    "malformed": MDI,
-    # the priority script's next run, then the usual bound (a lower master is discarded)
-    "set_priority": "healthcheck",  # discarded adverts move nothing: the backup's timer runs on
-}
-ATTACKS = {"rogue_router", "zero_storm", "malformed"}  # an attacker process forges adverts
-# kinds where the old master goes silent: their outage is counted from its last advert
-SILENT = {"crash", "kill", "freeze", "link_down", "flap", "block_vrrp"}
-
-HEALTHCHECK_TIMEOUT_S = 1.0  # the lesson's check pings with -W 1
-# kinds that cut a router's path upstream: with no failover, traffic through it stays lost
-CUTS_UPSTREAM = {"cut_upstream"}
-
-
-def bound_s(kind: str, fault, vrrp, instance: str | None = None) -> float:
-    """The RFC bound on the takeover after `fault`, from the configured timers.
-
-    The router that must act is the expected master: its Skew_Time after a
-    priority-0 advert, its Master_Down_Interval after silence or on return; a
-    health check first needs `interval x fall` (plus the check's own timeout) to
-    notice, then the backup still waits its Master_Down_Interval, since it
-    discards the master's lower-priority adverts (RFC 5798 §6.4.2). Timers are
-    those of the gateway `instance` the fault is about (priorities may differ per
-    instance when the routers share the load).
-    """
-    # with no master expected (a rogue router), the slowest router's timers
-    router = fault.expect_master or max(vrrp.routers, key=lambda r: vrrp.master_down_interval(
-        r.name, instance)).name
-    if kind == SKEW:
-        return vrrp.skew_time(router, instance)
-    bound = vrrp.master_down_interval(router, instance)
-    if kind == "healthcheck" and fault.target in {r.name for r in vrrp.routers}:
-        scripts = vrrp.router(fault.target).track_scripts
-        bound += max(s.interval * s.fall for s in scripts) + HEALTHCHECK_TIMEOUT_S
-    if fault.kind in RETURNS:
-        bound += vrrp.preempt_delay
-    return bound
-
-
-# kinds where a router comes back and may preempt (after preempt_delay, if set)
-RETURNS = {"start", "link_up", "unblock_vrrp", "restore_upstream"}

@@ -16,10 +16,8 @@ test does) reaches them.
 
 from __future__ import annotations
 
-from vrrplab.loader.scenario import (ALLOWANCES, ATTACK_KINDS, ATTACKER_KINDS, BOUND_KINDS,
-                                     FAULT_KINDS, LINK_KINDS, MAX_RUN_S, NO_MASTER,
-                                     PROJECT_ROOT, UPSTREAM_KINDS, find_scenario,
-                                     list_scenarios, load_scenario)
+from vrrplab.loader.scenario import (ALLOWANCES, MAX_RUN_S, NO_MASTER, PROJECT_ROOT,
+                                     find_scenario, list_scenarios, load_scenario)
 from vrrplab.loader.topology import (AUTH_PASS, BRIDGE_NAME, CONF_NAME, CONF_NAME_TEXT,
                                      HOST_ROLES, IFNAME, IFNAMSIZ, NODE_NAME, PASS_BYTES,
                                      RESERVED_IFNAMES, SEGMENT_NAME, load_topology)
@@ -30,7 +28,6 @@ __all__ = [
     "load_topology", "load_scenario", "find_scenario", "list_scenarios", "read_yaml", "show",
     "Checker", "PROJECT_ROOT", "NODE_NAME", "BRIDGE_NAME", "IFNAME", "IFNAMSIZ",
     "RESERVED_IFNAMES", "SEGMENT_NAME", "LOWER_NAME", "LOWER_NAME_TEXT", "ONE_LINE",
-    "CONF_NAME", "CONF_NAME_TEXT", "AUTH_PASS", "FAULT_KINDS", "ATTACK_KINDS",
-    "ATTACKER_KINDS", "NO_MASTER", "HOST_ROLES", "LINK_KINDS", "UPSTREAM_KINDS", "BOUND_KINDS",
+    "CONF_NAME", "CONF_NAME_TEXT", "AUTH_PASS", "NO_MASTER", "HOST_ROLES",
     "MAX_RUN_S", "ALLOWANCES", "PASS_BYTES", "MAX_FILE_BYTES", "MISSING",
 ]

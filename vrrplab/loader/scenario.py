@@ -14,23 +14,22 @@ from typing import Any
 from vrrplab.errors import InputError
 from dataclasses import replace
 
-from vrrplab.faults.actions import KINDS, PRIORITY_CHECK_S, priority_script
+from vrrplab.faults.catalogue import ATTACKER_KINDS, FORGING_KINDS, KINDS, kinds_where
+from vrrplab.faults.files import PRIORITY_CHECK_S, priority_script
 from vrrplab.loader.topology import _check_auth_agreement, load_topology
 from vrrplab.loader.yamlio import (LOWER_NAME, LOWER_NAME_TEXT, ONE_LINE, Checker, _given,
                                    _one_line)
+from vrrplab.vrrp import bounds
+from vrrplab.vrrp.bounds import BOUND_KINDS
 from vrrplab.loader.model import (LINK_LOCAL, Address, Fault, Probe, Scenario, Step, Topology,
                            TrackScript)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent  # vrrplab/loader/ -> the repo
-FAULT_KINDS = tuple(KINDS)  # one list of fault kinds: the primitives faults.py implements
-ATTACK_KINDS = ("rogue_router", "zero_storm")  # start an attacker process on an attacker host
-# the kinds that target an attacker host; malformed is a bounded batch: no stop_attack after it
-ATTACKER_KINDS = ATTACK_KINDS + ("stop_attack", "malformed")
+FAULT_KINDS = tuple(KINDS)  # one list of fault kinds: faults.catalogue
 NO_MASTER = "none"  # expect_master: none - the routers stepped down (a rogue router)
-LINK_KINDS = ("link_down", "link_up", "flap")  # the kinds that take `interface`
-UPSTREAM_KINDS = ("cut_upstream", "restore_upstream")  # they need an upstream host
-IPV4_ONLY_KINDS = ("rogue_router", "zero_storm", "malformed", "guard_vrrp")
-BOUND_KINDS = ("skew_time", "master_down_interval", "healthcheck")
+LINK_KINDS = kinds_where(takes_interface=True)
+UPSTREAM_KINDS = kinds_where(needs_upstream=True)
+IPV4_ONLY_KINDS = kinds_where(ipv4_only=True)
 MAX_RUN_S = 600.0  # a scenario longer than this is a mistake, not a lesson
 ALLOWANCES = ("long_auth_pass",)  # mistakes a scenario may make on purpose, to show them
 
@@ -168,7 +167,7 @@ def _steps(c: Checker, raw: Any, topology: Topology) -> list[Step]:
             fault = _fault(c, value, f"{field}.fault", topology, fault_names)
             if fault:
                 _check_attack_sequence(c, fault, f"{field}.fault", attacks)
-                total += max(topology.vrrp.master_down_interval(r) for r in routers) + 5
+                total += bounds.fault_estimate_s(max(topology.vrrp.master_down_interval(r) for r in routers))
                 total += fault.period * fault.count if fault.kind == "flap" else 0
                 steps.append(Step("fault", fault=fault))
     if total > MAX_RUN_S:
@@ -228,9 +227,9 @@ def _fault(c: Checker, raw: Any, field: str, topology: Topology, names: set) -> 
     target = _fault_target(c, spec.get("target"), f"{field}.target", kind, topology)
     expect = _expect_master(c, spec.get("expect_master"), f"{field}.expect_master", kind, routers)
     unstable = c.boolean(_given(spec, "unstable", False), f"{field}.unstable")
-    if unstable and kind and kind not in ATTACK_KINDS:
+    if unstable and kind and kind not in FORGING_KINDS:
         c.fail(f"{field}.unstable", f"no unstable for kind {kind} (only for "
-               f"{', '.join(ATTACK_KINDS)}, whose repeated elections have no single master)",
+               f"{', '.join(FORGING_KINDS)}, whose repeated elections have no single master)",
                unstable)
         unstable = None
     if "rate" in spec and kind and kind != "zero_storm":
@@ -347,10 +346,10 @@ def _fault_target(c: Checker, value: Any, field: str, kind: str | None,
 def _expect_master(c: Checker, value: Any, field: str, kind: str | None,
                    routers: tuple[str, ...]) -> str | None:
     """A router; `none` only where an attack makes every router step down."""
-    if value == NO_MASTER and kind in ATTACK_KINDS:
+    if value == NO_MASTER and kind in FORGING_KINDS:
         return NO_MASTER
     if value == NO_MASTER and kind:
-        c.fail(field, f"a router (none only for {', '.join(ATTACK_KINDS)}: a forged master "
+        c.fail(field, f"a router (none only for {', '.join(FORGING_KINDS)}: a forged master "
                f"can silence every router)", value)
         return None
     return c.choice(value, field, routers)
@@ -358,7 +357,7 @@ def _expect_master(c: Checker, value: Any, field: str, kind: str | None,
 
 def _check_attack_sequence(c: Checker, fault: Fault, field: str, attacks: dict) -> None:
     """One attack at a time per attacker, and stop_attack only while one runs."""
-    if fault.kind in ATTACK_KINDS:
+    if fault.kind in FORGING_KINDS:
         if fault.target in attacks:
             c.fail(f"{field}.kind", f"a stop_attack on {fault.target} first (its attack "
                    f"{attacks[fault.target]} still runs)", fault.kind)

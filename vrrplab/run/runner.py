@@ -17,16 +17,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from vrrplab.faults import actions as faults
+from vrrplab.faults.actions import ACTIONS
+from vrrplab.faults.catalogue import KINDS
+from vrrplab.faults.files import RUN_DIR
 from vrrplab.run.capture import Capture
 from vrrplab.errors import LabError
 from vrrplab.lab.network import Lab
 from vrrplab.loader.model import Fault, Scenario, Step
 from vrrplab.speakers import speaker_for
 from vrrplab.lab.wait import WaitTimeout, wait_until
+from vrrplab.vrrp import bounds
 
-STARTUP_ALLOWANCE_S = 3.0  # a daemon's own start-up, on top of the VRRP timers
-RECOVERY_ALLOWANCE_S = 5.0  # time for the client's traffic to come back after takeover
 # announcements still on their way when the master is settled (a second gratuitous ARP
 # burst answering a last lower-priority advert): the snapshot waits this long at most for
 # the client's ARP entry to reach an expected holder; a stale entry still shows after it
@@ -84,7 +85,7 @@ class Runner:
         self.out = out
         self.say = say
         self.lab = Lab(self.topology)
-        self.rundir = faults.RUN_DIR  # a tmpfs private to the run's namespace
+        self.rundir = RUN_DIR  # a tmpfs private to the run's namespace
         self.speakers = {}
         self.kinds = {r.name: speaker_for(speaker, i).kind
                       for i, r in enumerate(self.topology.routers)}
@@ -171,8 +172,7 @@ class Runner:
     # -- steps ----------------------------------------------------------------
 
     def _startup_timeout(self, router: str) -> float:
-        # a starting speaker listens a full Master_Down_Interval before it acts
-        return 2 * self.topology.vrrp.master_down_interval(router) + STARTUP_ALLOWANCE_S
+        return bounds.start_deadline_s(self.topology.vrrp.master_down_interval(router))
 
     def _is_master(self, router: str, instances: tuple[str, ...] = ()) -> bool:
         """MASTER of these instances (default: all), with their VIPs on its interfaces."""
@@ -225,13 +225,13 @@ class Runner:
         return took
 
     def _wait_recovered(self, since: float, cut: frozenset[str] = frozenset()) -> None:
-        wait_until(lambda: self._recovered_since(since, cut), RECOVERY_ALLOWANCE_S,
+        wait_until(lambda: self._recovered_since(since, cut), bounds.RECOVERY_ALLOWANCE_S,
                    "the client's probes to be answered again")
 
     def _cut_targets(self, fault: Fault) -> frozenset[str]:
         """Targets that stay unreachable after this fault: the upstream hosts, when a router
         loses its upstream path and nothing fails over (it keeps forwarding into the cut)."""
-        if fault.kind not in faults.CUTS_UPSTREAM or fault.takeover:
+        if not KINDS[fault.kind].cuts_upstream or fault.takeover:
             return frozenset()
         return frozenset(str(i.address.ip) for h in self.topology.upstream_hosts
                          for i in h.interfaces)
@@ -243,7 +243,7 @@ class Runner:
             time.sleep(spread)
         self.say(f"fault {fault.name}: {fault.kind} {fault.target}{to}")
         offsets = {r: s.log_size() for r, s in self.speakers.items()}
-        at, undo = faults.KINDS[fault.kind](self, fault)
+        at, undo = ACTIONS[fault.kind](self, fault)
         record = FaultRecord(fault, at, undo, applied_at=time.time(), log_offsets=offsets,
                              spread_s=spread)
         self.record.faults.append(record)
@@ -282,7 +282,7 @@ class Runner:
         The client's probes are not waited for: they have no gateway now.
         """
         # the attacker already forges; a master steps down at its first forged advert
-        timeout = 2 * self.topology.vrrp.advert_int + STARTUP_ALLOWANCE_S
+        timeout = bounds.step_down_deadline_s(self.topology.vrrp.advert_int)
         took = wait_until(
             lambda: not any(s.state() == "MASTER" for s in self.speakers.values())
             and self._hold_vip(()), timeout, "every router to step down (none MASTER, "

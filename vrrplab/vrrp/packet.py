@@ -29,6 +29,12 @@ ADVERTISEMENT = 1  # the only packet type, RFC 5798 §5.2.2
 AUTH_NONE = 0  # RFC 3768 §5.3.6
 AUTH_PASS = 1  # RFC 2338 simple text password; "reserved" in RFC 3768, used by keepalived
 AUTH_DATA_LEN = 8  # RFC 3768 §5.3.10
+VMAC_PREFIX = "00:00:5e:00:01:"  # RFC 5798 §7.3: the IPv4 virtual MAC is this + the VRID
+
+
+def virtual_mac(vrid: int) -> str:
+    """The virtual router's IPv4 MAC address, 00:00:5e:00:01:{VRID} (RFC 5798 §7.3)."""
+    return f"{VMAC_PREFIX}{vrid:02x}"
 
 _HEADER = struct.Struct("!BBBBHH")  # version/type, vrid, priority, count, (auth/adv | rsvd/max adv), checksum
 
