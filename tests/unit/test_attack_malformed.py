@@ -19,7 +19,9 @@ from vrrplab.bundled.config import parse_config
 from vrrplab.bundled.daemon import Daemon
 from vrrplab.bundled.log import JsonLog
 from vrrplab.bundled.net import Datagram, parse_ipv4
-from vrrplab.vrrp.machine import PacketReceived, RouterConfig, Startup, State, VirtualRouter
+from vrrplab.vrrp.config import RouterConfig
+from vrrplab.vrrp.events import PacketReceived, Startup
+from vrrplab.vrrp.machine import State, VirtualRouter
 from vrrplab.vrrp.packet import DropReason, PacketError, decode
 
 MALLORY, R1, R2, GROUP, VIP = "192.168.1.66", "192.168.1.10", "192.168.1.20", "224.0.0.18", "192.168.1.1"

@@ -32,7 +32,8 @@ from vrrplab.errors import LabError
 from vrrplab.speakers import SPEAKER_CHOICES, speaker_for
 from vrrplab.speakers.bundled import BundledSpeaker
 from vrrplab.speakers.keepalived import KeepalivedSpeaker
-from vrrplab.vrrp.machine import Fault, PriorityChanged, State
+from vrrplab.vrrp.events import Fault, PriorityChanged
+from vrrplab.vrrp.machine import State
 from vrrplab.vrrp.packet import AUTH_PASS, Advert, encode, pass_auth_data
 
 SKEW_100 = 156 / 256  # RFC 3768 §6.1, priority 100, VRRPv2

@@ -14,7 +14,9 @@ from vrrplab.bundled.log import JsonLog, read_events
 from vrrplab.bundled.mistimed import KINDS, MISTIMINGS, make_router
 from vrrplab.loader import load_topology
 from vrrplab.speakers.bundled_conf import MISTIME_ENV, render_bundled_conf
-from vrrplab.vrrp.machine import AdvertReceived, RouterConfig, Startup, State, VirtualRouter
+from vrrplab.vrrp.config import RouterConfig
+from vrrplab.vrrp.events import AdvertReceived, Startup
+from vrrplab.vrrp.machine import State, VirtualRouter
 from vrrplab.vrrp.packet import Advert
 
 from tests.unit.test_bundled_daemon import MDI_100, Lab, document, gateway, instance

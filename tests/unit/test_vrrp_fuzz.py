@@ -12,7 +12,9 @@ import random
 
 import pytest
 
-from vrrplab.vrrp.machine import PacketReceived, RouterConfig, State, Startup, VirtualRouter
+from vrrplab.vrrp.config import RouterConfig
+from vrrplab.vrrp.events import PacketReceived, Startup
+from vrrplab.vrrp.machine import State, VirtualRouter
 from vrrplab.vrrp.packet import Advert, PacketError, decode, encode, pass_auth_data
 
 N = int(os.environ.get("VRRPLAB_FUZZ_N", "1000000"))

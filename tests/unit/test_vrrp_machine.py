@@ -6,25 +6,18 @@ import dataclasses
 
 import pytest
 
-from vrrplab.vrrp.machine import (
-    AddVips,
+from vrrplab.vrrp.actions import AddVips, RemoveVips, SendAdvert, SendGratuitousArp, StateChanged
+from vrrplab.vrrp.config import ConfigError, RouterConfig
+from vrrplab.vrrp.events import (
     AdvertReceived,
-    ConfigError,
     Fault,
     FaultCleared,
-    InvalidInput,
     PacketReceived,
     PriorityChanged,
-    RemoveVips,
-    RouterConfig,
-    SendAdvert,
-    SendGratuitousArp,
     Shutdown,
     Startup,
-    State,
-    StateChanged,
-    VirtualRouter,
 )
+from vrrplab.vrrp.machine import InvalidInput, State, VirtualRouter
 from vrrplab.vrrp.packet import AUTH_PASS, Advert, DropReason, encode, pass_auth_data
 from vrrplab.vrrp.sync import GROUP_FAULT, SyncGroup
 

@@ -9,17 +9,10 @@ from dataclasses import dataclass, field
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from vrrplab.vrrp.machine import (
-    Action,
-    Event,
-    PacketReceived,
-    RouterConfig,
-    SendAdvert,
-    Startup,
-    State,
-    StateChanged,
-    VirtualRouter,
-)
+from vrrplab.vrrp.actions import Action, SendAdvert, StateChanged
+from vrrplab.vrrp.config import RouterConfig
+from vrrplab.vrrp.events import Event, PacketReceived, Startup
+from vrrplab.vrrp.machine import State, VirtualRouter
 from vrrplab.vrrp.packet import Advert, PacketError, decode, encode
 
 FAST = settings(max_examples=150, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])

@@ -6,7 +6,7 @@ run, listing every problem at once as `FIELD: expected ..., got ...`, the way
 `keepalived -t` refuses a bad keepalived.conf. Pure apart from reading the
 file: whether the interfaces exist is `daemon.check_environment`'s business.
 
-Each instance becomes a `vrrp.machine.RouterConfig`, so the protocol limits
+Each instance becomes a `vrrp.config.RouterConfig`, so the protocol limits
 (VRID, priority, interval per version, auth only in v2) are checked by the core
 itself. What keepalived accepts with only a warning is accepted here too, and
 listed in `DaemonConfig.warnings`.
@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from vrrplab.bundled.mistimed import MISTIMINGS
-from vrrplab.vrrp.machine import ConfigError, RouterConfig
+from vrrplab.vrrp.config import ConfigError, RouterConfig
 from vrrplab.vrrp.packet import AUTH_DATA_LEN
 
 SCHEMA = 1

@@ -59,20 +59,9 @@ from vrrplab.bundled.mistimed import make_router
 from vrrplab.bundled.net import (ArpSocket, Datagram, LinkMonitor, Vrrp6Socket, VrrpSocket, device_mac,
                                  link_local_addresses)
 from vrrplab.bundled.tracking import Events, Tracker
-from vrrplab.vrrp.machine import (
-    Action,
-    AddVips,
-    Event,
-    PacketReceived,
-    RemoveVips,
-    SendAdvert,
-    SendGratuitousArp,
-    Shutdown,
-    Startup,
-    State,
-    StateChanged,
-    VirtualRouter,
-)
+from vrrplab.vrrp.actions import Action, AddVips, RemoveVips, SendAdvert, SendGratuitousArp, StateChanged
+from vrrplab.vrrp.events import Event, PacketReceived, Shutdown, Startup
+from vrrplab.vrrp.machine import State, VirtualRouter
 from vrrplab.vrrp.packet import encode
 from vrrplab.vrrp.sync import SyncGroup
 from vrrplab.vrrp.timers import master_down_interval

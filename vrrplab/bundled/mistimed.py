@@ -18,7 +18,9 @@ stays as the RFC has it: each fault is a subclass here.
 
 from __future__ import annotations
 
-from vrrplab.vrrp.machine import STOP_PRIORITY, Action, RouterConfig, VirtualRouter
+from vrrplab.vrrp.actions import Action
+from vrrplab.vrrp.config import STOP_PRIORITY, RouterConfig
+from vrrplab.vrrp.machine import VirtualRouter
 from vrrplab.vrrp.packet import Advert
 
 MISTIMINGS = ("mdi_x2", "ignore_zero", "no_wait")

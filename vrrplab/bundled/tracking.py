@@ -30,7 +30,7 @@ from vrrplab.bundled.config import DaemonConfig, InstanceSpec, ScriptSpec
 from vrrplab.bundled.health import ScriptHealth, ScriptRun, ScriptStatus, tracked_priority
 from vrrplab.bundled.log import JsonLog
 from vrrplab.bundled import net
-from vrrplab.vrrp.machine import Event, Fault, FaultCleared, PriorityChanged
+from vrrplab.vrrp.events import Event, Fault, FaultCleared, PriorityChanged
 
 Events = list[tuple[str, Event]]
 

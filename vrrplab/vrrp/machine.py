@@ -1,11 +1,12 @@
 """The VRRP virtual router state machine (RFC 5798 §6, RFC 3768 §6), with no I/O.
 
-A `VirtualRouter` is fed events (`Startup`, `Shutdown`, a received advert,
-`PriorityChanged`, `Fault`/`FaultCleared`) together with the current time, and
-returns the actions a driver must perform (`SendAdvert`, `AddVips`,
-`RemoveVips`, `SendGratuitousArp`) plus `StateChanged` notes, in the order to
-perform them. Time is whatever float clock the caller uses: `get_timer()`
-gives the next absolute deadline and `handle_timer(now)` runs it.
+A `VirtualRouter` is built from a `config.RouterConfig`, fed events
+(`events.py`: `Startup`, `Shutdown`, a received advert, `PriorityChanged`,
+`Fault`/`FaultCleared`) together with the current time, and returns the actions
+a driver must perform (`actions.py`: `SendAdvert`, `AddVips`, `RemoveVips`,
+`SendGratuitousArp`) plus `StateChanged` notes, in the order to perform them.
+Time is whatever float clock the caller uses: `get_timer()` gives the next
+absolute deadline and `handle_timer(now)` runs it.
 
 Left to others: sockets, encoding the adverts it asks to send (`packet.encode`
 with `config.primary_ip` as source), adding addresses, gratuitous ARP bursts
@@ -30,10 +31,12 @@ from __future__ import annotations
 
 import ipaddress
 from collections import Counter
-from dataclasses import dataclass
 from enum import Enum
-from typing import Any, Callable, Union
+from typing import Any, Callable
 
+from .actions import Action, AddVips, RemoveVips, SendAdvert, SendGratuitousArp, StateChanged
+from .config import OWNER_PRIORITY, STOP_PRIORITY, RouterConfig
+from .events import AdvertReceived, Event, Fault, FaultCleared, PacketReceived, PriorityChanged, Shutdown, Startup
 from .packet import (
     AUTH_NONE,
     AUTH_PASS,
@@ -46,19 +49,12 @@ from .packet import (
 )
 from .timers import master_down_interval, skew_time
 
-OWNER_PRIORITY = 255  # RFC 5798 §5.2.4: the address owner
-STOP_PRIORITY = 0  # RFC 5798 §5.2.4: the master is leaving
-
 
 class State(Enum):
     INITIALIZE = "initialize"
     BACKUP = "backup"
     MASTER = "master"
     FAULT = "fault"  # keepalived's, not the RFC's: running but unfit to serve
-
-
-class ConfigError(ValueError):
-    """A `RouterConfig` that cannot describe a virtual router."""
 
 
 class InvalidInput(ValueError):
@@ -68,174 +64,6 @@ class InvalidInput(ValueError):
         super().__init__(f"{what!r} is impossible in state {state.name}")
         self.state = state
         self.input = what
-
-
-@dataclass(frozen=True)
-class RouterConfig:
-    """One virtual router on one interface; `priority` 255 makes it the address owner."""
-
-    vrid: int
-    priority: int
-    version: int
-    interval_s: float
-    vips: tuple[str, ...]
-    primary_ip: str
-    preempt: bool = True
-    preempt_delay_s: float = 0.0
-    accept_mode: bool = False  # RFC 5798 §6.1; enforced by the driver
-    auth_pass: str | None = None  # v2 `auth_type PASS`
-    # keepalived's default (`lower_prio_no_advert` off), not RFC 5798 §6.4.3 (735), which
-    # discards: a master answers a lower-priority advert with its own advert and a
-    # gratuitous ARP, so the backup that took over wrongly, and the hosts it announced
-    # itself to, hear the real master at once
-    lower_prio_advert: bool = False
-
-    def __post_init__(self) -> None:
-        try:
-            vips = tuple(str(ipaddress.ip_address(v)) for v in self.vips)
-            primary = str(ipaddress.ip_address(self.primary_ip))
-        except ValueError as exc:
-            raise ConfigError(str(exc)) from None
-        object.__setattr__(self, "vips", vips)
-        object.__setattr__(self, "primary_ip", primary)
-        _check_config(self)
-
-    @property
-    def owner(self) -> bool:
-        return self.priority == OWNER_PRIORITY
-
-    @property
-    def adver_int(self) -> int:
-        """The interval as the advert carries it: centiseconds (v3) or seconds (v2)."""
-        return round(self.interval_s * 100) if self.version == 3 else round(self.interval_s)
-
-    @property
-    def advertisement_interval(self) -> float:
-        """Advertisement_Interval in seconds, exactly as the wire field says it."""
-        return self.adver_int / 100 if self.version == 3 else float(self.adver_int)
-
-    @property
-    def family(self) -> int:
-        return ipaddress.ip_address(self.primary_ip).version
-
-
-def _check_config(config: RouterConfig) -> None:
-    if config.version not in (2, 3):
-        raise ConfigError(f"version must be 2 or 3, not {config.version!r}")
-    if not 1 <= config.vrid <= 255:  # RFC 5798 §5.2.3
-        raise ConfigError(f"vrid must be 1..255, not {config.vrid!r}")
-    if not 1 <= config.priority <= 255:  # 0 is reserved for "stop", RFC 5798 §5.2.4
-        raise ConfigError(f"priority must be 1..255, not {config.priority!r}")
-    _check_interval(config)
-    if not config.vips:
-        raise ConfigError("at least one virtual IP is needed")  # RFC 5798 §5.2.5
-    families = {ipaddress.ip_address(v).version for v in config.vips} | {config.family}
-    if len(families) > 1:
-        raise ConfigError(f"virtual IPs and primary_ip must share one family: {config.vips}, {config.primary_ip}")
-    if config.version == 2 and config.family != 4:
-        raise ConfigError("VRRPv2 is IPv4 only")
-    if config.auth_pass is not None and (config.version != 2 or not config.auth_pass):
-        raise ConfigError("auth_pass is a non-empty VRRPv2 password (RFC 5798 §9 dropped authentication)")
-    if config.preempt_delay_s < 0:
-        raise ConfigError(f"preempt_delay_s must be >= 0, not {config.preempt_delay_s!r}")
-
-
-def _check_interval(config: RouterConfig) -> None:
-    if config.version == 3:  # RFC 5798 §5.2.7: 12 bits of centiseconds
-        scaled, low, high, unit = config.interval_s * 100, 1, 0x0FFF, "0.01 s"
-    else:  # RFC 3768 §5.3.7: 8 bits of seconds
-        scaled, low, high, unit = config.interval_s, 1, 0xFF, "1 s"
-    if not low <= round(scaled) <= high or abs(scaled - round(scaled)) > 1e-6:
-        raise ConfigError(f"v{config.version} interval must be a multiple of {unit} in range, not {config.interval_s!r}")
-
-
-# Events --------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Startup:
-    pass
-
-
-@dataclass(frozen=True)
-class Shutdown:
-    pass
-
-
-@dataclass(frozen=True)
-class AdvertReceived:
-    """An advert already decoded (and so checksum-verified) by the driver."""
-
-    advert: Advert
-    src_ip: str
-    ttl: int
-
-
-@dataclass(frozen=True)
-class PacketReceived:
-    """A raw VRRP message (the IP payload) and the IP header fields it needs."""
-
-    data: bytes
-    src_ip: str
-    dst_ip: str
-    ttl: int
-
-
-@dataclass(frozen=True)
-class PriorityChanged:
-    """Health tracking moved the priority; 0 means FAULT until it rises again."""
-
-    priority: int
-
-
-@dataclass(frozen=True)
-class Fault:
-    """A named fault source (interface down, failed check) became active."""
-
-    source: str = "local"
-
-
-@dataclass(frozen=True)
-class FaultCleared:
-    source: str = "local"
-
-
-Event = Union[Startup, Shutdown, AdvertReceived, PacketReceived, PriorityChanged, Fault, FaultCleared]
-
-
-# Actions -------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SendAdvert:
-    advert: Advert
-
-
-@dataclass(frozen=True)
-class AddVips:
-    vips: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class RemoveVips:
-    vips: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class SendGratuitousArp:
-    """Announce the VIPs (gratuitous ARP; unsolicited NA for IPv6)."""
-
-    vips: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class StateChanged:
-    old: State
-    new: State
-    reason: str
-
-
-Action = Union[SendAdvert, AddVips, RemoveVips, SendGratuitousArp, StateChanged]
 
 
 class VirtualRouter:

@@ -25,16 +25,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from .machine import (
-    Action,
-    Event,
-    Fault,
-    FaultCleared,
-    InvalidInput,
-    State,
-    StateChanged,
-    VirtualRouter,
-)
+from .actions import Action, StateChanged
+from .events import Event, Fault, FaultCleared
+from .machine import InvalidInput, State, VirtualRouter
 
 GROUP_FAULT = "sync-group"
 
