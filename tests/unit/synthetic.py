@@ -18,6 +18,7 @@ from scapy.layers.vrrp import VRRP
 from scapy.utils import wrpcap
 
 from vrrplab.loader import load_scenario
+from vrrplab.run.observe import Snapshot
 from vrrplab.run.runner import FaultRecord, RunRecord
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -93,12 +94,13 @@ def record(out: Path, after_goodbye: float = AFTER_GOODBYE) -> RunRecord:
     rec.phase_evidence = phases()
     snap = {"states": {"r1": "MASTER", "r2": "BACKUP"}, "macs": {"r1": R1_MAC, "r2": R2_MAC}}
     rec.snapshots = [
-        {**snap, "label": "converge", "t": T0 + 1.2, "expected_master": "r1",
-         "vips": {"r1": ["192.168.1.10", "192.168.1.1"], "r2": ["192.168.1.20"]},
-         "client_arp": R1_MAC},
-        {**snap, "label": "stop-r1", "t": TAKEOVER_AT + 0.1, "expected_master": "r2",
-         "states": {"r1": "STOPPED", "r2": "MASTER"},
-         "vips": {"r1": ["192.168.1.10"], "r2": ["192.168.1.20", "192.168.1.1"]},
-         "client_arp": R2_MAC},
+        Snapshot(**snap, label="converge", t=T0 + 1.2, expected_master="r1",
+                 expected_holders=["r1"],
+                 vips={"r1": ["192.168.1.10", "192.168.1.1"], "r2": ["192.168.1.20"]},
+                 client_arp=R1_MAC),
+        Snapshot(**{**snap, "states": {"r1": "STOPPED", "r2": "MASTER"}}, label="stop-r1",
+                 t=TAKEOVER_AT + 0.1, expected_master="r2", expected_holders=["r2"],
+                 vips={"r1": ["192.168.1.10"], "r2": ["192.168.1.20", "192.168.1.1"]},
+                 client_arp=R2_MAC),
     ]
     return rec

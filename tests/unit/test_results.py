@@ -53,7 +53,7 @@ def test_a_slow_takeover_fails_its_check(tmp_path):
 
 def test_wrong_arp_entry_is_reported(tmp_path):
     rec = synthetic.record(tmp_path)
-    rec.snapshots[1]["client_arp"] = synthetic.R1_MAC  # stale: still the old master
+    rec.snapshots[1].client_arp = synthetic.R1_MAC  # stale: still the old master
     results = build_results(rec)
     check = next(c for c in results["checks"]
                  if c["name"] == "stop-r1: client's ARP entry for the VIP points to r2")

@@ -11,6 +11,7 @@ import pytest
 
 from vrrplab.faults import actions as faults
 from vrrplab.faults.files import read_attack_log
+from vrrplab.run.observe import Snapshot
 from vrrplab.analysis.checks import _attack_checks, _elections_check, _silenced_checks
 from vrrplab.errors import InputError
 from vrrplab.loader import load_scenario, load_topology
@@ -210,15 +211,12 @@ def test_rogue_router_results_from_synthetic_traces(tmp_path):
     up = {"r1": ["192.168.1.10", "192.168.1.1"], "r2": ["192.168.1.20"]}
     down = {"r1": ["192.168.1.10"], "r2": ["192.168.1.20"]}
     rec.snapshots = [
-        {"label": "converge", "t": t0 + 1.2, "expected_master": "r1", "expected_holders": ["r1"],
-         "states": {"r1": "MASTER", "r2": "BACKUP"}, "vips": up, "macs": macs,
-         "client_arp": synthetic.R1_MAC},
-        {"label": "rogue-mallory", "t": t0 + 6.3, "expected_master": None, "expected_holders": [],
-         "states": {"r1": "BACKUP", "r2": "BACKUP"}, "vips": down, "macs": macs,
-         "client_arp": synthetic.R1_MAC},
-        {"label": "stop-mallory", "t": t0 + 12.7, "expected_master": "r1",
-         "expected_holders": ["r1"], "states": {"r1": "MASTER", "r2": "BACKUP"}, "vips": up,
-         "macs": macs, "client_arp": synthetic.R1_MAC},
+        Snapshot("converge", t0 + 1.2, "r1", ["r1"], states={"r1": "MASTER", "r2": "BACKUP"},
+                 vips=up, macs=macs, client_arp=synthetic.R1_MAC),
+        Snapshot("rogue-mallory", t0 + 6.3, None, [], states={"r1": "BACKUP", "r2": "BACKUP"},
+                 vips=down, macs=macs, client_arp=synthetic.R1_MAC),
+        Snapshot("stop-mallory", t0 + 12.7, "r1", ["r1"], states={"r1": "MASTER", "r2": "BACKUP"},
+                 vips=up, macs=macs, client_arp=synthetic.R1_MAC),
     ]
     results = build_results(rec)
     failed = [c for c in results["checks"] if not c["ok"]]

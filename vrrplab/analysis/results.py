@@ -48,7 +48,7 @@ def build_results(record) -> dict:
     traces = by_client[scenario.probe.source]
     attackers = _attackers(record, t0)
     gateways = topo.gateway_instances()
-    snapshots = {s["label"]: s for s in record.snapshots}
+    snapshots = {s.label: s.as_dict() for s in record.snapshots}
 
     faults = []
     ends = [f.at for f in record.faults[1:]] + [record.probe_end or record.end]
@@ -124,7 +124,7 @@ def build_results(record) -> dict:
                     for source, client_traces in by_client.items()
                     if source != scenario.probe.source},
         "faults": faults,
-        "snapshots": [{**s, "t": _r(s["t"] - t0)} for s in record.snapshots],
+        "snapshots": [{**s.as_dict(), "t": _r(s.t - t0)} for s in record.snapshots],
         "timeline": {
             "adverts": [{"t": _r(a.t - t0), "router": ip_to_node.get(a.src, a.src), "src": a.src,
                          "vrid": a.vrid, "priority": a.priority, "version": a.version, "ttl": a.ttl}

@@ -1,7 +1,7 @@
 """Fault primitives. Each applies one fault, records its instant, returns its undo.
 
-A fault function takes the running context (the runner: `speakers`, `lab`,
-`topology`) and the `Fault`, and returns `(at, undo)`: `at` the unix time taken
+A fault function takes a `FaultContext` (the lab, the topology, the speakers, the run
+directory) and the `Fault`, and returns `(at, undo)`: `at` the unix time taken
 immediately before the system call that breaks things, `undo` an idempotent
 callable the runner calls in its `finally`, so a run that stops half-way still
 leaves the lab sane.
@@ -18,15 +18,30 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
 from vrrplab.errors import LabError
+from vrrplab.lab.process import stop_process
 from vrrplab.faults.files import (PRIORITY_FLAGS, attack_log, priority_flag,
                                   read_attack_log)
 from vrrplab.vrrp.packet import virtual_mac
 
 Undo = Callable[[], None]
+
+
+@dataclass
+class FaultContext:
+    """What a fault action may touch: the lab, the topology, the routers' speakers, the
+    run directory; and the attacks the actions started, so that stop_attack finds them."""
+
+    lab: object
+    topology: object
+    speakers: dict
+    out: Path
+    attacks: dict[str, subprocess.Popen] = field(default_factory=dict)  # attacker host -> its attack
+
 NFT_TABLE = "vrrplab_fault"  # our own table in the router's namespace: undo deletes just it
 GUARD_TABLE = "vrrplab_guard"  # the mitigation's table, apart from the faults' one
 ATTACK_START_S = 12.0  # the attacker sniffs up to 10 s for a real advert, then forges
@@ -328,15 +343,7 @@ def _wait_forging(proc: subprocess.Popen, log_path: Path, since: float) -> None:
 
 def _stop_attack_process(ctx, node: str) -> None:
     """SIGTERM (attack.py removes a VIP it claimed and reports), SIGKILL if it hangs."""
-    proc = ctx.attacks.pop(node, None)
-    if proc is None or proc.poll() is not None:
-        return
-    proc.terminate()
-    try:
-        proc.wait(timeout=ATTACK_STOP_S)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+    stop_process(ctx.attacks.pop(node, None), ATTACK_STOP_S)
 
 
 def _sleep_until(deadline: float) -> None:

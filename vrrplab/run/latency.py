@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import signal
+import subprocess
 import sys
 import time
 from dataclasses import dataclass
@@ -60,6 +61,13 @@ def read_latency(path: Path) -> Latency:
             stalls.append((wake - over, wake))
             worst = max(worst, over)
     return Latency(tuple(stalls), samples, p99, worst)
+
+
+def start_sampler(out_dir: Path) -> subprocess.Popen:
+    """The sampler as a process of the run, on the host side, logging to out_dir/LOG_NAME."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "vrrplab.run.latency", "--out", str(Path(out_dir) / LOG_NAME)],
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def sample(out: Path) -> None:

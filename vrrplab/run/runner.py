@@ -11,13 +11,12 @@ from __future__ import annotations
 import random
 import signal
 import subprocess
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from vrrplab.faults.actions import ACTIONS
+from vrrplab.faults.actions import ACTIONS, FaultContext
 from vrrplab.faults.catalogue import KINDS
 from vrrplab.faults.files import RUN_DIR
 from vrrplab.run.capture import Capture
@@ -25,13 +24,16 @@ from vrrplab.errors import LabError
 from vrrplab.lab.network import Lab
 from vrrplab.loader.model import Fault, Scenario, Step
 from vrrplab.speakers import speaker_for
+from vrrplab.lab.process import stop_process
 from vrrplab.lab.wait import WaitTimeout, wait_until
+from vrrplab.run.latency import start_sampler
+from vrrplab.run.observe import Observer, Snapshot
+from vrrplab.run.probes import Probers
 from vrrplab.vrrp import bounds
 
-# announcements still on their way when the master is settled (a second gratuitous ARP
-# burst answering a last lower-priority advert): the snapshot waits this long at most for
-# the client's ARP entry to reach an expected holder; a stale entry still shows after it
-ARP_SETTLE_S = 1.0
+
+
+SAMPLER_STOP_S = 5.0  # SIGTERM to exit; then SIGKILL
 
 
 class Interrupted(Exception):
@@ -65,7 +67,7 @@ class RunRecord:
     probe_start: float | None = None
     probe_end: float | None = None
     faults: list[FaultRecord] = field(default_factory=list)
-    snapshots: list[dict] = field(default_factory=list)
+    snapshots: list[Snapshot] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     # per phase (converge, then each fault): each router's state changes logged in it
     phase_evidence: list[dict] = field(default_factory=list)
@@ -91,13 +93,14 @@ class Runner:
                       for i, r in enumerate(self.topology.routers)}
         self.capture: Capture | None = None
         self.member_captures: list[Capture] = []  # sync group members' segments
-        self.probers: list[subprocess.Popen] = []  # one per probing client
         self.sampler: subprocess.Popen | None = None  # the scheduling-latency sampler
         self._phase_ends: dict[str, int] = {}  # each router's log size when teardown began
         self.expected: dict[str, str] = {}  # instance -> the router that must be MASTER of it
-        self.attacks: dict[str, subprocess.Popen] = {}  # attacker host -> its attack (faults.py)
         self.record = RunRecord(scenario, self.kinds, probe_interval or scenario.probe.interval,
                                 out, run_id, t0=time.time())
+        self.observer = Observer(self.lab, scenario, self.speakers)
+        self.probers = Probers(self.lab, scenario, out, self.record.probe_interval)
+        self.fault_context = FaultContext(self.lab, self.topology, self.speakers, out)
         self._speaker_choice = speaker
         # a random wait (up to one advert interval) before each fault, so that repeated runs
         # land faults at every phase of the master's advert timer (benchmarks: medians)
@@ -139,7 +142,7 @@ class Runner:
         self.capture = Capture(self.lab, client.name, lan_if.name, self.out / "capture.pcap")
         self.capture.start()
         self._start_member_captures()
-        self._start_sampler()
+        self.sampler = start_sampler(self.out)
         for name, speaker in self.speakers.items():
             self.say(f"starting {speaker.kind} on {name}")
             speaker.start()
@@ -155,8 +158,8 @@ class Runner:
             self._snapshot("converge", self.expected[self.topology.lan_instance().name])
         elif step.action == "wait_masters":
             first = step.routers[0]
-            wait_until(lambda: all(self._is_master(r) for r in step.routers) and
-                       self._hold_vip(step.routers), self._startup_timeout(first),
+            wait_until(lambda: all(self.observer.is_master(r) for r in step.routers) and
+                       self.observer.hold_vip(step.routers), self._startup_timeout(first),
                        f"{' and '.join(step.routers)} to be MASTER at once")
             self.say(f"{' and '.join(step.routers)} are all MASTER")
             self._start_probes()
@@ -174,20 +177,6 @@ class Runner:
     def _startup_timeout(self, router: str) -> float:
         return bounds.start_deadline_s(self.topology.vrrp.master_down_interval(router))
 
-    def _is_master(self, router: str, instances: tuple[str, ...] = ()) -> bool:
-        """MASTER of these instances (default: all), with their VIPs on its interfaces."""
-        chosen = [self.topology.vrrp.instance(i) for i in instances] or self.topology.vrrp.instances
-        if any(self.speakers[router].state(inst.name) != "MASTER" for inst in chosen):
-            return False
-        return all(str(vip.ip) in self._addresses(router, inst) for inst in chosen
-                   for vip in inst.vips)
-
-    def _addresses(self, router: str, inst) -> list[str]:
-        """The router's addresses on the instance's link (fe80::1 may be a VIP on each link);
-        with use_vmac the VIPs live on a macvlan: all its addresses."""
-        interface = None if self.topology.vrrp.use_vmac else inst.interface
-        return self.lab.addresses(router, interface)
-
     def _expect(self, router: str | None, instances: tuple[str, ...] = ()) -> None:
         """From now on `router` must be MASTER of these instances (default: all)."""
         for name in instances or [i.name for i in self.topology.vrrp.instances]:
@@ -203,7 +192,7 @@ class Runner:
         return by_router
 
     def _masters_as_expected(self) -> bool:
-        return all(self._is_master(r, tuple(i)) for r, i in self._expected_by_router().items())
+        return all(self.observer.is_master(r, tuple(i)) for r, i in self._expected_by_router().items())
 
     def _describe_expected(self) -> str:
         by_router = self._expected_by_router()
@@ -218,14 +207,14 @@ class Runner:
         if holders is not None:
             what += f", the VIP on {', '.join(holders)}"
         took = wait_until(lambda: self._masters_as_expected() and
-                          (holders is None or self._hold_vip(holders, instance)), timeout, what)
+                          (holders is None or self.observer.hold_vip(holders, instance)), timeout, what)
         masters = sorted(set(self.expected.values()))
         self.say(f"{' and '.join(masters)} {'is' if len(masters) == 1 else 'are'} MASTER as "
                  f"expected ({took:.3f} s)")
         return took
 
     def _wait_recovered(self, since: float, cut: frozenset[str] = frozenset()) -> None:
-        wait_until(lambda: self._recovered_since(since, cut), bounds.RECOVERY_ALLOWANCE_S,
+        wait_until(lambda: self.probers.answered_since(since, cut), bounds.RECOVERY_ALLOWANCE_S,
                    "the client's probes to be answered again")
 
     def _cut_targets(self, fault: Fault) -> frozenset[str]:
@@ -243,7 +232,7 @@ class Runner:
             time.sleep(spread)
         self.say(f"fault {fault.name}: {fault.kind} {fault.target}{to}")
         offsets = {r: s.log_size() for r, s in self.speakers.items()}
-        at, undo = ACTIONS[fault.kind](self, fault)
+        at, undo = ACTIONS[fault.kind](self.fault_context, fault)
         record = FaultRecord(fault, at, undo, applied_at=time.time(), log_offsets=offsets,
                              spread_s=spread)
         self.record.faults.append(record)
@@ -284,125 +273,24 @@ class Runner:
         # the attacker already forges; a master steps down at its first forged advert
         timeout = bounds.step_down_deadline_s(self.topology.vrrp.advert_int)
         took = wait_until(
-            lambda: not any(s.state() == "MASTER" for s in self.speakers.values())
-            and self._hold_vip(()), timeout, "every router to step down (none MASTER, "
-            "the VIP on none)")
+            lambda: self.observer.nobody_master() and self.observer.hold_vip(()), timeout,
+            "every router to step down (none MASTER, the VIP on none)")
         self.say(f"no router is MASTER, the VIP is on none ({took:.3f} s)")
         return took
 
-    def _hold_vip(self, routers: tuple[str, ...], instance: str | None = None) -> bool:
-        """The VIP of `instance` (default: the LAN's) is on exactly these routers."""
-        inst = self.topology.vrrp.instance(instance)
-        vip = str(inst.vips[0].ip)
-        return all((vip in self._addresses(r, inst)) == (r in routers) for r in self.speakers)
-
-    def _recovered_since(self, at: float, cut: frozenset[str] = frozenset()) -> bool:
-        """Every probe target of every client (but the `cut` ones) has answered a probe sent
-        after `at`."""
-        from vrrplab.run.probe import probe_log_name, read_probe_log
-        for n, probe in enumerate(self.scenario.probes):
-            traces = read_probe_log(self.out / probe_log_name(n, probe.source),
-                                    [str(t) for t in probe.targets])
-            if not all(any(s > at and r is not None for s, r in zip(tr.sent, tr.recv))
-                       for target, tr in traces.items() if target not in cut):
-                return False
-        return True
-
     def _snapshot(self, label: str, expected_master: str | None,
                   holders: tuple[str, ...] | None = None) -> None:
-        """What the textbook's verification steps look at, at this instant."""
-        lan = self.topology.lan_instance()
-        gateway = str(lan.vips[0].ip)
-        client = self.scenario.probe.source
-        expected = holders if holders is not None else (expected_master,)
-        settled = self._settle_client_arp(client, gateway, expected) if expected_master else None
-        self.record.snapshots.append({
-            "label": label,
-            "t": time.time(),
-            "arp_settled_s": None if settled is None else round(settled, 3),
-            "expected_master": expected_master,
-            "expected_holders": list(holders if holders is not None else (expected_master,)),
-            "states": {r: s.state() for r, s in self.speakers.items()},
-            "vips": {r: self.lab.addresses(r) for r in self.speakers},
-            "macs": {r: self.lab.mac(r, lan.interface) for r in self.speakers},
-            "client_arp": self.lab.neighbour_mac(client, gateway),
-            "gateways": self._gateways_now(),
-        })
-
-    def _settle_client_arp(self, client: str, gateway: str, holders) -> float | None:
-        """Up to ARP_SETTLE_S for the client's entry to point at a holder; the time it took."""
-        if self.topology.vrrp.use_vmac:
-            return None  # the virtual MAC, whoever holds it
-        lan = self.topology.lan_instance()
-        macs = {self.lab.mac(r, lan.interface) for r in holders if r in self.speakers}
-        try:
-            return wait_until(lambda: self.lab.neighbour_mac(client, gateway) in macs,
-                              ARP_SETTLE_S, "the client's ARP entry to settle")
-        except WaitTimeout:
-            return None  # stale: the check will say so
-
-    def _gateways_now(self) -> dict[str, dict]:
-        """Load sharing: each LAN instance's VIP, its client's ARP entry, its expected master."""
-        gateways = {}
-        for inst in self.topology.gateway_instances():
-            vip = str(inst.vips[0].ip)
-            client = self.scenario.client_of(inst)
-            master = self.expected.get(inst.name)
-            if master and len(self.topology.gateway_instances()) > 1:
-                self._settle_client_arp(client, vip, (master,))
-            gateways[inst.name] = {"vip": vip, "client": client,
-                                   "client_arp": self.lab.neighbour_mac(client, vip),
-                                   "expected_master": self.expected.get(inst.name)}
-        return gateways
-
-    # -- probes -------------------------------------------------------------
+        self.record.snapshots.append(
+            self.observer.snapshot(label, expected_master, holders, self.expected))
 
     def _start_probes(self) -> None:
-        if self.probers:
-            return
-        from vrrplab.run.probe import probe_log_name
-        logs = []
-        for n, probe in enumerate(self.scenario.probes):
-            log = self.out / probe_log_name(n, probe.source)
-            argv = [sys.executable, "-m", "vrrplab.run.probe", "--interval",
-                    str(self.record.probe_interval), "--out", str(log), *map(str, probe.targets)]
-            self.probers.append(self.lab.popen(probe.source, argv, stdout=subprocess.DEVNULL,
-                                               stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL))
-            logs.append(log)
-        self.record.probe_start = time.time()
-        wait_until(lambda: all(log.exists() for log in logs), 5, "the probers to start")
+        if not self.probers.processes:
+            self.probers.start()
+            self.record.probe_start = self.probers.started_at
 
     def _stop_probes(self) -> None:
-        running = [p for p in self.probers if p.poll() is None]
-        for prober in running:
-            prober.terminate()
-        for prober in running:
-            try:
-                prober.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                prober.kill()
-                prober.wait(timeout=5)
-        if running:
-            self.record.probe_end = time.time()
-
-    # -- scheduling latency ---------------------------------------------------
-
-    def _start_sampler(self) -> None:
-        """This machine's stalls through the run (vrrplab.run.latency), for the timing windows."""
-        from vrrplab.run.latency import LOG_NAME
-        self.sampler = subprocess.Popen(
-            [sys.executable, "-m", "vrrplab.run.latency", "--out", str(self.out / LOG_NAME)],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-    def _stop_sampler(self) -> None:
-        if self.sampler is None or self.sampler.poll() is not None:
-            return
-        self.sampler.terminate()
-        try:
-            self.sampler.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            self.sampler.kill()
-            self.sampler.wait(timeout=5)
+        self.probers.stop()
+        self.record.probe_end = self.probers.stopped_at or self.record.probe_end
 
     # -- teardown -----------------------------------------------------------
 
@@ -412,7 +300,7 @@ class Runner:
         # is not its evidence
         self.record.phases_end = time.time()
         self._phase_ends = {r: s.log_size() for r, s in self.speakers.items()}
-        steps = [self._stop_probes, self._stop_sampler]
+        steps = [self._stop_probes, lambda: stop_process(self.sampler, SAMPLER_STOP_S)]
         steps += [f.undo for f in reversed(self.record.faults)]
         steps += [self._collect_evidence]
         steps += [s.stop for s in self.speakers.values()]
