@@ -59,11 +59,6 @@ def build_results(record) -> dict:
         gateway_target = next(iter(by_client[client]))  # the client's first target
         fault = _fault_result(fr, end, [a for a in adverts if a.vrid == gw.vrid], gw,
                               by_client[client], ip_to_router, vrrp, t0, gateway_target)
-        fault["vip"] = gateway_target  # the gateway this fault is about, as its client pings it
-        fault["applied_s"] = _r(fr.applied_at - fr.at) if fr.applied_at else None
-        fault["spread_s"] = _r(fr.spread_s)  # --spread-faults: the random wait before it
-        # nothing fails over, the router keeps forwarding into its cut: upstream stays lost
-        fault["upstream_cut"] = KINDS[fr.fault.kind].cuts_upstream and not fr.fault.takeover
         if fr.fault.kind in ATTACK_KINDS:
             fault["attack"] = _attack_run(attackers, fr, record.faults, t0)
         if len(gateways) > 1:
@@ -148,14 +143,6 @@ def build_results(record) -> dict:
         "latency": _latency(record.out / LATENCY_LOG, t0),
         "artifacts": _artifacts(record),
     }
-    for fault in results["faults"]:
-        if fault["bound_kind"] == "healthcheck" and fault["kind"] == "cut_upstream":
-            target = vrrp.router(fault["target"])
-            fault["degraded_priority"] = target.priority + sum(
-                s.weight for s in target.track_scripts
-                if s.weight < 0 and not s.name.startswith(PRIORITY_SCRIPT))
-        elif fault["kind"] == "set_priority":
-            fault["degraded_priority"] = fault["priority"]
     timing.annotate(results)
     results["checks"] = build_checks(results)
     failed = [c for c in results["checks"] if not c["ok"]]
@@ -218,7 +205,7 @@ def _gateway_result(gw, client, by_client, adverts, ip_to_router, at, end, adver
     """Load sharing: what one gateway (one LAN instance) and its client lived through."""
     vip = str(gw.ping_address())  # what its client pings (IPv6: the global VIP)
     trace = by_client[client].get(vip)
-    impact = metrics.data_impact(trace.sent, trace.recv, at, end) if trace else None
+    impact = _impact(trace, at, end) if trace else {}
     mine = [a for a in adverts if a.vrid == gw.vrid and a.src in ip_to_router]
     _new, old = metrics.masters_around(mine, at, end, bounds.masters_window_s(advert_int))
 
@@ -228,11 +215,22 @@ def _gateway_result(gw, client, by_client, adverts, ip_to_router, at, end, adver
     return {"vip": vip, "vrid": gw.vrid, "client": client,
             "expected_before": expected(before), "expected_master": expected(after),
             "old_master": _router_name(old, ip_to_router),
-            "settled_master": _router_name(metrics.settled_master(mine, at, end), ip_to_router),
-            "master_changes": metrics.master_changes(mine, at, end),
-            "lost_probes": impact.lost_probes if impact else None,
-            "delayed_probes": impact.delayed_probes if impact else None,
-            "data_gap_s": _r(impact.data_gap_s) if impact else None}
+            **_mastership(mine, at, end, ip_to_router),
+            "lost_probes": impact.get("lost_probes"), "delayed_probes": impact.get("delayed_probes"),
+            "data_gap_s": impact.get("data_gap_s")}
+
+
+def _mastership(adverts, at: float, end: float, ip_to_router) -> dict:
+    """Who is master once the fault's window settles, and how often the role moved."""
+    return {"settled_master": _router_name(metrics.settled_master(adverts, at, end), ip_to_router),
+            "master_changes": metrics.master_changes(adverts, at, end)}
+
+
+def _impact(trace, at: float, end: float) -> dict:
+    """What the client's probes to one target lived through in the fault's window."""
+    impact = metrics.data_impact(trace.sent, trace.recv, at, end)
+    return {"data_gap_s": _r(impact.data_gap_s), "lost_probes": impact.lost_probes,
+            "delayed_probes": impact.delayed_probes, "recovered_at": impact.recovered_at}
 
 
 def _bound_s(bound_kind: str, fault, vrrp, instance: str) -> float:
@@ -276,11 +274,9 @@ def _fault_result(fr, end, all_adverts, gw, traces, ip_to_router, vrrp, t0, gate
     bound = _bound_s(bound_kind, fault, vrrp, gw.name)
     per_target = {}
     for target, trace in traces.items():
-        impact = metrics.data_impact(trace.sent, trace.recv, at, end)
-        per_target[target] = {"data_gap_s": _r(impact.data_gap_s), "lost_probes": impact.lost_probes,
-                              "delayed_probes": impact.delayed_probes,
-                              "recovered_at_s": _r(impact.recovered_at - t0)
-                              if impact.recovered_at else None}
+        impact = _impact(trace, at, end)
+        recovered = impact.pop("recovered_at")
+        per_target[target] = {**impact, "recovered_at_s": _r(recovered - t0) if recovered else None}
         per_target[target]["answered_after_s"] = _r(_answered_after(trace, at, end))
         per_target[target]["last_reply_s"] = _r(_last_reply(trace, at, end))
     gateway_impact = per_target.get(gateway, {"data_gap_s": None, "lost_probes": 0,
@@ -322,15 +318,33 @@ def _fault_result(fr, end, all_adverts, gw, traces, ip_to_router, vrrp, t0, gate
         "masters_seen": sorted({ip_to_router.get(a.src, a.src) for a in adverts
                                 if at <= a.t < end and a.priority > 0}),
         "priorities_seen": _priorities_seen(adverts, at, end, ip_to_router),
-        "master_changes": metrics.master_changes(adverts, at, end),
         "zero_adverts": sum(1 for a in adverts if at <= a.t < end and a.priority == 0),
         "last_router_advert_s": _last_router_advert(adverts, at, end),
         "foreign_adverts": {"count": len(foreign), "sources": sorted({a.src for a in foreign}),
                             "priorities": sorted({a.priority for a in foreign})},
-        "settled_master": _router_name(metrics.settled_master(adverts, at, end), ip_to_router),
+        **_mastership(adverts, at, end, ip_to_router),
         "per_target": per_target,
         "error": fr.error,
+        "vip": gateway,  # the gateway this fault is about, as its client pings it
+        "applied_s": _r(fr.applied_at - fr.at) if fr.applied_at else None,
+        "spread_s": _r(fr.spread_s),  # --spread-faults: the random wait before it
+        # nothing fails over, the router keeps forwarding into its cut: upstream stays lost
+        "upstream_cut": KINDS[fault.kind].cuts_upstream and not fault.takeover,
+        **_degraded_priority(fault, bound_kind, vrrp),
     }
+
+
+def _degraded_priority(fault, bound_kind: str, vrrp) -> dict:
+    """The priority the target advertises once degraded: set_priority's, or a failing
+    health check's (its scripts' negative weights, not set_priority's own scripts)."""
+    if bound_kind == bounds.HEALTHCHECK and fault.kind == "cut_upstream":
+        target = vrrp.router(fault.target)
+        return {"degraded_priority": target.priority + sum(
+            s.weight for s in target.track_scripts
+            if s.weight < 0 and not s.name.startswith(PRIORITY_SCRIPT))}
+    if fault.kind == "set_priority":
+        return {"degraded_priority": fault.priority}
+    return {}
 
 
 def _last_router_advert(adverts, at: float, end: float) -> float | None:
