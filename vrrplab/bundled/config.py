@@ -35,6 +35,7 @@ from typing import Any, Callable
 from vrrplab.bundled.mistimed import MISTIMINGS
 from vrrplab.vrrp.config import ConfigError, RouterConfig
 from vrrplab.vrrp.packet import AUTH_DATA_LEN
+from vrrplab.vrrp.timers import INTERVAL_FIELDS
 
 SCHEMA = 1
 IFNAMSIZ = 15  # the kernel's limit on an interface name (vrrp.255 fits)
@@ -45,6 +46,10 @@ INSTANCE_KEYS = {"name", "vrid", "interface", "primary_ip", "vips", "priority", 
                  "track_scripts", "track_interfaces"}
 OPTIONAL_INSTANCE_KEYS = {"auth_pass", "preempt_delay", "track_scripts", "track_interfaces"}
 SCRIPT_KEYS = {"script", "interval", "weight", "rise", "fall"}
+# advert_int is first a number some version can carry (0.01 s in v3 to 255 s in v2); the
+# instance's own version's limits are RouterConfig's check, whose message names the instance
+ADVERT_INT_ANY_VERSION = (min(f.min_s for f in INTERVAL_FIELDS.values()),
+                          max(f.max_s for f in INTERVAL_FIELDS.values()))
 
 
 class ConfigProblem(ValueError):
@@ -227,7 +232,7 @@ def _router_config(c: _Checker, spec: dict, where: str, vips: list[IPv4Interface
     vrid = c.integer(spec.get("vrid"), f"{where}.vrid", 1, 255)
     priority = c.integer(spec.get("priority"), f"{where}.priority", 1, 255)
     version = c.integer(spec.get("version"), f"{where}.version", 2, 3)
-    interval = c.number(spec.get("advert_int"), f"{where}.advert_int", 0.01, 255)
+    interval = c.number(spec.get("advert_int"), f"{where}.advert_int", *ADVERT_INT_ANY_VERSION)
     delay = c.number(spec.get("preempt_delay", 0), f"{where}.preempt_delay", 0, 1000)
     if None in (vrid, priority, version, interval, delay, primary, preempt) or not vips:
         return None

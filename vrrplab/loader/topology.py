@@ -15,6 +15,7 @@ from typing import Any
 from vrrplab.loader.yamlio import LOWER_NAME, LOWER_NAME_TEXT, ONE_LINE, Checker, _given
 from vrrplab.loader.model import (LINK_LOCAL, Address, Interface, InterfaceAddress, Network, Node, Route,
                            Topology, TrackScript, Vrrp, VrrpInstance, VrrpRouter)
+from vrrplab.vrrp.timers import INTERVAL_FIELDS
 
 NODE_NAME = re.compile(r"^[a-z][a-z0-9]{0,7}$")  # short: Mininet builds "c1-eth0" from it
 BRIDGE_NAME = re.compile(r"^s[0-9]+$")  # Mininet's name for the segments' bridges (lab.py)
@@ -381,17 +382,16 @@ def _check_auth_agreement(c: Checker, vrrp: Vrrp, hint: str) -> None:
 
 
 def _advert_int(c: Checker, value: Any, version: int | None) -> float | None:
-    if version == 2:
-        # RFC 3768 §5.3.7: whole seconds; keepalived would round a fraction silently
-        return c.number(value, "vrrp.advert_int", 1, 255, integer=True)
-    if version == 3:
-        # RFC 5798 §5.2.7: 12 bits of centiseconds
-        number = c.number(value, "vrrp.advert_int", 0.01, 40.95)
-        if number is not None and abs(round(number * 100) - number * 100) > 1e-6:
-            c.fail("vrrp.advert_int", "a whole number of centiseconds", value)
-            return None
-        return number
-    return None
+    """The version's limits (`vrrp.timers.INTERVAL_FIELDS`), said with the field."""
+    field = INTERVAL_FIELDS.get(version)
+    if field is None:
+        return None
+    # v2 counts whole seconds: an integer here, where keepalived would round a fraction silently
+    number = c.number(value, "vrrp.advert_int", field.min_s, field.max_s, integer=field.per_second == 1)
+    if number is not None and not field.is_whole(number):
+        c.fail("vrrp.advert_int", f"a whole number of {field.unit}", value)
+        return None
+    return number
 
 
 def _instances(c: Checker, raw: Any, routers: dict[str, Node], segments: dict,

@@ -15,6 +15,8 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 
+from .timers import INTERVAL_FIELDS
+
 OWNER_PRIORITY = 255  # RFC 5798 §5.2.4: the address owner
 STOP_PRIORITY = 0  # RFC 5798 §5.2.4: the master is leaving
 
@@ -60,12 +62,12 @@ class RouterConfig:
     @property
     def adver_int(self) -> int:
         """The interval as the advert carries it: centiseconds (v3) or seconds (v2)."""
-        return round(self.interval_s * 100) if self.version == 3 else round(self.interval_s)
+        return INTERVAL_FIELDS[self.version].units(self.interval_s)
 
     @property
     def advertisement_interval(self) -> float:
         """Advertisement_Interval in seconds, exactly as the wire field says it."""
-        return self.adver_int / 100 if self.version == 3 else float(self.adver_int)
+        return INTERVAL_FIELDS[self.version].seconds(self.adver_int)
 
     @property
     def family(self) -> int:
@@ -94,9 +96,7 @@ def _check_config(config: RouterConfig) -> None:
 
 
 def _check_interval(config: RouterConfig) -> None:
-    if config.version == 3:  # RFC 5798 §5.2.7: 12 bits of centiseconds
-        scaled, low, high, unit = config.interval_s * 100, 1, 0x0FFF, "0.01 s"
-    else:  # RFC 3768 §5.3.7: 8 bits of seconds
-        scaled, low, high, unit = config.interval_s, 1, 0xFF, "1 s"
-    if not low <= round(scaled) <= high or abs(scaled - round(scaled)) > 1e-6:
-        raise ConfigError(f"v{config.version} interval must be a multiple of {unit} in range, not {config.interval_s!r}")
+    field = INTERVAL_FIELDS[config.version]
+    if not field.fits(config.interval_s):
+        raise ConfigError(f"v{config.version} interval must be a multiple of {field.min_s:g} s from "
+                          f"{field.min_s:g} to {field.max_s:g} s, not {config.interval_s!r}")
