@@ -184,21 +184,13 @@ class Topology:
     def has_node(self, name: str) -> bool:
         return any(n.name == name for n in self.nodes)
 
-    @property
-    def routers(self) -> tuple[Node, ...]:
-        return tuple(n for n in self.nodes if n.role == "router")
+    def with_role(self, role: str) -> tuple[Node, ...]:
+        return tuple(n for n in self.nodes if n.role == role)
 
-    @property
-    def clients(self) -> tuple[Node, ...]:
-        return tuple(n for n in self.nodes if n.role == "client")
-
-    @property
-    def upstream_hosts(self) -> tuple[Node, ...]:
-        return tuple(n for n in self.nodes if n.role == "upstream")
-
-    @property
-    def attackers(self) -> tuple[Node, ...]:
-        return tuple(n for n in self.nodes if n.role == "attacker")
+    routers = property(lambda self: self.with_role("router"))
+    clients = property(lambda self: self.with_role("client"))
+    upstream_hosts = property(lambda self: self.with_role("upstream"))
+    attackers = property(lambda self: self.with_role("attacker"))
 
     def lan_segment(self) -> str:
         """The segment of the clients' gateway instance (where an attacker forges adverts)."""
