@@ -21,6 +21,8 @@ import struct
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from .timers import INTERVAL_FIELDS
+
 VRRP_PROTO = 112  # IANA protocol number, RFC 5798 §5.1.1.3
 VRRP_TTL = 255  # RFC 5798 §5.1.1.3, §7.1
 VRRP_GROUP_V4 = "224.0.0.18"  # RFC 5798 §5.1.1.2
@@ -104,7 +106,7 @@ class Advert:
 
     @property
     def interval_s(self) -> float:
-        return self.adver_int / 100 if self.version == 3 else float(self.adver_int)
+        return INTERVAL_FIELDS[self.version].seconds(self.adver_int)
 
     @property
     def family(self) -> int:
@@ -120,7 +122,7 @@ def _check_fields(advert: Advert) -> None:
         raise ValueError(f"VRID must be 1..255, not {advert.vrid!r}")
     if not 0 <= advert.priority <= 255:  # §5.2.4
         raise ValueError(f"priority must be 0..255, not {advert.priority!r}")
-    max_int = 0x0FFF if advert.version == 3 else 0xFF  # §5.2.7 / RFC 3768 §5.3.7
+    max_int = INTERVAL_FIELDS[advert.version].max_units  # §5.2.7 / RFC 3768 §5.3.7
     if not 1 <= advert.adver_int <= max_int:
         raise ValueError(f"v{advert.version} advertisement interval must be 1..{max_int}, not {advert.adver_int!r}")
     if len(advert.addresses) > 255:
