@@ -27,7 +27,8 @@ import signal
 import subprocess
 from enum import Enum
 
-OWNER_PRIORITY = 255
+from vrrplab.vrrp.config import OWNER_PRIORITY
+
 MAX_TRACKED_PRIORITY = 254  # keepalived never tracks a non-owner up to 255
 MIN_TRACKED_PRIORITY = 1  # nor down to 0, which would mean "stopping"
 
