@@ -9,11 +9,14 @@ private namespace (see `sandbox`), so bridge names cannot collide with the host.
 
 from __future__ import annotations
 
+import math
 import os
 import select
+import signal
 import subprocess
 import time
-from typing import Callable
+from contextlib import contextmanager
+from typing import Callable, Iterator
 
 from mininet.log import setLogLevel
 from mininet.net import Mininet
@@ -24,25 +27,229 @@ from vrrplab.loader.model import Topology
 
 CMD_TIMEOUT_S = 10.0  # every shell command in a node: ip, sysctl, cat (milliseconds, normally)
 INTERRUPT_GRACE_S = 2.0  # after Ctrl-C, how long a stuck command gets to give the shell back
+SHELL_EXIT_S = 2.0  # after SIGHUP (then again after SIGKILL), how long a node's shell has to exit
+
+# Starting and stopping the lab each have one deadline, sized by the lab: a base plus an
+# allowance per Mininet node (each router and host, and each segment's bridge: each has its
+# own shell) and per link (a veth pair: one node interface, one bridge port). The base is
+# one command's own deadline, so a small lab never cuts a single command shorter than
+# CMD_TIMEOUT_S. Normally a node's shell starts in ~20 ms and takes ~15 commands of a few
+# ms (Mininet's own and `_configure`'s); a link is one `ip link add`, eight `ifconfig`
+# (each end's MAC, then up) and one `ip link set master`: ~50 ms. Stopping is two
+# `ip link del` per link and a SIGHUP per shell. The allowances are 50-100 times those
+# figures, for a machine busy with parallel bench runs; the textbook lab (6 nodes, 6
+# links) gets 52 s to start and 28 s to stop.
+START_BASE_S = CMD_TIMEOUT_S
+START_PER_NODE_S = 5.0
+START_PER_LINK_S = 2.0
+STOP_BASE_S = CMD_TIMEOUT_S
+STOP_PER_NODE_S = 2.0  # a SIGHUP and the shell's exit; SHELL_EXIT_S more if it needs SIGKILL
+STOP_PER_LINK_S = 1.0
 
 
-class IpBridge(Switch):
+def lab_size(topology: Topology) -> tuple[int, int]:
+    """Mininet nodes (each node and each segment's bridge) and links (one per interface)."""
+    return (len(topology.nodes) + len(topology.segments),
+            sum(len(node.interfaces) for node in topology.nodes))
+
+
+def start_deadline(topology: Topology) -> float:
+    nodes, links = lab_size(topology)
+    return START_BASE_S + START_PER_NODE_S * nodes + START_PER_LINK_S * links
+
+
+def stop_deadline(topology: Topology) -> float:
+    nodes, links = lab_size(topology)
+    return STOP_BASE_S + STOP_PER_NODE_S * nodes + STOP_PER_LINK_S * links
+
+
+class StepDeadline:
+    """The deadline of the lab's current lifecycle step (starting or stopping it), if any.
+
+    A lab has one, handed to each of its Mininet nodes as the node parameter `deadline`:
+    the commands Mininet sends itself, deep in its own code, are held to it as well as to
+    their own CMD_TIMEOUT_S. Outside a step there is none (`left()` is infinite).
+    """
+
+    def __init__(self) -> None:
+        self.end = math.inf
+
+    def left(self) -> float:
+        return self.end - time.monotonic()
+
+    @contextmanager
+    def step(self, what: str, seconds: float) -> Iterator[None]:
+        """Within the block, every wait of the lab's nodes ends by `seconds` from now; a
+        LabError raised in it is said again with the step's name and deadline first."""
+        self.end = time.monotonic() + seconds
+        try:
+            yield
+        except LabError as exc:
+            raise LabError(f"{what} (deadline {seconds:.3g} s): {exc}") from exc
+        finally:
+            self.end = math.inf
+
+
+def _kill_group(pid: int) -> None:
+    """SIGKILL a node shell's process group: `mnexec -d` made the shell a session leader,
+    so the group is the shell and the command it runs (job control is off: `set +m`)."""
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+class BoundedShell:
+    """Mixed into the lab's Mininet node classes: every wait on the node's shell has a deadline.
+
+    Mininet talks to a node through a bash on a pty and waits on it with none, in three
+    places: `Node.cmd` (which Mininet itself calls to make veth pairs, set MACs, bring
+    interfaces up and delete them, in `net.start()`/`net.stop()` and link creation),
+    `Node.read` (a new shell's first prompt, in `startShell`) and `Node.cleanup` (the
+    shell's exit after `terminate`'s SIGHUP). Here `cmd` is the lab's own bounded command
+    (select on the pty before each read, Ctrl-C and drain when the deadline passes), `read`
+    refuses to block past the deadline of what it reads for, and `cleanup` SIGKILLs a shell
+    that does not exit. Each deadline is the command's own (CMD_TIMEOUT_S unless given),
+    cut to what is left of the lab's current step (`StepDeadline`, the node parameter
+    `deadline`).
+
+    Why override the node rather than guard `net.start()`/`net.stop()` from outside: a
+    watchdog that kills a stuck shell does not end Mininet's blocked read, because Mininet
+    keeps the pty's slave end open itself (no EOF, no EIO); running the call in a thread
+    with a timeout leaves that thread blocked inside Mininet while the main thread tears
+    the same nodes down, and a Ctrl-C reaches only the main thread. Overriding the three
+    methods keeps everything on one thread and puts the deadline exactly where Mininet
+    blocks, using the mechanism the lab's own commands already had.
+    """
+
+    # what the node's shell is being read for: (description, monotonic deadline, seconds)
+    _reading_for: tuple[str, float, float] | None = None
+
+    def _seconds(self, what: str, timeout: float | None) -> float:
+        """`timeout` (default CMD_TIMEOUT_S) cut to the step's deadline; none left: LabError."""
+        step = self.params.get("deadline")
+        seconds = min(CMD_TIMEOUT_S if timeout is None else timeout,
+                      step.left() if step is not None else math.inf)
+        if seconds <= 0:
+            raise LabError(f"{self.name}: {what} not begun: no time left")
+        return seconds
+
+    def _wait_readable(self) -> None:
+        what, deadline, seconds = self._reading_for
+        if not _readable(self, deadline - time.monotonic()):
+            raise LabError(f"{self.name}: {what} did not finish in {seconds:.3g} s")
+
+    def read(self, size: int = 1024) -> str:
+        """Mininet's read, which blocks until the shell writes: never past the deadline."""
+        if self._reading_for is not None and not self.readbuf:
+            self._wait_readable()
+        return super().read(size)
+
+    def startShell(self, mnopts=None) -> None:  # noqa: N802 (Mininet's name)
+        """Mininet's, with a deadline on the shell's first prompt; a shell that misses it is
+        killed (its pid is known as soon as it is spawned)."""
+        seconds = self._seconds("starting its shell", None)
+        self._reading_for = ("starting its shell", time.monotonic() + seconds, seconds)
+        try:
+            super().startShell(mnopts)
+        except BaseException:
+            if self.shell is not None:  # spawned, then stuck: its pid is all this needs
+                _kill_group(self.shell.pid)
+                self._reaped(SHELL_EXIT_S)  # the first error is the one to tell
+            raise
+        finally:
+            self._reading_for = None
+
+    def cmd(self, *args, timeout: float | None = None, **kwargs) -> str | None:
+        """Run a shell command in the node and return its output, within `timeout`
+        (default CMD_TIMEOUT_S, and never past the lab's current step's deadline).
+
+        Mininet's `Node.cmd` waits forever; this is the same shell, with a deadline:
+        a command still running then is interrupted (Ctrl-C) and LabError names it.
+        """
+        if not self.shell:
+            return super().cmd(*args, **kwargs)  # Mininet's warning for a stopped node
+        command = _command_text(args)
+        seconds = self._seconds(f"'{command}'", timeout)
+        self._reading_for = (f"'{command}'", time.monotonic() + seconds, seconds)
+        self.sendCmd(*args, **kwargs)
+        output = ""
+        try:
+            while self.waiting:
+                self._wait_readable()
+                output += self.monitor()
+        except BaseException:  # the deadline, or Ctrl-C/SIGTERM landing mid-command
+            self._reading_for = None
+            self._interrupt()
+            raise
+        finally:
+            self._reading_for = None
+        return output
+
+    def _interrupt(self) -> None:
+        """Ctrl-C the node's shell and drain it, so its next command starts clean."""
+        self.sendInt()
+        deadline = time.monotonic() + INTERRUPT_GRACE_S
+        while self.waiting and _readable(self, deadline - time.monotonic()):
+            self.monitor()
+        # give up on the rest: a shell still stuck may hand its leftovers to the next command
+        self.waiting = False
+
+    def cleanup(self) -> None:
+        """Mininet's, but its wait for the shell's exit (after `terminate`'s SIGHUP) is
+        bounded: past SHELL_EXIT_S, or the step's deadline, the shell is SIGKILLed."""
+        if self.shell is not None and self.shell.poll() is None:
+            step = self.params.get("deadline")
+            left = step.left() if step is not None else math.inf
+            try:
+                self.shell.wait(timeout=max(0.0, min(SHELL_EXIT_S, left)))
+            except subprocess.TimeoutExpired:
+                _kill_group(self.shell.pid)
+                if not self._reaped(SHELL_EXIT_S):
+                    raise LabError(f"{self.name}: its shell (pid {self.shell.pid}) did not "
+                                   f"exit {SHELL_EXIT_S:g} s after SIGKILL") from None
+        super().cleanup()
+
+    def _reaped(self, seconds: float) -> bool:
+        try:
+            self.shell.wait(timeout=seconds)
+        except subprocess.TimeoutExpired:
+            return False
+        return True
+
+
+class LabHost(BoundedShell, Host):
+    """A router or host of the lab: Mininet's Host, every wait on its shell bounded."""
+
+
+def _command_text(args: tuple) -> str:
+    """The command as Mininet's `sendCmd` sends it (a string, a list, or words)."""
+    if len(args) == 1 and isinstance(args[0], list):
+        args = tuple(args[0])
+    return " ".join(str(arg) for arg in args)
+
+
+class IpBridge(BoundedShell, Switch):
     """A Linux bridge made with `ip link` (Mininet's LinuxBridge needs brctl).
 
     Bridges live in the run's private namespace, where vrrplab itself runs: plain
-    subprocesses with a timeout, not Mininet's shell.
+    subprocesses with a timeout, not Mininet's shell. Mininet still gives the bridge a
+    shell (it deletes the bridge's ports with it): bounded like every node's.
     """
 
     def start(self, _controllers) -> None:
-        _ip("link", "add", "name", self.name, "type", "bridge", "mcast_snooping", "0")
+        self._ip("link", "add", "name", self.name, "type", "bridge", "mcast_snooping", "0")
         for intf in self.intfList():
             if intf.name.startswith(f"{self.name}-"):
-                _ip("link", "set", "dev", str(intf), "master", self.name, "up")
-        _ip("link", "set", "dev", self.name, "up")
+                self._ip("link", "set", "dev", str(intf), "master", self.name, "up")
+        self._ip("link", "set", "dev", self.name, "up")
 
     def stop(self, deleteIntfs: bool = True) -> None:  # noqa: N803 (Mininet's name)
-        _ip("link", "del", "dev", self.name, check=False)
+        self._ip("link", "del", "dev", self.name, check=False)
         super().stop(deleteIntfs)
+
+    def _ip(self, *args: str, check: bool = True) -> None:
+        _ip(*args, check=check, timeout=self._seconds(f"'ip {' '.join(args)}'", None))
 
 
 def _ipv6_interface(intf) -> list[str]:
@@ -72,14 +279,33 @@ def _readable(host, seconds: float) -> bool:
     return seconds > 0 and bool(select.select([host.stdout.fileno()], [], [], seconds)[0])
 
 
-def _ip(*args: str, check: bool = True) -> None:
+def _ip(*args: str, check: bool = True, timeout: float = CMD_TIMEOUT_S) -> None:
     try:
-        result = subprocess.run(["ip", *args], capture_output=True, text=True,
-                                timeout=CMD_TIMEOUT_S)
+        result = subprocess.run(["ip", *args], capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
-        raise LabError(f"ip {' '.join(args)} did not finish in {CMD_TIMEOUT_S:g} s") from None
+        raise LabError(f"ip {' '.join(args)} did not finish in {timeout:.3g} s") from None
     if check and result.returncode != 0:
         raise LabError(f"ip {' '.join(args)} failed: {result.stderr.strip()}")
+
+
+def _kill_shells(nodes) -> str:
+    """SIGKILL the shells of these nodes still alive, then reap them (SHELL_EXIT_S in all):
+    the fallback of a stop that failed. Only these pids: never a name pattern, never `mn -c`."""
+    alive = [n for n in nodes if n.shell is not None and n.shell.poll() is None]
+    for node in alive:
+        _kill_group(node.shell.pid)
+    deadline = time.monotonic() + SHELL_EXIT_S
+    stuck = []
+    for node in alive:
+        try:
+            node.shell.wait(timeout=max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            stuck.append(f"{node.name} (pid {node.shell.pid})")
+    said = (f"killed the shells of {', '.join(n.name for n in alive)}" if alive
+            else "no shell was left to kill")
+    if stuck:
+        said += f"; still not gone: {', '.join(stuck)}"
+    return said + "; the rest goes with the run's private namespace"
 
 
 class Lab:
@@ -89,22 +315,33 @@ class Lab:
         self.topology = topology
         self.log = log
         self.net: Mininet | None = None
+        self.deadline = StepDeadline()  # the current start's or stop's, shared by the nodes
 
     # -- lifecycle ----------------------------------------------------------
 
-    def start(self) -> None:
+    def _step(self, what: str, seconds: float):
+        nodes, links = lab_size(self.topology)
+        return self.deadline.step(f"{what} of {nodes} nodes and {links} links", seconds)
+
+    def start(self, deadline_s: float | None = None) -> None:
+        """Build the lab within `deadline_s` (default: `start_deadline`, from its size):
+        node shells, veth pairs, bridges, addresses and routes. Past it, LabError names
+        the step and the node; what was built is left for `stop`."""
+        seconds = start_deadline(self.topology) if deadline_s is None else deadline_s
         setLogLevel("error")
         net = Mininet(topo=None, switch=IpBridge, controller=None, build=False,
                       autoSetMacs=False, cleanup=False, waitConnected=False)
         self.net = net
-        bridges = {seg: net.addSwitch(f"s{i}") for i, seg in enumerate(self.topology.segments, 1)}
-        for node in self.topology.nodes:
-            host = net.addHost(node.name, cls=Host, ip=None)
-            for intf in node.interfaces:
-                net.addLink(host, bridges[intf.segment], intfName1=intf.name)
-        net.start()
-        for node in self.topology.nodes:
-            self._configure(node)
+        with self._step("starting the lab", seconds):
+            bridges = {seg: net.addSwitch(f"s{i}", deadline=self.deadline)
+                       for i, seg in enumerate(self.topology.segments, 1)}
+            for node in self.topology.nodes:
+                host = net.addHost(node.name, cls=LabHost, ip=None, deadline=self.deadline)
+                for intf in node.interfaces:
+                    net.addLink(host, bridges[intf.segment], intfName1=intf.name)
+            net.start()
+            for node in self.topology.nodes:
+                self._configure(node)
 
     def _configure(self, node) -> None:
         ipv6 = any(i.address.version == 6 for i in node.interfaces)
@@ -136,10 +373,26 @@ class Lab:
             if not out.endswith("rc=0"):
                 raise LabError(f"{node.name}: '{line}' failed: {out}")
 
-    def stop(self) -> None:
-        if self.net is not None:
-            self.net.stop()
-            self.net = None
+    def stop(self, deadline_s: float | None = None) -> None:
+        """Take the lab down within `deadline_s` (default: `stop_deadline`, from its size).
+
+        Past it, or on any other failure, the shells this lab started are SIGKILLed (by
+        their pids, which Mininet recorded) and LabError names the step and the node. What
+        Mininet had no time to delete (veth pairs, bridges) lives in the run's private
+        namespace and goes with it when the run ends (see `sandbox`).
+        """
+        if self.net is None:
+            return
+        net, self.net = self.net, None
+        seconds = stop_deadline(self.topology) if deadline_s is None else deadline_s
+        try:
+            with self._step("stopping the lab", seconds):
+                net.stop()
+        except LabError as exc:
+            raise LabError(f"{exc}; {_kill_shells(net.hosts + net.switches)}") from exc
+        except BaseException:  # Ctrl-C, SIGTERM: nothing of the lab may outlive the run
+            _kill_shells(net.hosts + net.switches)
+            raise
 
     # -- what runners and speakers use -------------------------------------
 
@@ -148,33 +401,10 @@ class Lab:
         return self.net.get(name)
 
     def cmd(self, node: str, command: str, timeout: float = CMD_TIMEOUT_S) -> str:
-        """Run a shell command in the node's namespace and return its output.
-
-        Mininet's `Node.cmd` waits forever; this is the same shell, with a deadline:
-        a command still running then is interrupted (Ctrl-C) and the run fails.
-        """
-        host = self.host(node)
-        host.sendCmd(command)
-        output, deadline = "", time.monotonic() + timeout
-        try:
-            while host.waiting:
-                if not _readable(host, deadline - time.monotonic()):
-                    raise LabError(f"{node}: '{command}' did not finish in {timeout:g} s")
-                output += host.monitor()
-        except BaseException:  # the deadline, or Ctrl-C/SIGTERM landing mid-command
-            self._interrupt(host)
-            raise
-        return output
-
-    @staticmethod
-    def _interrupt(host) -> None:
-        """Ctrl-C the node's shell and drain it, so its next command starts clean."""
-        host.sendInt()
-        deadline = time.monotonic() + INTERRUPT_GRACE_S
-        while host.waiting and _readable(host, deadline - time.monotonic()):
-            host.monitor()
-        # give up on the rest: a shell still stuck may hand its leftovers to the next command
-        host.waiting = False
+        """Run a shell command in the node's namespace and return its output, within
+        `timeout`: past it the command is interrupted (Ctrl-C) and LabError names it
+        (`BoundedShell.cmd`)."""
+        return self.host(node).cmd(command, timeout=timeout)
 
     def popen(self, node: str, argv: list[str], **kwargs) -> subprocess.Popen:
         """Start a process in the node's namespace (the caller owns and reaps it).
