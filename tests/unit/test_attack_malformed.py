@@ -83,7 +83,7 @@ def test_the_wrong_password_is_never_the_real_one():
 
 @pytest.mark.parametrize("version", [2, 3])
 def test_a_backup_drops_each_by_its_reason_and_its_timer_runs_on(version):
-    config = RouterConfig(vrid=10, priority=100, version=version, interval_s=1.0, vips=(VIP,),
+    config = RouterConfig(vrid=10, priority=100, version=version, advert_int_s=1.0, vips=(VIP,),
                           primary_ip=R2, auth_pass=PASSWORD if version == 2 else None)
     router = VirtualRouter(config)
     router.handle(Startup(), now=0.0)

@@ -34,7 +34,7 @@ def approx(value: float) -> object:
 
 def backup(mistime: str | None) -> VirtualRouter:
     """Priority 100, v3 at 1 s, in BACKUP since t=0."""
-    config = RouterConfig(vrid=10, priority=100, version=3, interval_s=1.0, vips=VIPS, primary_ip="192.168.1.9")
+    config = RouterConfig(vrid=10, priority=100, version=3, advert_int_s=1.0, vips=VIPS, primary_ip="192.168.1.9")
     vr = make_router(config, mistime)
     vr.handle(Startup(), 0.0)
     assert vr.state is State.BACKUP
@@ -88,7 +88,7 @@ def test_no_wait_takes_a_tenth_of_the_rfc_figures():
 
 
 def test_an_unknown_mistiming_is_refused():
-    config = RouterConfig(vrid=10, priority=100, version=3, interval_s=1.0, vips=VIPS, primary_ip="192.168.1.9")
+    config = RouterConfig(vrid=10, priority=100, version=3, advert_int_s=1.0, vips=VIPS, primary_ip="192.168.1.9")
     with pytest.raises(ValueError, match="mdi_x2, ignore_zero, no_wait"):
         make_router(config, "late")
 

@@ -64,7 +64,7 @@ def test_decoder_raises_only_packet_errors():
 
 
 def _router(version: int, priority: int) -> VirtualRouter:
-    config = RouterConfig(vrid=10, priority=priority, version=version, interval_s=1.0,
+    config = RouterConfig(vrid=10, priority=priority, version=version, advert_int_s=1.0,
                           vips=("192.168.1.1",), primary_ip="192.168.1.30",
                           auth_pass="Lab2pass" if version == 2 else None)
     router = VirtualRouter(config)

@@ -24,14 +24,14 @@ def test_the_rfc_limits():
     assert ADVERT_INT_ANY_VERSION == (0.01, 255)
 
 
-def router(version: int, interval_s: float) -> RouterConfig:
-    return RouterConfig(vrid=1, priority=100, version=version, interval_s=interval_s,
+def router(version: int, advert_int_s: float) -> RouterConfig:
+    return RouterConfig(vrid=1, priority=100, version=version, advert_int_s=advert_int_s,
                         vips=("192.168.1.1",), primary_ip="192.168.1.2")
 
 
-def core_accepts(version: int, interval_s: float) -> bool:
+def core_accepts(version: int, advert_int_s: float) -> bool:
     try:
-        router(version, interval_s)
+        router(version, advert_int_s)
     except ConfigError:
         return False
     return True
@@ -53,9 +53,9 @@ def test_the_loader_and_the_core_agree(version):
 def test_the_wire_value_is_what_it_was():
     """The arithmetic the config used before it moved to INTERVAL_FIELDS, value for value."""
     for cs in range(1, 0x1000):
-        for interval_s in (cs / 100, cs * 0.01):
-            config = router(3, interval_s)
-            assert config.adver_int == round(interval_s * 100) == cs
+        for advert_int_s in (cs / 100, cs * 0.01):
+            config = router(3, advert_int_s)
+            assert config.adver_int == round(advert_int_s * 100) == cs
             assert config.advertisement_interval == cs / 100
     for s in range(1, 0x100):
         config = router(2, float(s))

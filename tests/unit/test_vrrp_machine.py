@@ -44,7 +44,7 @@ def mdi(priority: int, interval: float, version: int) -> float:
 
 
 def make(priority: int = 100, version: int = 3, interval: float = 1.0, **overrides: object) -> VirtualRouter:
-    config = RouterConfig(vrid=10, priority=priority, version=version, interval_s=interval, vips=VIPS, primary_ip=PRIMARY)
+    config = RouterConfig(vrid=10, priority=priority, version=version, advert_int_s=interval, vips=VIPS, primary_ip=PRIMARY)
     return VirtualRouter(dataclasses.replace(config, **overrides))
 
 
@@ -486,10 +486,10 @@ def test_impossible_input_names_state_and_input(setup: object, poke: object) -> 
         {"priority": 0},
         {"priority": 256},
         {"version": 4},
-        {"interval_s": 0.0},
-        {"interval_s": 0.015},
-        {"interval_s": 41.0},
-        {"version": 2, "interval_s": 1.5},
+        {"advert_int_s": 0.0},
+        {"advert_int_s": 0.015},
+        {"advert_int_s": 41.0},
+        {"version": 2, "advert_int_s": 1.5},
         {"version": 2, "vips": ("fe80::1",), "primary_ip": "fe80::2"},
         {"auth_pass": "secret"},
         {"version": 2, "auth_pass": ""},

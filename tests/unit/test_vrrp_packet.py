@@ -63,7 +63,7 @@ def test_v3_ipv4_decodes_scapy_bytes(vrid: int, priority: int, adv: int, address
     advert = decode(data, SRC, GROUP, ttl=255)
     assert advert == Advert(3, vrid, priority, adv, addresses)
     assert advert.checksum == int.from_bytes(data[6:8], "big")
-    assert advert.interval_s == pytest.approx(adv / 100)
+    assert advert.advert_int_s == pytest.approx(adv / 100)
 
 
 def test_v3_golden_literal() -> None:

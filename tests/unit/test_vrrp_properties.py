@@ -127,7 +127,7 @@ def test_speakers_converge_on_the_highest_priority(
     routers = [
         VirtualRouter(
             RouterConfig(
-                vrid=51, priority=p, version=version, interval_s=interval,
+                vrid=51, priority=p, version=version, advert_int_s=interval,
                 vips=("192.168.1.1",), primary_ip=f"192.168.1.{10 + k}",
             )
         )

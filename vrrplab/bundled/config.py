@@ -34,12 +34,11 @@ from typing import Any, Callable
 
 from vrrplab.bundled.mistimed import MISTIMINGS
 from vrrplab.vrrp.config import ConfigError, RouterConfig
-from vrrplab.vrrp.packet import AUTH_DATA_LEN
+from vrrplab.vrrp.packet import AUTH_DATA_LEN, virtual_mac
 from vrrplab.vrrp.timers import INTERVAL_FIELDS
 
 SCHEMA = 1
 IFNAMSIZ = 15  # the kernel's limit on an interface name (vrrp.255 fits)
-VMAC_PREFIX = "00:00:5e:00:01:"  # RFC 5798 §7.3: 00-00-5E-00-01-{VRID}
 TOP_KEYS = {"schema", "router", "source", "sync_group", "scripts", "instances", "test_mistime"}
 INSTANCE_KEYS = {"name", "vrid", "interface", "primary_ip", "vips", "priority", "state", "version",
                  "advert_int", "preempt", "preempt_delay", "auth_pass", "use_vmac",
@@ -106,7 +105,7 @@ class InstanceSpec:
 
     @property
     def vmac_address(self) -> str:
-        return f"{VMAC_PREFIX}{self.vrid:02x}"
+        return virtual_mac(self.vrid)
 
     @property
     def device(self) -> str:
@@ -237,7 +236,7 @@ def _router_config(c: _Checker, spec: dict, where: str, vips: list[IPv4Interface
     if None in (vrid, priority, version, interval, delay, primary, preempt) or not vips:
         return None
     try:
-        return RouterConfig(vrid=vrid, priority=priority, version=version, interval_s=float(interval),
+        return RouterConfig(vrid=vrid, priority=priority, version=version, advert_int_s=float(interval),
                             vips=tuple(str(v.ip) for v in vips), primary_ip=str(primary),
                             preempt=preempt, preempt_delay_s=float(delay),
                             auth_pass=spec.get("auth_pass"),

@@ -32,7 +32,7 @@ class RouterConfig:
     vrid: int
     priority: int
     version: int
-    interval_s: float
+    advert_int_s: float
     vips: tuple[str, ...]
     primary_ip: str
     preempt: bool = True
@@ -62,7 +62,7 @@ class RouterConfig:
     @property
     def adver_int(self) -> int:
         """The interval as the advert carries it: centiseconds (v3) or seconds (v2)."""
-        return INTERVAL_FIELDS[self.version].units(self.interval_s)
+        return INTERVAL_FIELDS[self.version].units(self.advert_int_s)
 
     @property
     def advertisement_interval(self) -> float:
@@ -97,6 +97,6 @@ def _check_config(config: RouterConfig) -> None:
 
 def _check_interval(config: RouterConfig) -> None:
     field = INTERVAL_FIELDS[config.version]
-    if not field.fits(config.interval_s):
+    if not field.fits(config.advert_int_s):
         raise ConfigError(f"v{config.version} interval must be a multiple of {field.min_s:g} s from "
-                          f"{field.min_s:g} to {field.max_s:g} s, not {config.interval_s!r}")
+                          f"{field.min_s:g} to {field.max_s:g} s, not {config.advert_int_s!r}")

@@ -285,7 +285,7 @@ class VirtualRouter:
             return []
         if self._accepts_master(advert.priority, now):  # (445)
             if self.config.version == 3:  # (450): learn Master_Adver_Interval
-                self._master_adver_interval = advert.interval_s
+                self._master_adver_interval = advert.advert_int_s
             self._down_at = now + self.master_down_interval  # (455)-(460)
             self._master_ip = src_ip
             self._wants_master = False
@@ -311,7 +311,7 @@ class VirtualRouter:
             return [SendAdvert(self._advert())]
         if self._loses_to(advert.priority, src_ip):  # (685)-(695)
             if self.config.version == 3:  # (705)
-                self._master_adver_interval = advert.interval_s
+                self._master_adver_interval = advert.advert_int_s
             self._master_ip = src_ip
             return self._become_backup(now, f"advert from {src_ip} with priority {advert.priority}")
         if self.config.lower_prio_advert:  # keepalived: answer it, and re-announce the VIPs

@@ -84,7 +84,7 @@ class Advert:
     """One VRRP ADVERTISEMENT, as carried on the wire.
 
     `adver_int` is the raw interval field: centiseconds (12 bits, "Max Adver
-    Int") in v3, whole seconds (8 bits, "Adver Int") in v2; `interval_s`
+    Int") in v3, whole seconds (8 bits, "Adver Int") in v2; `advert_int_s`
     converts. `auth_type`/`auth_data` exist only in v2; v2 auth data is always
     normalised to 8 bytes. `checksum` is what `decode` read; `encode` ignores it.
     """
@@ -105,7 +105,7 @@ class Advert:
             object.__setattr__(self, "auth_data", self.auth_data.ljust(AUTH_DATA_LEN, b"\0"))
 
     @property
-    def interval_s(self) -> float:
+    def advert_int_s(self) -> float:
         return INTERVAL_FIELDS[self.version].seconds(self.adver_int)
 
     @property

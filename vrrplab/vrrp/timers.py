@@ -35,22 +35,22 @@ class IntervalField:
     def max_s(self) -> float:
         return self.max_units / self.per_second
 
-    def units(self, interval_s: float) -> int:
+    def units(self, advert_int_s: float) -> int:
         """The interval as the advert carries it (rounded to the nearest unit)."""
-        return round(interval_s * self.per_second)
+        return round(advert_int_s * self.per_second)
 
     def seconds(self, units: int) -> float:
         """A received or configured field value in seconds."""
         return units / self.per_second
 
-    def is_whole(self, interval_s: float) -> bool:
+    def is_whole(self, advert_int_s: float) -> bool:
         """A whole number of units (up to float error)."""
-        scaled = interval_s * self.per_second
+        scaled = advert_int_s * self.per_second
         return abs(scaled - round(scaled)) <= WHOLE_TOLERANCE
 
-    def fits(self, interval_s: float) -> bool:
+    def fits(self, advert_int_s: float) -> bool:
         """The advert can carry this interval exactly."""
-        return self.is_whole(interval_s) and 1 <= self.units(interval_s) <= self.max_units
+        return self.is_whole(advert_int_s) and 1 <= self.units(advert_int_s) <= self.max_units
 
 
 INTERVAL_FIELDS = {
@@ -59,13 +59,13 @@ INTERVAL_FIELDS = {
 }
 
 
-def skew_time(priority: int, interval_s: float, version: int = 3) -> float:
+def skew_time(priority: int, advert_int_s: float, version: int = 3) -> float:
     """Skew_Time: how long a backup of this priority lets a better one win."""
     if version == 2:
         return (256 - priority) / 256  # RFC 3768 §6.1
-    return ((256 - priority) * interval_s) / 256  # RFC 5798 §6.1
+    return ((256 - priority) * advert_int_s) / 256  # RFC 5798 §6.1
 
 
-def master_down_interval(priority: int, interval_s: float, version: int = 3) -> float:
+def master_down_interval(priority: int, advert_int_s: float, version: int = 3) -> float:
     """Master_Down_Interval: silence after which a backup declares the master dead."""
-    return 3 * interval_s + skew_time(priority, interval_s, version)
+    return 3 * advert_int_s + skew_time(priority, advert_int_s, version)
