@@ -33,7 +33,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 from vrrplab.bundled.mistimed import MISTIMINGS
-from vrrplab.vrrp.config import ConfigError, RouterConfig
+from vrrplab.vrrp.config import (MAX_VRID, MIN_PRIORITY, MIN_VRID, OWNER_PRIORITY, ConfigError,
+                                 RouterConfig)
 from vrrplab.vrrp.packet import AUTH_DATA_LEN, virtual_mac
 from vrrplab.vrrp.timers import INTERVAL_FIELDS
 
@@ -228,8 +229,8 @@ def _instance(c: _Checker, raw: Any, where: str, scripts: dict[str, ScriptSpec])
 
 def _router_config(c: _Checker, spec: dict, where: str, vips: list[IPv4Interface | IPv6Interface],
                    primary: IPv4Address | IPv6Address | None, preempt: bool | None) -> RouterConfig | None:
-    vrid = c.integer(spec.get("vrid"), f"{where}.vrid", 1, 255)
-    priority = c.integer(spec.get("priority"), f"{where}.priority", 1, 255)
+    vrid = c.integer(spec.get("vrid"), f"{where}.vrid", MIN_VRID, MAX_VRID)
+    priority = c.integer(spec.get("priority"), f"{where}.priority", MIN_PRIORITY, OWNER_PRIORITY)
     version = c.integer(spec.get("version"), f"{where}.version", 2, 3)
     interval = c.number(spec.get("advert_int"), f"{where}.advert_int", *ADVERT_INT_ANY_VERSION)
     delay = c.number(spec.get("preempt_delay", 0), f"{where}.preempt_delay", 0, 1000)

@@ -27,10 +27,10 @@ import signal
 import subprocess
 from enum import Enum
 
-from vrrplab.vrrp.config import OWNER_PRIORITY
+from vrrplab.vrrp.config import MAX_BACKUP_PRIORITY, MIN_PRIORITY, OWNER_PRIORITY
 
-MAX_TRACKED_PRIORITY = 254  # keepalived never tracks a non-owner up to 255
-MIN_TRACKED_PRIORITY = 1  # nor down to 0, which would mean "stopping"
+# keepalived never tracks a non-owner up to 255, nor down to 0 (which means "stopping")
+MAX_TRACKED_PRIORITY, MIN_TRACKED_PRIORITY = MAX_BACKUP_PRIORITY, MIN_PRIORITY
 
 
 class ScriptStatus(Enum):

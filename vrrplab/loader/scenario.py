@@ -21,6 +21,7 @@ from vrrplab.loader.yamlio import (LOWER_NAME, LOWER_NAME_TEXT, ONE_LINE, Checke
                                    _one_line)
 from vrrplab.vrrp import bounds
 from vrrplab.vrrp.bounds import BOUND_KINDS
+from vrrplab.vrrp.config import MAX_BACKUP_PRIORITY, MIN_PRIORITY
 from vrrplab.loader.model import (LINK_LOCAL, Address, Fault, Probe, Scenario, Step, Topology,
                            TrackScript)
 
@@ -309,7 +310,8 @@ def _set_priority(c: Checker, spec: dict, field: str, kind: str | None) -> int |
         c.fail(f"{field}.priority", "the router's new priority, 1 to 254 (required for "
                "set_priority)")
         return False
-    priority = c.number(spec["priority"], f"{field}.priority", 1, 254, integer=True)
+    priority = c.number(spec["priority"], f"{field}.priority", MIN_PRIORITY, MAX_BACKUP_PRIORITY,
+                        integer=True)
     return False if priority is None else int(priority)
 
 

@@ -15,6 +15,8 @@ from typing import Any
 from vrrplab.loader.yamlio import LOWER_NAME, LOWER_NAME_TEXT, ONE_LINE, Checker, _given
 from vrrplab.loader.model import (LINK_LOCAL, Address, Interface, InterfaceAddress, Network, Node, Route,
                            Topology, TrackScript, Vrrp, VrrpInstance, VrrpRouter)
+from vrrplab.vrrp.config import (MAX_BACKUP_PRIORITY, MAX_VRID, MIN_PRIORITY, MIN_VRID,
+                                 OWNER_PRIORITY)
 from vrrplab.vrrp.timers import INTERVAL_FIELDS
 
 NODE_NAME = re.compile(r"^[a-z][a-z0-9]{0,7}$")  # short: Mininet builds "c1-eth0" from it
@@ -406,7 +408,7 @@ def _instances(c: Checker, raw: Any, routers: dict[str, Node], segments: dict,
         field = f"vrrp.instances.{name}"
         spec = c.mapping(spec, field, required=("vrid", "interface", "vips"),
                          optional=("priorities",))
-        vrid = c.number(spec.get("vrid"), f"{field}.vrid", 1, 255, integer=True)
+        vrid = c.number(spec.get("vrid"), f"{field}.vrid", MIN_VRID, MAX_VRID, integer=True)
         ifname = spec.get("interface")
         segment = _instance_segment(c, field, ifname, routers, declared) \
             if "interface" in spec else None
@@ -438,7 +440,8 @@ def _instance_priorities(c: Checker, raw: Any, field: str,
             c.fail(f"{field}.priorities", f"routers of the topology ({', '.join(routers)})",
                    router)
             return None
-        priority = c.number(value, f"{field}.priorities.{router}", 1, 254, integer=True)
+        priority = c.number(value, f"{field}.priorities.{router}", MIN_PRIORITY,
+                            MAX_BACKUP_PRIORITY, integer=True)
         if priority is None:
             return None
         result.append((router, int(priority)))
@@ -519,7 +522,7 @@ def _check_vip_owners(c: Checker, instances: list[VrrpInstance], routers: dict[s
         for i, vip in enumerate(inst.vips):
             for router in routers.values():
                 if vip.ip in (a.address.ip for a in router.interfaces) \
-                        and priority.get(router.name, 255) != 255:
+                        and priority.get(router.name, OWNER_PRIORITY) != OWNER_PRIORITY:
                     c.fail(f"vrrp.instances.{inst.name}.vips[{i}]", f"an address no router "
                            f"has, or priority 255 for its owner ({router.name} has it, with "
                            f"priority {priority[router.name]})", str(vip))
@@ -535,10 +538,12 @@ def _vrrp_routers(c: Checker, raw: Any, routers: dict[str, Node], instances: lis
             continue  # already reported as an unknown key
         rspec = c.mapping(rspec, field, required=("priority",),
                           optional=("state", "track_scripts", "track_interfaces", "auth_pass"))
-        priority = c.number(rspec.get("priority"), f"{field}.priority", 1, 255, integer=True)
-        if priority == 255 and not _owns_vips(routers[name], instances):
-            c.fail(f"{field}.priority", "1 to 254: 255 is for the router that owns the VIPs "
-                   "(RFC 5798 §5.2.4)", 255)
+        priority = c.number(rspec.get("priority"), f"{field}.priority", MIN_PRIORITY,
+                            OWNER_PRIORITY, integer=True)
+        if priority == OWNER_PRIORITY and not _owns_vips(routers[name], instances):
+            c.fail(f"{field}.priority", f"{MIN_PRIORITY} to {MAX_BACKUP_PRIORITY}: "
+                   f"{OWNER_PRIORITY} is for the router that owns the VIPs (RFC 5798 §5.2.4)",
+                   OWNER_PRIORITY)
         state = c.choice(_given(rspec, "state", "BACKUP"), f"{field}.state", ("MASTER", "BACKUP"))
         own_pass = rspec.get("auth_pass")
         if not _auth_pass(c, own_pass, f"{field}.auth_pass", version, allow):

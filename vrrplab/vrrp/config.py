@@ -19,6 +19,8 @@ from .timers import INTERVAL_FIELDS
 
 OWNER_PRIORITY = 255  # RFC 5798 §5.2.4: the address owner
 STOP_PRIORITY = 0  # RFC 5798 §5.2.4: the master is leaving
+MIN_PRIORITY, MAX_BACKUP_PRIORITY = STOP_PRIORITY + 1, OWNER_PRIORITY - 1  # §5.2.4: 1..254
+MIN_VRID, MAX_VRID = 1, 255  # RFC 5798 §5.2.3
 
 
 class ConfigError(ValueError):
@@ -77,10 +79,10 @@ class RouterConfig:
 def _check_config(config: RouterConfig) -> None:
     if config.version not in (2, 3):
         raise ConfigError(f"version must be 2 or 3, not {config.version!r}")
-    if not 1 <= config.vrid <= 255:  # RFC 5798 §5.2.3
-        raise ConfigError(f"vrid must be 1..255, not {config.vrid!r}")
-    if not 1 <= config.priority <= 255:  # 0 is reserved for "stop", RFC 5798 §5.2.4
-        raise ConfigError(f"priority must be 1..255, not {config.priority!r}")
+    if not MIN_VRID <= config.vrid <= MAX_VRID:
+        raise ConfigError(f"vrid must be {MIN_VRID}..{MAX_VRID}, not {config.vrid!r}")
+    if not MIN_PRIORITY <= config.priority <= OWNER_PRIORITY:  # 0 is reserved for "stop"
+        raise ConfigError(f"priority must be {MIN_PRIORITY}..{OWNER_PRIORITY}, not {config.priority!r}")
     _check_interval(config)
     if not config.vips:
         raise ConfigError("at least one virtual IP is needed")  # RFC 5798 §5.2.5
