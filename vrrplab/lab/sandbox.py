@@ -8,7 +8,9 @@ forwards SIGINT/SIGTERM to the lab's process group, since unshare blocks
 them; `unshare` gets PR_SET_PDEATHSIG so a SIGKILLed supervisor takes the lab
 with it. Each run is recorded under /run/vrrplab-runs while it lives, tagged
 with the pids and their start times, so `vrrplab clean` can tell our leftovers
-from anything else without matching names.
+from anything else without matching names. The supervisor waits for the run
+until its deadline (RUN_DEADLINE_S), then stops it: SIGTERM (the run tears its
+lab down), SIGKILL after STOP_GRACE_S (the kernel takes the namespace with it).
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ import sys
 import time
 from pathlib import Path
 
-from vrrplab.errors import EnvironmentProblem
+from vrrplab.errors import EnvironmentProblem, LabError
+from vrrplab.loader import MAX_RUN_S
 
 INSIDE_ENV = "VRRPLAB_INSIDE"
 REGISTRY = Path("/run/vrrplab-runs")
@@ -32,6 +35,20 @@ REQUIRED_TOOLS = {
     "mnexec": "mininet", "tcpdump": "tcpdump",
 }
 PR_SET_PDEATHSIG = 1
+
+# The run's deadline, seen from outside: the longest scenario the loader admits (MAX_RUN_S:
+# its holds, and each fault's Master_Down_Interval and margin) plus what the loader does
+# not count. Converging: a wait_master waits up to 2 x Master_Down_Interval + 3 s (10 s at
+# advert_int 1 s, 250 s at VRRPv3's longest, 40.95 s). Building and tearing down: the lab's
+# own start and stop deadlines (network.start_deadline, stop_deadline: about 150 s
+# together for ten nodes on three segments), the speakers, captures, results and plot.
+# The total, 1200 s, and the grace after it stay under the bench's RUN_TIMEOUT_S (1800 s):
+# a stuck run is stopped, and said to be stuck, here before the bench gives up on it.
+CONVERGE_ALLOWANCE_S = 300.0
+BUILD_TEARDOWN_ALLOWANCE_S = 300.0
+RUN_DEADLINE_S = MAX_RUN_S + CONVERGE_ALLOWANCE_S + BUILD_TEARDOWN_ALLOWANCE_S
+STOP_GRACE_S = 60.0  # after SIGTERM: the run's teardown (the lab's stop deadline and more)
+KILL_WAIT_S = 10.0  # after SIGKILL: the kernel reaps at once; longer means a stuck kernel
 
 
 def is_inside() -> bool:
@@ -89,12 +106,20 @@ def _start_time(pid: int) -> str | None:
     return stat.rsplit(")", 1)[1].split()[19]
 
 
-def run_inside(argv: list[str], run_id: str, out: Path) -> int:
-    """Run `python -m vrrplab ARGV` inside a private namespace; return its exit code."""
-    cmd = ["unshare", "--net", "--mount", "--pid", "--fork", "--mount-proc", "--kill-child",
-           "--", sys.executable, "-m", "vrrplab", *argv]
+def _command(argv: list[str]) -> list[str]:
+    return ["unshare", "--net", "--mount", "--pid", "--fork", "--mount-proc", "--kill-child",
+            "--", sys.executable, "-m", "vrrplab", *argv]
+
+
+def run_inside(argv: list[str], run_id: str, out: Path, timeout: float = RUN_DEADLINE_S,
+               grace: float = STOP_GRACE_S) -> int:
+    """Run `python -m vrrplab ARGV` inside a private namespace; return its exit code.
+
+    Past `timeout` the run is stopped (`_stop`) and LabError says so.
+    """
     env = {**os.environ, INSIDE_ENV: "1"}
-    proc = subprocess.Popen(cmd, env=env, preexec_fn=_die_with_parent, start_new_session=True)
+    proc = subprocess.Popen(_command(argv), env=env, preexec_fn=_die_with_parent,
+                            start_new_session=True)
     record = _register(run_id, proc.pid, out)
 
     def forward(signum, _frame):
@@ -105,12 +130,48 @@ def run_inside(argv: list[str], run_id: str, out: Path) -> int:
 
     previous = {s: signal.signal(s, forward) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
     try:
-        code = proc.wait()
+        try:
+            code = proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            raise LabError(f"the run did not finish within its deadline of {timeout:g} s: "
+                           f"{_stop(proc, grace)}") from None
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
-        _unregister(record)
+        if proc.poll() is not None:  # a run still alive stays recorded, for `vrrplab clean`
+            _unregister(record)
     return 128 - code if code < 0 else code
+
+
+def _stop(proc: subprocess.Popen, grace: float) -> str:
+    """Stop a run past its deadline, its namespace with it; say how it went.
+
+    SIGTERM to its process group (the session `run_inside` gave `unshare`: the run's
+    PID 1 is in it) lets the run tear its lab down and write its report; past `grace`,
+    SIGKILL to the group. `unshare --kill-child` and the PID namespace take every other
+    process of the run with it, and the network namespace goes with its last process.
+    Only this group: never a name pattern.
+    """
+    _signal_group(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=grace)
+        return "stopped it (SIGTERM), its namespace with it"
+    except subprocess.TimeoutExpired:
+        pass
+    _signal_group(proc.pid, signal.SIGKILL)
+    try:
+        proc.wait(timeout=KILL_WAIT_S)
+    except subprocess.TimeoutExpired:
+        return (f"it ignored SIGTERM for {grace:g} s and outlived SIGKILL by {KILL_WAIT_S:g} s "
+                f"(pid {proc.pid}): see `vrrplab clean`")
+    return f"it ignored SIGTERM for {grace:g} s: killed it (SIGKILL), its namespace with it"
+
+
+def _signal_group(pgid: int, signum: int) -> None:
+    try:
+        os.killpg(pgid, signum)
+    except ProcessLookupError:
+        pass
 
 
 def _register(run_id: str, child: int, out: Path) -> Path:
