@@ -87,6 +87,12 @@ class FakeNode(LabHost):
     def start(self, _controllers):  # a bridge's start: here a command in its shell
         self.cmd(f"bridge {self.name} up")
 
+    stand_in = "cat >/dev/null"  # what a process started in the node (Lab.popen) runs instead
+
+    def popen(self, *_args, **kwargs):
+        SPAWNED.append(subprocess.Popen(["sh", "-c", self.stand_in], **kwargs))
+        return SPAWNED[-1]
+
 
 def fake(hang: str = "", *flags: str) -> type[FakeNode]:
     return type("Fake", (FakeNode,), {"hang": hang, "flags": flags})
@@ -295,3 +301,24 @@ def test_the_deadlines_grow_with_the_lab():
     assert network.start_deadline(small) == 52.0 and network.stop_deadline(small) == 28.0
     assert network.start_deadline(large) > network.start_deadline(small)
     assert network.stop_deadline(large) > network.stop_deadline(small)
+
+
+# -- a process in a node: nft -------------------------------------------------
+
+
+@pytest.mark.parametrize("stand_in, error", [
+    ("cat >/dev/null", None),
+    ("cat >/dev/null; echo 'Error: No such file or directory'; exit 1",
+     "r1: nft refused: Error: No such file or directory"),
+    ("exec sleep 3600", f"r1: nft -f - did not finish in {TINY_S:g} s"),
+])
+def test_nft_has_a_deadline_and_a_clear_error(monkeypatch, stand_in, error):
+    built = lab(monkeypatch)
+    built.start(deadline_s=5.0)
+    built.host("r1").stand_in = stand_in
+    monkeypatch.setattr(network, "CMD_TIMEOUT_S", TINY_S)
+    result, took = timed(lambda: built.nft("r1", "add table inet vrrplab\n"))
+    assert (str(result) if error else result) == error
+    assert took < QUICK_S
+    assert SPAWNED[-1].poll() is not None  # killed, if it had to be
+    built.stop(deadline_s=5.0)

@@ -414,11 +414,15 @@ class Lab:
         env = {**os.environ, **kwargs.pop("env", {}), "VRRPLAB_LAB_NODE": node}
         return self.host(node).popen(argv, env=env, **kwargs)
 
-    def run(self, node: str, argv: list[str], timeout: float) -> subprocess.CompletedProcess:
-        """Run a process in the node's namespace to completion, with a timeout."""
-        proc = self.popen(node, argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    def run(self, node: str, argv: list[str], timeout: float,
+            input: str | None = None) -> subprocess.CompletedProcess:  # noqa: A002
+        """Run a process in the node's namespace to completion, with a timeout (then it is
+        killed and LabError says so); `input` is written to its stdin."""
+        stdin = {} if input is None else {"stdin": subprocess.PIPE}
+        proc = self.popen(node, argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          text=True, **stdin)
         try:
-            out, _ = proc.communicate(timeout=timeout)
+            out, _ = proc.communicate(input, timeout=timeout)
         except subprocess.TimeoutExpired:
             proc.kill()
             out, _ = proc.communicate()
@@ -427,11 +431,9 @@ class Lab:
 
     def nft(self, node: str, rules: str) -> None:
         """Apply an nftables script in the node's namespace (never the host's)."""
-        proc = self.popen(node, ["nft", "-f", "-"], stdin=subprocess.PIPE,
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        out, _ = proc.communicate(rules, timeout=10)
-        if proc.returncode != 0:
-            raise LabError(f"{node}: nft refused: {out.strip()}")
+        result = self.run(node, ["nft", "-f", "-"], CMD_TIMEOUT_S, input=rules)
+        if result.returncode != 0:
+            raise LabError(f"{node}: nft refused: {result.stdout.strip()}")
 
     def set_link(self, node: str, interface: str, up: bool) -> None:
         self.cmd(node, f"ip link set dev {interface} {'up' if up else 'down'}")
