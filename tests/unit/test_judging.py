@@ -1555,6 +1555,30 @@ def test_a_sync_groups_goodbye_and_demotion_count_from_the_last_member():
     assert t["verdict"] == "ok"
 
 
+def test_a_sync_group_takes_over_at_its_first_members_advert_the_lan_may_follow():
+    # keepalived moved the member instance first (its advert at MDI + 11 ms), then the LAN
+    # instance 42 ms later (measured here): the group's timer is judged, not the sync
+    lan = r1_adverts() + [adv(4.0 + MDI + 0.053, "r2", 100)]
+    members = [member(t, "r1", 120) for t in range(1, 5)] + [member(4.0 + MDI + 0.011, "r2", 100)]
+    doc = grouped([fault("crash")], lan, members)
+    t = timed(doc)
+    assert t["measured_s"] == near(MDI + 0.011) and t["verdict"] == "ok"
+    # the client waits for the LAN instance: its gap window has the speaker's sync lag
+    gap = doc["faults"][0]["gap_window"]
+    part = next(p for p in gap["upper_parts"] if p["part"] == "sync group")
+    assert part["s"] == windows.SPEAKERS["keepalived"].sync_lag_s > 0.053
+    # known-bad: a group whose first member is late is late, whatever the LAN does
+    late = [member(t, "r1", 120) for t in range(1, 5)] + [member(4.0 + 2 * MDI, "r2", 100)]
+    assert timed(grouped([fault("crash")], r1_adverts() + [adv(4.0 + 2 * MDI, "r2", 100)],
+                         late))["verdict"] == "late"
+    # and one that moved early is early, even if the LAN instance came in time
+    early = [member(t, "r1", 120) for t in range(1, 5)] + [member(4.0 + MDI / 2, "r2", 100)]
+    assert timed(grouped([fault("crash")], lan, early))["verdict"] == "early"
+    # no sync group: the member link's adverts are not looked at
+    assert timed(grouped([fault("crash")], lan, members, sync=()))["measured_s"] == \
+        near(MDI + 0.053)
+
+
 def test_rules_that_count_from_the_fault_ignore_the_members():
     frozen = r1_adverts(4.0) + [adv(AT + 0.3, "r1", 120)]
     t = timed(grouped([fault("thaw", expected="r1", old="r1")], frozen,

@@ -44,7 +44,8 @@ def fault_timing(fault: dict, results: dict, latency: Latency) -> dict | None:
     # the master before the fault: the last router heard before it (a backup's one advert
     # while the lab converged must not make it the "old master")
     fault = {**fault, "old_master": _previous_master(adverts, at) or fault.get("old_master")}
-    first = _first_sign(results, fault, adverts, expected, at)
+    first = _group_first_sign(results, _first_sign(results, fault, adverts, expected, at),
+                              expected, at)
     seen = windows.Circumstances(applied_s=fault.get("applied_s") or 0.0)
     missing = 0
     if rule in GROUP_RULES:
@@ -102,6 +103,19 @@ def _first_sign(results: dict, fault: dict, adverts: list[dict], router: str,
                  if a["t"] >= at and a.get("gratuitous") and a["mac"] == mac
                  and a["ip"] in vips), None) if mac else None
     return min((t for t in (advert, garp) if t is not None), default=None)
+
+
+def _group_first_sign(results: dict, first: float | None, router: str,
+                      at: float) -> float | None:
+    """A sync group moves as one: its takeover shows on whichever member announces it first.
+    keepalived moves the members one after another, the LAN instance not always first
+    (its first advert came up to 0.1 s after another member's, measured here); the client's
+    side of that delay is the gap window's `sync group` part."""
+    if not results["vrrp"].get("sync_group_vrids"):
+        return first
+    member = next((a["t"] for a in results["timeline"].get("member_adverts") or []
+                   if a["router"] == router and a["t"] >= at and a["priority"] > 0), None)
+    return min((t for t in (first, member) if t is not None), default=None)
 
 
 def _window(rule, timers, seen, candidates, at):
@@ -188,13 +202,16 @@ def _timers(results: dict, fault: dict, router: str, missing_members: int) -> wi
     if fault["kind"] == "set_priority" and router == fault["target"] and fault.get("priority"):
         priority = fault["priority"]  # raised: its timers follow the priority it now has
     interval, version = vrrp["advert_int_s"], vrrp["version"]
-    speaker = windows.SPEAKERS.get(results.get("speakers", {}).get(router),
-                                   windows.UNKNOWN_SPEAKER)
+    speaker = _speaker_of(results, router)
     script = vrrp["routers"].get(fault["target"], {}).get("script_delay_s", 0.0)
     return windows.Timers(interval, skew_time(priority, interval, version),
                           master_down_interval(priority, interval, version), speaker,
                           vrrp.get("preempt_delay_s", 0.0), script or 0.0,
                           missing_members, ":" in vrrp["vip"])
+
+
+def _speaker_of(results: dict, router: str) -> windows.SpeakerTiming:
+    return windows.SPEAKERS.get(results.get("speakers", {}).get(router), windows.UNKNOWN_SPEAKER)
 
 
 def _priority(results: dict, fault: dict, router: str) -> int:
@@ -273,6 +290,9 @@ def _gap(fault: dict, results: dict, timing: dict | None, latency: Latency) -> w
                                          for r in results["vrrp"]["routers"].values()])
         extra = (windows.Part("carrier", windows.CARRIER_S, "a flapping link's return reaches "
                               "its speaker within a second (linkwatch's rate limit)"),)
+    if results["vrrp"].get("sync_group_vrids") and timing is not None:
+        speaker = _speaker_of(results, fault["expected_master"])
+        extra += (windows.Part("sync group", speaker.sync_lag_s, speaker.sync_lag_why),)
     stall = latency.stall_during(at, fault["window_end_s"])
     return windows.gap_window(from_fault, results["probe"]["interval_s"], stall, rule, extra)
 
