@@ -155,7 +155,7 @@ class BoundedShell:
         except BaseException:
             if self.shell is not None:  # spawned, then stuck: its pid is all this needs
                 _kill_group(self.shell.pid)
-                self._reaped(SHELL_EXIT_S)  # the first error is the one to tell
+                _reaped(self.shell, SHELL_EXIT_S)  # the first error is the one to tell
             raise
         finally:
             self._reading_for = None
@@ -196,26 +196,30 @@ class BoundedShell:
         self.waiting = False
 
     def cleanup(self) -> None:
-        """Mininet's, but its wait for the shell's exit (after `terminate`'s SIGHUP) is
-        bounded: past SHELL_EXIT_S, or the step's deadline, the shell is SIGKILLed."""
-        if self.shell is not None and self.shell.poll() is None:
-            step = self.params.get("deadline")
-            left = step.left() if step is not None else math.inf
-            try:
-                self.shell.wait(timeout=max(0.0, min(SHELL_EXIT_S, left)))
-            except subprocess.TimeoutExpired:
-                _kill_group(self.shell.pid)
-                if not self._reaped(SHELL_EXIT_S):
-                    raise LabError(f"{self.name}: its shell (pid {self.shell.pid}) did not "
-                                   f"exit {SHELL_EXIT_S:g} s after SIGKILL") from None
+        """Mininet's (close the pty, after `terminate`'s SIGHUP), but its wait for the
+        shell's exit is bounded: past SHELL_EXIT_S, or the step's deadline, the shell is
+        SIGKILLed."""
+        shell = self.shell
+        self.waitExited = False  # Mininet's own wait has no deadline: this one's below
         super().cleanup()
+        if shell is None or shell.poll() is not None:
+            return
+        step = self.params.get("deadline")
+        left = step.left() if step is not None else math.inf
+        if _reaped(shell, max(0.0, min(SHELL_EXIT_S, left))):
+            return
+        _kill_group(shell.pid)
+        if not _reaped(shell, SHELL_EXIT_S):
+            raise LabError(f"{self.name}: its shell (pid {shell.pid}) did not exit "
+                           f"{SHELL_EXIT_S:g} s after SIGKILL")
 
-    def _reaped(self, seconds: float) -> bool:
-        try:
-            self.shell.wait(timeout=seconds)
-        except subprocess.TimeoutExpired:
-            return False
-        return True
+
+def _reaped(shell: subprocess.Popen, seconds: float) -> bool:
+    try:
+        shell.wait(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        return False
+    return True
 
 
 class LabHost(BoundedShell, Host):
