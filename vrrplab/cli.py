@@ -15,8 +15,14 @@ from pathlib import Path
 import click
 
 from vrrplab import __version__
-from vrrplab.errors import (EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_INTERRUPTED, EXIT_PASS,
-                            InputError, VrrplabError)
+from vrrplab.errors import (
+    EXIT_BAD_INPUT,
+    EXIT_CHECK_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_PASS,
+    InputError,
+    VrrplabError,
+)
 from vrrplab.loader import find_scenario, list_scenarios, load_scenario, load_topology, read_yaml
 from vrrplab.speakers import SPEAKER_CHOICES
 
@@ -127,9 +133,9 @@ def run(scenario: str, speaker: str, out: Path, probe_interval: float | None,
 def _run_here(scenario, speaker: str, run_dir: Path, probe_interval, as_json: bool,
               spread_faults: bool = False) -> int:
     """Inside the private namespace: run, write the report, return the exit code."""
-    from vrrplab.lab import sandbox
     from vrrplab.analysis.report import plot_timeline, summary
     from vrrplab.analysis.results import build_results, write_results
+    from vrrplab.lab import sandbox
     from vrrplab.run.runner import Runner
 
     def say(line: str) -> None:

@@ -14,11 +14,11 @@ import pytest
 from scapy.layers.inet import IP
 from scapy.layers.vrrp import VRRP, VRRPv3
 
-from vrrplab.faults import attack
 from vrrplab.bundled.config import parse_config
 from vrrplab.bundled.daemon import Daemon
 from vrrplab.bundled.log import JsonLog
 from vrrplab.bundled.net import Datagram, parse_ipv4
+from vrrplab.faults import attack
 from vrrplab.vrrp.config import RouterConfig
 from vrrplab.vrrp.events import PacketReceived, Startup
 from vrrplab.vrrp.machine import State, VirtualRouter

@@ -86,8 +86,8 @@ def test_spread_skips_missing_values():
 
 
 def test_run_figures_from_a_real_results_document(tmp_path):
-    from vrrplab.analysis.results import build_results
     from tests.unit import synthetic
+    from vrrplab.analysis.results import build_results
 
     doc = build_results(synthetic.record(tmp_path))
     figures = stats.run_figures(doc)

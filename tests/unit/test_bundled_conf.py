@@ -11,7 +11,7 @@ import pytest
 
 from vrrplab.bundled.config import parse_config
 from vrrplab.loader import load_topology
-from vrrplab.loader.model import TrackScript, Topology
+from vrrplab.loader.model import Topology, TrackScript
 from vrrplab.speakers.bundled_conf import render_bundled_conf
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -6,10 +6,15 @@ import shutil
 import subprocess
 
 import pytest
-
 from scapy.layers.inet import IP
-from scapy.layers.inet6 import (ICMPv6EchoReply, ICMPv6EchoRequest, ICMPv6ND_NA, ICMPv6ND_NS,
-                                ICMPv6NDOptDstLLAddr, IPv6)
+from scapy.layers.inet6 import (
+    ICMPv6EchoReply,
+    ICMPv6EchoRequest,
+    ICMPv6ND_NA,
+    ICMPv6ND_NS,
+    ICMPv6NDOptDstLLAddr,
+    IPv6,
+)
 from scapy.layers.l2 import ARP, Ether
 from scapy.layers.vrrp import VRRP, VRRPv3
 from scapy.utils import rdpcap, wrpcap

@@ -9,10 +9,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from vrrplab.cli import main
-from vrrplab.analysis.results import build_results, write_results
-
 from tests.unit import synthetic
+from vrrplab.analysis.results import build_results, write_results
+from vrrplab.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
 

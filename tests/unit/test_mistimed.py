@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.unit.test_bundled_daemon import MDI_100, Lab, document, gateway, instance
 from vrrplab.bundled.config import ConfigProblem, parse_config
 from vrrplab.bundled.daemon import Daemon
 from vrrplab.bundled.log import JsonLog, read_events
@@ -18,8 +19,6 @@ from vrrplab.vrrp.config import RouterConfig
 from vrrplab.vrrp.events import AdvertReceived, Startup
 from vrrplab.vrrp.machine import State, VirtualRouter
 from vrrplab.vrrp.packet import Advert
-
-from tests.unit.test_bundled_daemon import MDI_100, Lab, document, gateway, instance
 
 ROOT = Path(__file__).resolve().parents[2]
 VIPS = ("192.168.1.1",)

@@ -7,11 +7,25 @@ import struct
 
 import pytest
 from scapy.layers.inet import ICMP, IP
-from scapy.layers.inet6 import (ICMPv6DestUnreach, ICMPv6EchoReply, ICMPv6EchoRequest, ICMPv6ND_NA,
-                                IPv6)
+from scapy.layers.inet6 import (
+    ICMPv6DestUnreach,
+    ICMPv6EchoReply,
+    ICMPv6EchoRequest,
+    ICMPv6ND_NA,
+    IPv6,
+)
 
-from vrrplab.run.probe import (ICMPV6_ECHO_REPLY, echo_request, echo_request6, icmp6_filter_passing,
-                           parse_echo_reply, parse_echo_reply6, parse_target, read_probe_log, reply_key)
+from vrrplab.run.probe import (
+    ICMPV6_ECHO_REPLY,
+    echo_request,
+    echo_request6,
+    icmp6_filter_passing,
+    parse_echo_reply,
+    parse_echo_reply6,
+    parse_target,
+    read_probe_log,
+    reply_key,
+)
 
 
 def test_echo_request_is_a_valid_icmp_echo():

@@ -6,11 +6,10 @@ import json
 
 import pytest
 
+from tests.unit import synthetic
 from vrrplab.analysis.metrics import data_impact, takeover_time
 from vrrplab.analysis.report import plot_timeline, summary
 from vrrplab.analysis.results import build_results, write_results
-
-from tests.unit import synthetic
 
 
 @pytest.fixture

@@ -9,12 +9,12 @@ from types import SimpleNamespace
 
 import pytest
 
-from vrrplab.faults import actions as faults
-from vrrplab.faults.files import read_attack_log
-from vrrplab.run.observe import Snapshot
 from vrrplab.analysis.checks import _attack_checks, _elections_check, _silenced_checks
 from vrrplab.errors import InputError
+from vrrplab.faults import actions as faults
+from vrrplab.faults.files import read_attack_log
 from vrrplab.loader import load_scenario, load_topology
+from vrrplab.run.observe import Snapshot
 
 ROOT = Path(__file__).resolve().parents[2]
 SECURITY = ["rogue-router", "rogue-router-guarded", "sniff-password", "sniff-password-guarded",

@@ -18,7 +18,8 @@ from vrrplab.bundled.log import read_events
 from vrrplab.faults.catalogue import ATTACK_KINDS, KINDS
 from vrrplab.faults.files import PRIORITY_SCRIPT, attack_log, read_attack_log
 from vrrplab.run.capture import read_pcap
-from vrrplab.run.latency import LOG_NAME as LATENCY_LOG, read_latency
+from vrrplab.run.latency import LOG_NAME as LATENCY_LOG
+from vrrplab.run.latency import read_latency
 from vrrplab.run.probe import probe_log_name, read_probe_log
 from vrrplab.vrrp import bounds
 

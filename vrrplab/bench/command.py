@@ -26,8 +26,13 @@ from vrrplab.bench import document, execute, junit, markdown, plot
 from vrrplab.bench.launch import Job
 from vrrplab.bench.stats import summarize
 from vrrplab.bench.thresholds import findings, judge
-from vrrplab.errors import (EXIT_CHECK_FAILED, EXIT_ENVIRONMENT, EXIT_INTERRUPTED, EXIT_PASS,
-                            InputError)
+from vrrplab.errors import (
+    EXIT_CHECK_FAILED,
+    EXIT_ENVIRONMENT,
+    EXIT_INTERRUPTED,
+    EXIT_PASS,
+    InputError,
+)
 from vrrplab.loader import find_scenario, load_scenario
 
 

@@ -26,15 +26,27 @@ the lab tests only: see `mistimed`.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
-from dataclasses import replace
-from ipaddress import IPv4Address, IPv4Interface, IPv6Address, IPv6Interface, ip_address, ip_interface
+from dataclasses import dataclass, field, replace
+from ipaddress import (
+    IPv4Address,
+    IPv4Interface,
+    IPv6Address,
+    IPv6Interface,
+    ip_address,
+    ip_interface,
+)
 from pathlib import Path
 from typing import Any, Callable
 
 from vrrplab.bundled.mistimed import MISTIMINGS
-from vrrplab.vrrp.config import (MAX_VRID, MIN_PRIORITY, MIN_VRID, OWNER_PRIORITY, ConfigError,
-                                 RouterConfig)
+from vrrplab.vrrp.config import (
+    MAX_VRID,
+    MIN_PRIORITY,
+    MIN_VRID,
+    OWNER_PRIORITY,
+    ConfigError,
+    RouterConfig,
+)
 from vrrplab.vrrp.packet import AUTH_DATA_LEN, virtual_mac
 from vrrplab.vrrp.timers import INTERVAL_FIELDS
 

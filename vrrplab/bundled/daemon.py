@@ -50,16 +50,35 @@ from pathlib import Path
 from typing import Any, Callable, Protocol
 
 from vrrplab import __version__
-from vrrplab.bundled.config import (ConfigProblem, DaemonConfig, InstanceSpec, load_config,
-                                    with_link_local_sources)
+from vrrplab.bundled.config import (
+    ConfigProblem,
+    DaemonConfig,
+    InstanceSpec,
+    load_config,
+    with_link_local_sources,
+)
 from vrrplab.bundled.health import ScriptRun
 from vrrplab.bundled.links import Links, LinksError, Vmac
 from vrrplab.bundled.log import JsonLog, state_message, state_name
 from vrrplab.bundled.mistimed import make_router
-from vrrplab.bundled.net import (ArpSocket, Datagram, LinkMonitor, Vrrp6Socket, VrrpSocket, device_mac,
-                                 link_local_addresses)
+from vrrplab.bundled.net import (
+    ArpSocket,
+    Datagram,
+    LinkMonitor,
+    Vrrp6Socket,
+    VrrpSocket,
+    device_mac,
+    link_local_addresses,
+)
 from vrrplab.bundled.tracking import Events, Tracker
-from vrrplab.vrrp.actions import Action, AddVips, RemoveVips, SendAdvert, SendGratuitousArp, StateChanged
+from vrrplab.vrrp.actions import (
+    Action,
+    AddVips,
+    RemoveVips,
+    SendAdvert,
+    SendGratuitousArp,
+    StateChanged,
+)
 from vrrplab.vrrp.events import Event, PacketReceived, Shutdown, Startup
 from vrrplab.vrrp.machine import State, VirtualRouter
 from vrrplab.vrrp.packet import encode

@@ -26,10 +26,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from vrrplab.bundled import net
 from vrrplab.bundled.config import DaemonConfig, InstanceSpec, ScriptSpec
 from vrrplab.bundled.health import ScriptHealth, ScriptRun, ScriptStatus, tracked_priority
 from vrrplab.bundled.log import JsonLog
-from vrrplab.bundled import net
 from vrrplab.vrrp.events import Event, Fault, FaultCleared, PriorityChanged
 
 Events = list[tuple[str, Event]]

@@ -23,9 +23,8 @@ from pathlib import Path
 from typing import Callable
 
 from vrrplab.errors import LabError
+from vrrplab.faults.files import PRIORITY_FLAGS, attack_log, priority_flag, read_attack_log
 from vrrplab.lab.process import stop_process
-from vrrplab.faults.files import (PRIORITY_FLAGS, attack_log, priority_flag,
-                                  read_attack_log)
 from vrrplab.vrrp.packet import virtual_mac
 
 Undo = Callable[[], None]

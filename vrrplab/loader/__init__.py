@@ -16,13 +16,39 @@ test does) reaches them.
 
 from __future__ import annotations
 
-from vrrplab.loader.scenario import (ALLOWANCES, MAX_RUN_S, NO_MASTER, PROJECT_ROOT,
-                                     find_scenario, list_scenarios, load_scenario)
-from vrrplab.loader.topology import (AUTH_PASS, BRIDGE_NAME, CONF_NAME, CONF_NAME_TEXT,
-                                     HOST_ROLES, IFNAME, IFNAMSIZ, NODE_NAME, PASS_BYTES,
-                                     RESERVED_IFNAMES, SEGMENT_NAME, load_topology)
-from vrrplab.loader.yamlio import (LOWER_NAME, LOWER_NAME_TEXT, MAX_FILE_BYTES, MISSING,
-                                   ONE_LINE, Checker, read_yaml, show)
+from vrrplab.loader.scenario import (
+                                     ALLOWANCES,
+                                     MAX_RUN_S,
+                                     NO_MASTER,
+                                     PROJECT_ROOT,
+                                     find_scenario,
+                                     list_scenarios,
+                                     load_scenario,
+)
+from vrrplab.loader.topology import (
+                                     AUTH_PASS,
+                                     BRIDGE_NAME,
+                                     CONF_NAME,
+                                     CONF_NAME_TEXT,
+                                     HOST_ROLES,
+                                     IFNAME,
+                                     IFNAMSIZ,
+                                     NODE_NAME,
+                                     PASS_BYTES,
+                                     RESERVED_IFNAMES,
+                                     SEGMENT_NAME,
+                                     load_topology,
+)
+from vrrplab.loader.yamlio import (
+                                     LOWER_NAME,
+                                     LOWER_NAME_TEXT,
+                                     MAX_FILE_BYTES,
+                                     MISSING,
+                                     ONE_LINE,
+                                     Checker,
+                                     read_yaml,
+                                     show,
+)
 
 __all__ = [
     "load_topology", "load_scenario", "find_scenario", "list_scenarios", "read_yaml", "show",

@@ -7,12 +7,17 @@ report) reads them and never sees raw YAML.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from ipaddress import (IPv4Address, IPv4Interface, IPv4Network, IPv6Address, IPv6Interface,
-                       IPv6Network)
+from ipaddress import (
+    IPv4Address,
+    IPv4Interface,
+    IPv4Network,
+    IPv6Address,
+    IPv6Interface,
+    IPv6Network,
+)
 from pathlib import Path
 
 from vrrplab.vrrp.timers import master_down_interval, skew_time
-
 
 Address = IPv4Address | IPv6Address
 Network = IPv4Network | IPv6Network

@@ -7,23 +7,29 @@ scenario's.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from ipaddress import ip_address
 from pathlib import Path
 from typing import Any
 
 from vrrplab.errors import InputError
-from dataclasses import replace
-
 from vrrplab.faults.catalogue import ATTACKER_KINDS, FORGING_KINDS, KINDS, kinds_where
 from vrrplab.faults.files import PRIORITY_CHECK_S, priority_script
+from vrrplab.loader.model import (
+    LINK_LOCAL,
+    Address,
+    Fault,
+    Probe,
+    Scenario,
+    Step,
+    Topology,
+    TrackScript,
+)
 from vrrplab.loader.topology import _check_auth_agreement, load_topology
-from vrrplab.loader.yamlio import (LOWER_NAME, LOWER_NAME_TEXT, ONE_LINE, Checker, _given,
-                                   _one_line)
+from vrrplab.loader.yamlio import LOWER_NAME, LOWER_NAME_TEXT, ONE_LINE, Checker, _given, _one_line
 from vrrplab.vrrp import bounds
 from vrrplab.vrrp.bounds import BOUND_KINDS
 from vrrplab.vrrp.config import MAX_BACKUP_PRIORITY, MIN_PRIORITY
-from vrrplab.loader.model import (LINK_LOCAL, Address, Fault, Probe, Scenario, Step, Topology,
-                           TrackScript)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent  # vrrplab/loader/ -> the repo
 FAULT_KINDS = tuple(KINDS)  # one list of fault kinds: faults.catalogue

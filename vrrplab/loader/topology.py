@@ -12,11 +12,28 @@ from ipaddress import ip_address, ip_interface, ip_network
 from pathlib import Path
 from typing import Any
 
+from vrrplab.loader.model import (
+    LINK_LOCAL,
+    Address,
+    Interface,
+    InterfaceAddress,
+    Network,
+    Node,
+    Route,
+    Topology,
+    TrackScript,
+    Vrrp,
+    VrrpInstance,
+    VrrpRouter,
+)
 from vrrplab.loader.yamlio import LOWER_NAME, LOWER_NAME_TEXT, ONE_LINE, Checker, _given
-from vrrplab.loader.model import (LINK_LOCAL, Address, Interface, InterfaceAddress, Network, Node, Route,
-                           Topology, TrackScript, Vrrp, VrrpInstance, VrrpRouter)
-from vrrplab.vrrp.config import (MAX_BACKUP_PRIORITY, MAX_VRID, MIN_PRIORITY, MIN_VRID,
-                                 OWNER_PRIORITY)
+from vrrplab.vrrp.config import (
+    MAX_BACKUP_PRIORITY,
+    MAX_VRID,
+    MIN_PRIORITY,
+    MIN_VRID,
+    OWNER_PRIORITY,
+)
 from vrrplab.vrrp.timers import INTERVAL_FIELDS
 
 NODE_NAME = re.compile(r"^[a-z][a-z0-9]{0,7}$")  # short: Mininet builds "c1-eth0" from it

@@ -16,22 +16,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from vrrplab.errors import LabError
 from vrrplab.faults.actions import ACTIONS, FaultContext
 from vrrplab.faults.catalogue import KINDS
 from vrrplab.faults.files import RUN_DIR
-from vrrplab.run.capture import Capture
-from vrrplab.errors import LabError
 from vrrplab.lab.network import Lab
-from vrrplab.loader.model import Fault, Scenario, Step
-from vrrplab.speakers import speaker_for
 from vrrplab.lab.process import stop_process
 from vrrplab.lab.wait import WaitTimeout, wait_until
+from vrrplab.loader.model import Fault, Scenario, Step
+from vrrplab.run.capture import Capture
 from vrrplab.run.latency import start_sampler
 from vrrplab.run.observe import Observer, Snapshot
 from vrrplab.run.probes import Probers
+from vrrplab.speakers import speaker_for
 from vrrplab.vrrp import bounds
-
-
 
 SAMPLER_STOP_S = 5.0  # SIGTERM to exit; then SIGKILL
 

@@ -36,7 +36,16 @@ from typing import Any, Callable
 
 from .actions import Action, AddVips, RemoveVips, SendAdvert, SendGratuitousArp, StateChanged
 from .config import OWNER_PRIORITY, STOP_PRIORITY, RouterConfig
-from .events import AdvertReceived, Event, Fault, FaultCleared, PacketReceived, PriorityChanged, Shutdown, Startup
+from .events import (
+    AdvertReceived,
+    Event,
+    Fault,
+    FaultCleared,
+    PacketReceived,
+    PriorityChanged,
+    Shutdown,
+    Startup,
+)
 from .packet import (
     AUTH_NONE,
     AUTH_PASS,

@@ -16,8 +16,8 @@ import json
 import sys
 from pathlib import Path
 
-from vrrplab.analysis.checks import build_checks
 from vrrplab.analysis import timing
+from vrrplab.analysis.checks import build_checks
 
 OUT = Path(__file__).with_name("analysis.json.gz")
 DERIVED_FAULT_KEYS = ("timing", "gap_window")
