@@ -2,7 +2,7 @@
 # Set vrrplab up on Debian 12, as root: the system packages a lab needs, a venv
 # that sees Debian's Mininet, and the `vrrplab` command on root's PATH.
 #   ./setup.sh          what `vrrplab run` needs
-#   ./setup.sh --dev    the same, plus the test tools (pytest, hypothesis)
+#   ./setup.sh --dev    the same, plus the test tools (pytest, hypothesis, Babel)
 set -euo pipefail
 cd "$(dirname "$(readlink -f "$0")")"
 

@@ -15,6 +15,20 @@ def root() -> Path:
     return ROOT
 
 
+@pytest.fixture(autouse=True)
+def english():
+    """Every test speaks English, whatever the machine's locale (LANG=fr_FR.UTF-8 would
+    otherwise make the CLI French); a test that wants French asks for it (--lang fr,
+    i18n.set_language or i18n.using)."""
+    from vrrplab import i18n
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("LANGUAGE", "en")
+        i18n.set_language("en")
+        yield
+    i18n.set_language("en")
+
+
 # Time limits (pytest-timeout) beyond the unit tests' 60 s (pyproject.toml): a lab test
 # builds labs and waits on VRRP timers (a whole catalogue scenario takes ~30 s); the
 # slow fuzz runs a million inputs. A test's own @pytest.mark.timeout wins.
