@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from vrrplab import __version__
+from vrrplab import __version__, i18n
 from vrrplab.errors import (
     EXIT_BAD_INPUT,
     EXIT_CHECK_FAILED,
@@ -25,6 +25,18 @@ from vrrplab.errors import (
 )
 from vrrplab.loader import find_scenario, list_scenarios, load_scenario, load_topology, read_yaml
 from vrrplab.speakers import SPEAKER_CHOICES
+
+
+def _choose_language(_ctx, _param, value: str | None) -> str | None:
+    i18n.set_language(value)  # None: the locale's (LANG=fr_FR.UTF-8 gives French)
+    return value
+
+
+lang_option = click.option(
+    "--lang", type=click.Choice(i18n.LANGUAGES), default=None, is_eager=True,
+    expose_value=False, callback=_choose_language,
+    help="The language of what vrrplab says [default: the locale's: LANG=fr_FR.UTF-8 "
+         "gives French, else English].")
 
 
 def friendly_errors(command):
@@ -46,9 +58,11 @@ def friendly_errors(command):
 @click.version_option(__version__, prog_name="vrrplab")
 def main() -> None:
     """A network lab for VRRP gateway failover: build it, break it, measure it."""
+    i18n.set_language(None)  # the locale's; a command's --lang overrides it
 
 
 @main.command("list")
+@lang_option
 @friendly_errors
 def list_command() -> None:
     """The scenarios, each with what it shows."""
@@ -62,6 +76,7 @@ def list_command() -> None:
 
 @main.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@lang_option
 @friendly_errors
 def validate(files: tuple[Path, ...]) -> None:
     """Check topology or scenario files (no root needed)."""
@@ -96,6 +111,7 @@ def validate(files: tuple[Path, ...]) -> None:
               help="Wait a random time (up to one advert interval) before each fault, so "
                    "repeated runs hit every phase of the advert timer; recorded per fault.")
 @click.option("--run-dir", type=click.Path(path_type=Path), hidden=True)
+@lang_option
 @friendly_errors
 def run(scenario: str, speaker: str, out: Path, probe_interval: float | None,
         vrrp_version: str | None, as_json: bool, spread_faults: bool,
@@ -114,7 +130,8 @@ def run(scenario: str, speaker: str, out: Path, probe_interval: float | None,
     run_id = f"{dt.datetime.now():%Y%m%d-%H%M%S}-{os.getpid()}"
     run_dir = (out / loaded.name / run_id).resolve()
     run_dir.mkdir(parents=True)
-    argv = ["run", str(path.resolve()), "--speaker", speaker, "--run-dir", str(run_dir)]
+    argv = ["run", str(path.resolve()), "--speaker", speaker, "--run-dir", str(run_dir),
+            "--lang", i18n.language()]  # the run inside speaks the language chosen here
     if probe_interval:
         argv += ["--probe-interval", str(probe_interval)]
     if version:
@@ -160,6 +177,7 @@ def _run_here(scenario, speaker: str, run_dir: Path, probe_interval, as_json: bo
 
 @main.command()
 @click.argument("run_dir", type=click.Path(exists=True, path_type=Path))
+@lang_option
 @friendly_errors
 def report(run_dir: Path) -> None:
     """Redraw timeline.png and reprint the summary of a past run."""

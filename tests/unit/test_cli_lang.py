@@ -1,0 +1,71 @@
+"""--lang fr|en, else the locale: chosen once by the CLI and handed to the run inside the
+private namespace. No root, no lab: the sandbox is replaced by a recorder."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from vrrplab import i18n
+from vrrplab.cli import main
+
+
+@pytest.fixture
+def inside(monkeypatch):
+    """`vrrplab run` up to the re-exec: the argv it would hand to the private namespace."""
+    from vrrplab.lab import sandbox
+
+    handed = []
+    for check in ("require_root", "require_tools", "require_kernel"):
+        monkeypatch.setattr(sandbox, check, lambda *a, **k: None)
+    monkeypatch.setattr(sandbox, "run_inside", lambda argv, run_id, out: handed.append(argv) or 0)
+    return handed
+
+
+def _lang(argv: list[str]) -> str:
+    return argv[argv.index("--lang") + 1]
+
+
+@pytest.mark.parametrize("args, env, expected", [
+    (["--lang", "fr"], {}, "fr"),
+    (["--lang", "en"], {"LANGUAGE": None, "LANG": "fr_FR.UTF-8"}, "en"),  # --lang wins
+    ([], {"LANGUAGE": None, "LC_ALL": None, "LANG": "fr_FR.UTF-8"}, "fr"),  # the locale
+    ([], {"LANGUAGE": None, "LC_ALL": None, "LANG": "C.UTF-8"}, "en"),
+])
+def test_run_hands_the_language_to_the_namespace(inside, tmp_path, monkeypatch, args, env,
+                                                  expected):
+    for name, value in env.items():
+        if value is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, value)
+    monkeypatch.delenv("LC_MESSAGES", raising=False)
+    result = CliRunner().invoke(main, ["run", "failover-basic", "--out", str(tmp_path), *args])
+    assert result.exit_code == 0, result.output
+    assert _lang(inside[0]) == expected
+
+
+def test_the_run_inside_speaks_the_language_it_was_handed(monkeypatch, tmp_path):
+    from vrrplab import cli
+    from vrrplab.lab import sandbox
+
+    spoken = []
+    monkeypatch.setattr(sandbox, "is_inside", lambda: True)
+    monkeypatch.setattr(cli, "_run_here", lambda *a, **k: spoken.append(i18n.language()) or 0)
+    result = CliRunner().invoke(main, ["run", "failover-basic", "--run-dir", str(tmp_path),
+                                       "--lang", "fr"])
+    assert result.exit_code == 0, result.output
+    assert spoken == ["fr"]
+
+
+@pytest.mark.parametrize("command", [["list"], ["validate", "scenarios/failover-basic.yaml"],
+                                     ["report", "."], ["run", "failover-basic"]])
+def test_lang_is_offered_where_people_read(command):
+    result = CliRunner().invoke(main, [command[0], "--help"])
+    assert "--lang [en|fr]" in result.output
+
+
+def test_an_unknown_language_is_a_usage_error():
+    result = CliRunner().invoke(main, ["list", "--lang", "de"])
+    assert result.exit_code == 2
+    assert "'de' is not one of 'en', 'fr'" in result.stderr
