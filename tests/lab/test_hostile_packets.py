@@ -1,6 +1,6 @@
 """Malformed adverts at running speakers (scenario hostile-adverts). Needs root.
 
-mallory sends `faults.MALFORMED_COUNT` adverts of each hostile kind (TTL 64,
+mallory sends `faults.actions.MALFORMED_COUNT` adverts of each hostile kind (TTL 64,
 wrong checksum, unknown version, cut short, another VRID, wrong password), all
 claiming priority 255. The routers must keep their roles, and the bundled
 speaker must count every one under its reason. None is lost on the way: the

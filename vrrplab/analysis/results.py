@@ -12,6 +12,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
+from vrrplab import i18n
 from vrrplab.analysis import metrics, timing
 from vrrplab.analysis.checks import build_checks
 from vrrplab.bundled.log import read_events
@@ -69,6 +70,7 @@ def build_results(record) -> dict:
                                         ip_to_router, fr.at, end, vrrp.advert_int,
                                         snapshots.get(before), snapshots.get(fr.fault.name))
                 for g in gateways}
+        fault.update(_degraded_priority(fr.fault, fault["bound_kind"], vrrp))
         before = fr.fault.name
         faults.append(fault)
 
@@ -145,7 +147,8 @@ def build_results(record) -> dict:
         "artifacts": _artifacts(record),
     }
     timing.annotate(results)
-    results["checks"] = build_checks(results)
+    with i18n.using(i18n.DEFAULT):  # results.json is English; the summary translates
+        results["checks"] = build_checks(results)
     failed = [c for c in results["checks"] if not c["ok"]]
     results["verdict"] = "fail" if failed or record.errors or not results["checks"] else "pass"
     if record.interrupted:
@@ -273,6 +276,7 @@ def _fault_result(fr, end, all_adverts, gw, traces, ip_to_router, vrrp, t0, gate
     new_master = ip_to_router.get(new_master_ip, new_master_ip)
     bound_kind = fault.bound or KINDS[fault.kind].bound
     bound = _bound_s(bound_kind, fault, vrrp, gw.name)
+    mastership = _mastership(adverts, at, end, ip_to_router)
     per_target = {}
     for target, trace in traces.items():
         impact = _impact(trace, at, end)
@@ -319,11 +323,12 @@ def _fault_result(fr, end, all_adverts, gw, traces, ip_to_router, vrrp, t0, gate
         "masters_seen": sorted({ip_to_router.get(a.src, a.src) for a in adverts
                                 if at <= a.t < end and a.priority > 0}),
         "priorities_seen": _priorities_seen(adverts, at, end, ip_to_router),
+        "master_changes": mastership["master_changes"],
         "zero_adverts": sum(1 for a in adverts if at <= a.t < end and a.priority == 0),
         "last_router_advert_s": _last_router_advert(adverts, at, end),
         "foreign_adverts": {"count": len(foreign), "sources": sorted({a.src for a in foreign}),
                             "priorities": sorted({a.priority for a in foreign})},
-        **_mastership(adverts, at, end, ip_to_router),
+        "settled_master": mastership["settled_master"],
         "per_target": per_target,
         "error": fr.error,
         "vip": gateway,  # the gateway this fault is about, as its client pings it
@@ -331,7 +336,6 @@ def _fault_result(fr, end, all_adverts, gw, traces, ip_to_router, vrrp, t0, gate
         "spread_s": _r(fr.spread_s),  # --spread-faults: the random wait before it
         # nothing fails over, the router keeps forwarding into its cut: upstream stays lost
         "upstream_cut": KINDS[fault.kind].cuts_upstream and not fault.takeover,
-        **_degraded_priority(fault, bound_kind, vrrp),
     }
 
 

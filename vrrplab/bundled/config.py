@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from vrrplab.bundled.mistimed import MISTIMINGS
+from vrrplab.linux import IFNAMSIZ
 from vrrplab.vrrp.config import (
     MAX_VRID,
     MIN_PRIORITY,
@@ -51,7 +52,6 @@ from vrrplab.vrrp.packet import AUTH_DATA_LEN, virtual_mac
 from vrrplab.vrrp.timers import INTERVAL_FIELDS
 
 SCHEMA = 1
-IFNAMSIZ = 15  # the kernel's limit on an interface name (vrrp.255 fits)
 TOP_KEYS = {"schema", "router", "source", "sync_group", "scripts", "instances", "test_mistime"}
 INSTANCE_KEYS = {"name", "vrid", "interface", "primary_ip", "vips", "priority", "state", "version",
                  "advert_int", "preempt", "preempt_delay", "auth_pass", "use_vmac",

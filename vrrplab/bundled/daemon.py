@@ -71,6 +71,7 @@ from vrrplab.bundled.net import (
     link_local_addresses,
 )
 from vrrplab.bundled.tracking import Events, Tracker
+from vrrplab.linux import PROC_NET, SYS_NET
 from vrrplab.vrrp.actions import (
     Action,
     AddVips,
@@ -89,8 +90,6 @@ GARP_MASTER_REPEAT = 5  # keepalived's garp_master_repeat default
 GARP_PENDING_MAX = 16  # second bursts queued at most (a zero storm queues ~8 in 5 s)
 GARP_MASTER_DELAY_S = 5.0  # keepalived's garp_master_delay default: the second burst
 DROP_LOG_INTERVAL_S = 1.0  # at most one drop line per instance and reason per second
-SYS_NET = Path("/sys/class/net")
-PROC_NET = Path("/proc/sys/net")
 # below this Master_Down_Interval, netlink (pyroute2's 0.2 s import, up to 0.4 s on a busy
 # machine) is made ready before Startup rather than during the first wait
 NETLINK_FIRST_BELOW_S = 1.0

@@ -38,11 +38,10 @@ import subprocess
 import threading
 from dataclasses import dataclass
 from ipaddress import IPv4Interface, IPv6Interface
-from pathlib import Path
 from typing import Any, Callable
 
-PROC_NET = Path("/proc/sys/net")
-SYS_NET = Path("/sys/class/net")
+from vrrplab.linux import PROC_NET, SYS_NET
+
 IP_TIMEOUT_S = 5.0
 VMAC_SYSCTLS = {"ipv4/conf/{}/arp_ignore": "1", "ipv4/conf/{}/accept_local": "1",
                 "ipv4/conf/{}/rp_filter": "0", "ipv4/conf/{}/promote_secondaries": "1",

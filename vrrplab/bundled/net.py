@@ -43,18 +43,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from vrrplab.vrrp.packet import internet_checksum  # RFC 1071, as the adverts use it
+from vrrplab.linux import SYS_NET
+from vrrplab.vrrp.packet import VRRP_GROUP_V4 as VRRP_GROUP
+from vrrplab.vrrp.packet import (
+    VRRP_GROUP_V6,
+    VRRP_TTL,
+    internet_checksum,  # RFC 1071, as the adverts use it
+)
+from vrrplab.vrrp.packet import VRRP_PROTO as IPPROTO_VRRP
 
-IPPROTO_VRRP = 112  # RFC 5798 §5.1.1.3
-VRRP_GROUP = "224.0.0.18"  # RFC 5798 §5.1.1.2
-VRRP_TTL = 255
 TOS_INTERNETWORK_CONTROL = 0xC0  # what keepalived puts in its adverts' TOS
 IP_MULTICAST_ALL = 49  # <linux/in.h>; not exported by Python's socket module
 RTMGRP_LINK = 0x1  # <linux/rtnetlink.h>
 ETH_P_ARP = 0x0806
 ETH_P_IPV6 = 0x86DD
 BROADCAST_MAC = b"\xff" * 6
-VRRP_GROUP_V6 = "ff02::12"  # RFC 5798 §5.1.2.2
 ALL_NODES = "ff02::1"  # RFC 4861 §7.2.6: where unsolicited NAs go
 IPV6_MULTICAST_ALL = 29  # <linux/in6.h>; not exported by Python's socket module
 IPPROTO_ICMPV6 = 58
@@ -64,7 +67,6 @@ ND_OPT_TARGET_LINKADDR = 2  # RFC 4861 §4.6.1
 PROC_IF_INET6 = Path("/proc/net/if_inet6")
 IFA_F_DADFAILED, IFA_F_TENTATIVE = 0x08, 0x40  # <linux/if_addr.h>
 LINK_UP_STATES = {"up", "unknown"}  # "unknown": drivers that do not report operstate
-SYS_NET = Path("/sys/class/net")
 RECV_BUFFER = 65535
 
 

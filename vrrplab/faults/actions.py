@@ -25,7 +25,7 @@ from typing import Callable
 from vrrplab.errors import LabError
 from vrrplab.faults.files import PRIORITY_FLAGS, attack_log, priority_flag, read_attack_log
 from vrrplab.lab.process import stop_process
-from vrrplab.vrrp.packet import virtual_mac
+from vrrplab.vrrp.packet import MAX_VRID, MIN_VRID, virtual_mac
 
 Undo = Callable[[], None]
 
@@ -239,7 +239,7 @@ def malformed(ctx, fault) -> tuple[float, Undo]:
 def _unused_vrid(topology) -> int:
     """The first VRID no instance runs on the LAN (a load-sharing LAN runs two)."""
     used = {i.vrid for i in topology.gateway_instances()}
-    return next(v for v in range(1, 256) if v not in used)
+    return next(v for v in range(MIN_VRID, MAX_VRID + 1) if v not in used)
 
 
 def stop_attack(ctx, fault) -> tuple[float, Undo]:

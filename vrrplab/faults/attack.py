@@ -35,7 +35,7 @@ import sys
 import time
 from typing import Callable
 
-from vrrplab.vrrp.packet import VRRP_TTL
+from vrrplab.vrrp.packet import VRRP_GROUP_V4, VRRP_PROTO, VRRP_TTL
 
 
 class NotInLab(SystemExit):
@@ -83,7 +83,7 @@ def forge(template, src: str, priority: int):
     layer = (template[VRRPv3] if VRRPv3 in template else template[VRRP]).copy()
     layer.priority = priority
     del layer.chksum
-    return IP(src=src, dst="224.0.0.18", ttl=255) / layer
+    return IP(src=src, dst=VRRP_GROUP_V4, ttl=VRRP_TTL) / layer
 
 
 # --- malformed: one receive check of RFC 5798 §7.1 / RFC 3768 §7.1 broken per kind ---
@@ -164,7 +164,7 @@ def malformed_advert(template, src: str, kind: str, unused_vrid: int | None = No
     if built is None:
         return None
     ttl, message = built
-    return IP(src=src, dst="224.0.0.18", ttl=ttl, proto=112) / Raw(message)
+    return IP(src=src, dst=VRRP_GROUP_V4, ttl=ttl, proto=VRRP_PROTO) / Raw(message)
 
 
 def claim_vip(iface: str, vip: str) -> None:

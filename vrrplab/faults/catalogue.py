@@ -36,7 +36,6 @@ class FaultKind:
     what: str  # one line, for people
     bound: str  # one of BOUND_KINDS
     rule: str | None = None  # None: no takeover timing to judge (flap: many switches)
-    undo: str = "nothing"  # what the runner's clean-up does, however the run ends
     silences: bool = False
     returns: bool = False
     cuts_upstream: bool = False  # with no failover, traffic through the router stays lost
@@ -49,44 +48,39 @@ class FaultKind:
 
 KINDS: dict[str, FaultKind] = {k.name: k for k in (
     FaultKind("stop", "systemctl stop: SIGTERM, the daemon says goodbye (priority 0)",
-              SKEW, "goodbye", undo="start the speaker again"),
+              SKEW, "goodbye"),
     FaultKind("start", "systemctl start on a router whose speaker was stopped", MDI, "start",
               returns=True),
     FaultKind("crash", "the daemon killed and the router's links down: no goodbye", MDI,
-              "silence", undo="links up", silences=True),
+              "silence", silences=True),
     FaultKind("kill", "kill -9 of the daemon only: the VIP stays on the router", MDI, "silence",
               silences=True),
-    FaultKind("freeze", "SIGSTOP: the daemon is alive but silent", MDI, "silence",
-              undo="SIGCONT", silences=True),
+    FaultKind("freeze", "SIGSTOP: the daemon is alive but silent", MDI, "silence", silences=True),
     FaultKind("thaw", "SIGCONT after a freeze", MDI, "next_advert", stays_master=True),
-    FaultKind("link_down", "a link down", MDI, "silence", undo="link up", silences=True,
+    FaultKind("link_down", "a link down", MDI, "silence", silences=True,
               takes_interface=True),
     FaultKind("link_up", "a link up again", MDI, "rejoin", returns=True, takes_interface=True),
-    FaultKind("flap", "a link down and up, count cycles of period", MDI, None, undo="link up",
+    FaultKind("flap", "a link down and up, count cycles of period", MDI, None,
               silences=True, takes_interface=True),
-    FaultKind("block_vrrp", "a firewall drops incoming VRRP", MDI, "silence",
-              undo="delete the rule's table", silences=True),
+    FaultKind("block_vrrp", "a firewall drops incoming VRRP", MDI, "silence", silences=True),
     FaultKind("unblock_vrrp", "the firewall rule removed", MDI, "next_advert", returns=True,
               stays_master=True),
     FaultKind("cut_upstream", "the router loses its path upstream, links stay up", MDI,
-              "demoted", undo="delete the rule's table", cuts_upstream=True,
-              needs_upstream=True),
+              "demoted", cuts_upstream=True, needs_upstream=True),
     FaultKind("restore_upstream", "the path upstream is back", MDI, "promoted", returns=True,
               needs_upstream=True),
     # the silenced routers wait their Master_Down_Interval; a guard moves nothing
     FaultKind("rogue_router", "forged adverts at priority 255 from an attacker", MDI,
-              undo="stop the attacker", attacker="forges", ipv4_only=True),
+              attacker="forges", ipv4_only=True),
     FaultKind("zero_storm", "forged priority-0 adverts in the master's name", SKEW,
-              undo="stop the attacker", attacker="forges", ipv4_only=True),
-    FaultKind("stop_attack", "the attacker stops forging", MDI, "attack_over",
-              attacker="stops"),
+              attacker="forges", ipv4_only=True),
+    FaultKind("stop_attack", "the attacker stops forging", MDI, "attack_over", attacker="stops"),
+    FaultKind("guard_vrrp", "the mitigation: VRRP only from the routers' addresses and MACs",
+              MDI, ipv4_only=True),
     FaultKind("malformed", "a batch of hostile adverts that every receive check must drop",
               MDI, attacker="batch", ipv4_only=True),
-    FaultKind("guard_vrrp", "the mitigation: VRRP only from the routers' addresses and MACs",
-              MDI, undo="delete the guard's table", ipv4_only=True),
     # the priority script's next run, then the usual bound (a lower master is discarded)
-    FaultKind("set_priority", "a router's priority changed while it runs", HEALTHCHECK,
-              "by_priority", undo="back to the configured priority"),
+    FaultKind("set_priority", "a router's priority changed while it runs", HEALTHCHECK, "by_priority"),
 )}
 
 

@@ -39,8 +39,8 @@ PR_SET_PDEATHSIG = 1
 # The run's deadline, seen from outside: the longest scenario the loader admits (MAX_RUN_S:
 # its holds, and each fault's Master_Down_Interval and margin) plus what the loader does
 # not count. Converging: a wait_master waits up to 2 x Master_Down_Interval + 3 s (10 s at
-# advert_int 1 s, 250 s at VRRPv3's longest, 40.95 s). Building and tearing down: the lab's
-# own start and stop deadlines (network.start_deadline, stop_deadline: about 150 s
+# advert_int 1 s, up to about 330 s at VRRPv3's longest, 40.95 s, for a low priority).
+# Building and tearing down: the lab's own start and stop deadlines (network.start_deadline, stop_deadline: about 150 s
 # together for ten nodes on three segments), the speakers, captures, results and plot.
 # The total, 1200 s, and the grace after it stay under the bench's RUN_TIMEOUT_S (1800 s):
 # a stuck run is stopped, and said to be stuck, here before the bench gives up on it.

@@ -230,7 +230,7 @@ class Topology:
 @dataclass(frozen=True)
 class Fault:
     name: str
-    kind: str  # a key of vrrplab.faults.actions.KINDS
+    kind: str  # a key of vrrplab.faults.catalogue.KINDS
     target: str  # a router; an attacker host for the attack kinds
     expect_master: str | None  # the router MASTER afterwards; None: no router is
     interface: str | None = None  # link faults: which of the target's links (default: LAN)

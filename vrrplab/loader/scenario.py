@@ -174,12 +174,14 @@ def _steps(c: Checker, raw: Any, topology: Topology) -> list[Step]:
             fault = _fault(c, value, f"{field}.fault", topology, fault_names)
             if fault:
                 _check_attack_sequence(c, fault, f"{field}.fault", attacks)
-                total += bounds.fault_estimate_s(max(topology.vrrp.master_down_interval(r) for r in routers))
+                slowest = max(topology.vrrp.master_down_interval(r) for r in routers)
+                delay = topology.vrrp.preempt_delay if KINDS[fault.kind].returns else 0.0
+                total += bounds.fault_estimate_s(slowest, delay)
                 total += fault.period * fault.count if fault.kind == "flap" else 0
                 steps.append(Step("fault", fault=fault))
     if total > MAX_RUN_S:
         c.fail("steps", f"a run of at most {MAX_RUN_S:g} s (holds plus each fault's "
-               f"Master_Down_Interval and margin)", f"{total:.0f} s")
+               f"Master_Down_Interval, preempt_delay and margin)", f"{total:.0f} s")
     return steps
 
 
@@ -313,8 +315,8 @@ def _set_priority(c: Checker, spec: dict, field: str, kind: str | None) -> int |
             return False
         return None
     if "priority" not in spec:
-        c.fail(f"{field}.priority", "the router's new priority, 1 to 254 (required for "
-               "set_priority)")
+        c.fail(f"{field}.priority", f"the router's new priority, {MIN_PRIORITY} to "
+               f"{MAX_BACKUP_PRIORITY} (required for set_priority)")
         return False
     priority = c.number(spec["priority"], f"{field}.priority", MIN_PRIORITY, MAX_BACKUP_PRIORITY,
                         integer=True)

@@ -12,6 +12,7 @@ from ipaddress import ip_address, ip_interface, ip_network
 from pathlib import Path
 from typing import Any
 
+from vrrplab.linux import IFNAMSIZ
 from vrrplab.loader.model import (
     LINK_LOCAL,
     Address,
@@ -37,9 +38,8 @@ from vrrplab.vrrp.config import (
 from vrrplab.vrrp.timers import INTERVAL_FIELDS
 
 NODE_NAME = re.compile(r"^[a-z][a-z0-9]{0,7}$")  # short: Mininet builds "c1-eth0" from it
-BRIDGE_NAME = re.compile(r"^s[0-9]+$")  # Mininet's name for the segments' bridges (lab.py)
+BRIDGE_NAME = re.compile(r"^s[0-9]+$")  # Mininet's name for the segments' bridges (lab/network.py)
 IFNAME = re.compile(r"^[a-z][a-z0-9]*$")
-IFNAMSIZ = 15  # the kernel's limit on an interface name
 RESERVED_IFNAMES = ("lo",)  # every namespace has its own loopback already
 SEGMENT_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
 CONF_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,31}$")  # names written into keepalived.conf

@@ -18,6 +18,10 @@ from vrrplab.lab.wait import WaitTimeout, wait_until
 ARP_SETTLE_S = 1.0
 
 
+SNAPSHOT_KEYS = ("label", "t", "arp_settled_s", "expected_master", "expected_holders",
+                 "states", "vips", "macs", "client_arp", "gateways")
+
+
 @dataclass
 class Snapshot:
     label: str  # "converge" or the fault's name
@@ -32,7 +36,9 @@ class Snapshot:
     gateways: dict[str, dict] = field(default_factory=dict)  # load sharing: per LAN instance
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        """As results.json has always ordered a snapshot's keys."""
+        found = asdict(self)
+        return {key: found[key] for key in SNAPSHOT_KEYS}
 
 
 class Observer:

@@ -55,6 +55,11 @@ class Probers:
         return True
 
     def stop(self) -> None:
-        stopped = [stop_process(p, PROBER_STOP_S) for p in self.processes]
-        if any(stopped):
+        """SIGTERM to every prober at once, then reap each (SIGKILL if it lingers)."""
+        running = [p for p in self.processes if p.poll() is None]
+        for prober in running:
+            prober.terminate()
+        for prober in running:
+            stop_process(prober, PROBER_STOP_S)
+        if running:
             self.stopped_at = time.time()

@@ -17,6 +17,7 @@ from vrrplab.errors import LabError
 from vrrplab.loader.model import Topology
 
 STOP_TIMEOUT_S = 5.0  # a daemon still alive this long after SIGTERM is killed
+CHECK_TIMEOUT_S = 10.0  # a config check (keepalived -t, the bundled --check)
 
 
 class Speaker(ABC):

@@ -15,10 +15,9 @@ from typing import Any
 
 from vrrplab.bundled.log import read_events
 from vrrplab.errors import LabError
-from vrrplab.speakers.base import Speaker
+from vrrplab.speakers.base import CHECK_TIMEOUT_S, Speaker
 from vrrplab.speakers.bundled_conf import render_bundled_conf
 
-CHECK_TIMEOUT_S = 10.0
 WARNING = ": warning: "  # how `--check` prints what it accepts with a warning
 AUTH_DROPS = ("auth_failed", "auth_type_mismatch")  # vrrplab.vrrp.packet.DropReason values
 

@@ -29,10 +29,10 @@ import json
 import os
 from typing import Any
 
+from vrrplab.bundled.config import SCHEMA
 from vrrplab.bundled.mistimed import MISTIMINGS
 from vrrplab.loader.model import Topology, TrackScript, VrrpInstance
 
-SCHEMA = 1
 MISTIME_ENV = "VRRPLAB_TEST_MISTIME"
 
 

@@ -6,10 +6,9 @@ import re
 import shutil
 
 from vrrplab.errors import EnvironmentProblem, LabError
-from vrrplab.speakers.base import Speaker
+from vrrplab.speakers.base import CHECK_TIMEOUT_S, Speaker
 from vrrplab.speakers.keepalived_conf import render_keepalived_conf, script_path
 
-CHECK_TIMEOUT_S = 10.0
 TRUNCATION = "Truncating auth_pass to 8 characters"
 STATE_LINE = re.compile(r"\((?P<instance>[^)]+)\) Entering (?P<state>[A-Z]+) STATE")
 

@@ -56,6 +56,7 @@ def step_down_deadline_s(advert_int_s: float) -> float:
     return 2 * advert_int_s + STARTUP_ALLOWANCE_S
 
 
-def fault_estimate_s(slowest_master_down_interval_s: float) -> float:
-    """The loader's estimate of a fault's length, to refuse a scenario far too long."""
-    return slowest_master_down_interval_s + FAULT_ALLOWANCE_S
+def fault_estimate_s(slowest_master_down_interval_s: float, preempt_delay_s: float = 0.0) -> float:
+    """The loader's estimate of a fault's length, to refuse a scenario far too long: the
+    runner waits for a returning router's preempt_delay too."""
+    return slowest_master_down_interval_s + preempt_delay_s + FAULT_ALLOWANCE_S

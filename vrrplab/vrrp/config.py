@@ -15,12 +15,12 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 
+from .packet import MAX_VRID, MIN_VRID
 from .timers import INTERVAL_FIELDS
 
 OWNER_PRIORITY = 255  # RFC 5798 §5.2.4: the address owner
 STOP_PRIORITY = 0  # RFC 5798 §5.2.4: the master is leaving
 MIN_PRIORITY, MAX_BACKUP_PRIORITY = STOP_PRIORITY + 1, OWNER_PRIORITY - 1  # §5.2.4: 1..254
-MIN_VRID, MAX_VRID = 1, 255  # RFC 5798 §5.2.3
 
 
 class ConfigError(ValueError):

@@ -31,6 +31,7 @@ ADVERTISEMENT = 1  # the only packet type, RFC 5798 §5.2.2
 AUTH_NONE = 0  # RFC 3768 §5.3.6
 AUTH_PASS = 1  # RFC 2338 simple text password; "reserved" in RFC 3768, used by keepalived
 AUTH_DATA_LEN = 8  # RFC 3768 §5.3.10
+MIN_VRID, MAX_VRID = 1, 255  # RFC 5798 §5.2.3
 VMAC_PREFIX = "00:00:5e:00:01:"  # RFC 5798 §7.3: the IPv4 virtual MAC is this + the VRID
 
 
@@ -118,8 +119,8 @@ def _check_fields(advert: Advert) -> None:
     """Field ranges of RFC 5798 §5.2 / RFC 3768 §5.3; ValueError for a bad advert."""
     if advert.version not in (2, 3):
         raise ValueError(f"VRRP version must be 2 or 3, not {advert.version!r}")
-    if not 1 <= advert.vrid <= 255:  # §5.2.3
-        raise ValueError(f"VRID must be 1..255, not {advert.vrid!r}")
+    if not MIN_VRID <= advert.vrid <= MAX_VRID:  # §5.2.3
+        raise ValueError(f"VRID must be {MIN_VRID}..{MAX_VRID}, not {advert.vrid!r}")
     if not 0 <= advert.priority <= 255:  # §5.2.4
         raise ValueError(f"priority must be 0..255, not {advert.priority!r}")
     max_int = INTERVAL_FIELDS[advert.version].max_units  # §5.2.7 / RFC 3768 §5.3.7
