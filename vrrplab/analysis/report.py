@@ -1,6 +1,7 @@
 """Explain a run: the human summary and the timeline plot, from results.json alone.
 
 Nothing here needs root or a lab: `vrrplab report DIR` can redraw an old run.
+The summary speaks the chosen language (vrrplab.i18n); results.json stays English.
 """
 
 from __future__ import annotations
@@ -9,7 +10,13 @@ import json
 import textwrap
 from pathlib import Path
 
+from vrrplab import i18n
+from vrrplab.analysis.checks import build_checks
 from vrrplab.analysis.metrics import DELAYED_S
+from vrrplab.i18n import N_, _, ngettext, number
+
+# results.json's verdicts, as the summary says them
+VERDICTS = {"pass": N_("PASS"), "fail": N_("FAIL"), "interrupted": N_("INTERRUPTED")}
 
 
 def load_results(path: Path) -> dict:
@@ -19,46 +26,92 @@ def load_results(path: Path) -> dict:
 
 
 def _s(value) -> str:
-    return "never" if value is None else f"{value:.3f} s"
+    return _("never") if value is None else _("{seconds} s").format(seconds=number(value, 3))
+
+
+def _stored(words: str | None) -> str | None:
+    """English words results.json holds (a verdict, a basis, a lesson), in the reader's
+    language when the catalogue has them."""
+    return _(words) if words else words
+
+
+def checks_in_language(results: dict) -> tuple[list[dict], bool]:
+    """The checks in the reader's language, and whether they are.
+
+    results.json holds them in English. The checks are pure, so they are built again from
+    the same document in the chosen language, once built again in English they are the
+    stored ones: a results.json that another version of vrrplab wrote keeps its own
+    (English) checks rather than this version's judgement of it.
+    """
+    stored = results["checks"]
+    if i18n.language() == i18n.DEFAULT:
+        return stored, True
+    try:
+        with i18n.using(i18n.DEFAULT):
+            again = build_checks(results)
+        if json.loads(json.dumps(again)) != json.loads(json.dumps(stored)):
+            return stored, False
+        return build_checks(results), True
+    except (KeyError, IndexError, TypeError, ValueError, AttributeError):
+        return stored, False
 
 
 def summary(results: dict) -> str:
     vrrp = results["vrrp"]
     gateways = vrrp.get("gateways", [])
-    vips = (", ".join(f"VIP {g['vip']} VRID {g['vrid']} for {g['client']}" for g in gateways)
-            if len(gateways) > 1 else f"VIP {vrrp['vip']}, VRID {vrrp['vrid']}")
-    lines = [f"{results['scenario']} on {results['speaker']} (VRRPv{vrrp['version']}, "
-             f"advert {vrrp['advert_int_s']:g} s, {vips})"]
+    vips = (", ".join(_("VIP {vip} VRID {vrid} for {client}").format(
+                vip=g["vip"], vrid=g["vrid"], client=g["client"]) for g in gateways)
+            if len(gateways) > 1
+            else _("VIP {vip}, VRID {vrid}").format(vip=vrrp["vip"], vrid=vrrp["vrid"]))
+    lines = [_("{scenario} on {speaker} (VRRPv{version}, advert {advert} s, {vips})").format(
+        scenario=results["scenario"], speaker=results["speaker"], version=vrrp["version"],
+        advert=number(vrrp["advert_int_s"]), vips=vips)]
     for f in results["faults"]:
-        lines.append(f"  {f['name']}: {f['kind']} {f['target']} at {f['at_s']:.3f} s -> {_outcome(f)}")
+        lines.append("  " + _("{fault}: {kind} {target} at {at} s -> {outcome}").format(
+            fault=f["name"], kind=f["kind"], target=f["target"], at=number(f["at_s"], 3),
+            outcome=_outcome(f)))
         if f.get("attack"):
             lines.append(f"      {_attack_line(f)}")
         for target, impact in f["per_target"].items():
-            lines.append(f"      ping {target}: {_impact(f, impact)}")
+            lines.append("      " + _("ping {target}: {impact}").format(
+                target=target, impact=_impact(f, impact)))
         for name, gw in f.get("gateways", {}).items():
             lines.append(f"      {_gateway_line(name, gw)}")
     for router, warnings in results.get("config_warnings", {}).items():
-        lines += [f"  {router}'s config check warned: {w.strip()}" for w in warnings]
+        lines += ["  " + _("{router}'s config check warned: {warning}").format(
+            router=router, warning=w.strip()) for w in warnings]
     latency = results.get("latency")
     if latency and latency.get("samples"):
-        lines.append(f"  this machine: timer wake-up p99 {latency['p99_s'] * 1000:.1f} ms, worst "
-                     f"{latency['max_s'] * 1000:.1f} ms over {latency['samples']} sleeps "
-                     f"(a stall at a timer's expiry widens that window, and says so)")
-    checks = results["checks"]
+        lines.append("  " + _("this machine: timer wake-up p99 {p99} ms, worst {worst} ms over "
+                              "{samples} sleeps (a stall at a timer's expiry widens that window, "
+                              "and says so)").format(
+            p99=number(latency["p99_s"] * 1000, 1), worst=number(latency["max_s"] * 1000, 1),
+            samples=latency["samples"]))
+    checks, translated = checks_in_language(results)
     passed = sum(c["ok"] for c in checks)
     unjudged = sum(1 for c in checks if c.get("judged") is False)
-    lines.append(f"checks: {passed}/{len(checks)} ok" +
-                 (f" ({unjudged} not judged: the machine was too busy)" if unjudged else ""))
+    lines.append(_("checks: {passed}/{total} ok").format(passed=passed, total=len(checks)) +
+                 (ngettext(" ({n} not judged: the machine was too busy)",
+                           " ({n} not judged: the machine was too busy)", unjudged).format(
+                     n=unjudged) if unjudged else ""))
+    if not translated:
+        lines.append("  " + _("(the checks as results.json holds them, in English: another "
+                              "version of vrrplab wrote it)"))
     for c in checks:
-        mark = "ok" if c["ok"] else "FAIL"
-        mark = "not judged" if c.get("judged") is False else mark
-        lines.append(f"  [{mark}] {c['name']}: {c['detail']}")
+        mark = _("ok") if c["ok"] else _("FAIL")
+        mark = _("not judged") if c.get("judged") is False else mark
+        lines.append("  " + _("[{mark}] {name}: {detail}").format(
+            mark=mark, name=c["name"], detail=c["detail"]))
     if results.get("lesson"):
-        lines.append(textwrap.fill(results["lesson"], width=88, initial_indent="why: ",
-                                   subsequent_indent="     "))
-    verdict = f"verdict: {results['verdict'].upper()}"
+        why = _("why: ")
+        lines.append(textwrap.fill(_stored(results["lesson"]), width=88, initial_indent=why,
+                                   subsequent_indent=" " * len(why)))
+    word = VERDICTS.get(results["verdict"])
+    verdict = _("verdict: {verdict}").format(
+        verdict=_(word) if word else results["verdict"].upper())
     if unjudged:  # a pass with a check the machine was too busy to judge says so
-        verdict += f" ({unjudged} timing check{'s' if unjudged > 1 else ''} not judged)"
+        verdict += ngettext(" ({n} timing check not judged)", " ({n} timing checks not judged)",
+                            unjudged).format(n=unjudged)
     lines.append(verdict)
     return "\n".join(lines)
 
@@ -66,45 +119,61 @@ def summary(results: dict) -> str:
 def _outcome(f: dict) -> str:
     bound = "Skew_Time" if f["bound_kind"] == "skew_time" else f["bound_kind"]
     if f["expected_master"] is None:
-        outcome = (f"the routers stepped down (last advert {_s(f.get('last_router_advert_s'))} "
-                   f"after the fault): no master, the VIP on no router")
+        outcome = _("the routers stepped down (last advert {delay} after the fault): no master, "
+                    "the VIP on no router").format(delay=_s(f.get("last_router_advert_s")))
     elif f.get("unstable"):
-        outcome = "repeated elections"
+        outcome = _("repeated elections")
     elif f["takeover_s"] is None:
-        outcome = f"{f['new_master'] or 'nobody'} stays master, no takeover"
+        outcome = _("{router} stays master, no takeover").format(
+            router=f["new_master"] or _("nobody"))
     elif f["kind"] == "stop_attack":
-        outcome = (f"{f['expected_master']} advertises {_s(f['takeover_s'])} after the attack "
-                   f"stopped (RFC bound {f['bound_s']:.3f} s, {bound})")
+        outcome = _("{router} advertises {delay} after the attack stopped (RFC bound {bound} s, "
+                    "{kind})").format(router=f["expected_master"], delay=_s(f["takeover_s"]),
+                                      bound=number(f["bound_s"], 3), kind=bound)
     else:
-        outcome = (f"{f['new_master']} master after {_s(f['takeover_s'])} "
-                   f"(RFC bound {f['bound_s']:.3f} s, {bound})")
+        outcome = _("{router} master after {delay} (RFC bound {bound} s, {kind})").format(
+            router=f["new_master"], delay=_s(f["takeover_s"]), bound=number(f["bound_s"], 3),
+            kind=bound)
     timing = f.get("timing")
     if timing and timing.get("measured_s") is not None:
         # the judged figure: from the instant the RFC counts from, in its two-sided window
-        outcome += (f"; {timing['measured_s']:.3f} s from {timing['basis']}; RFC "
-                    f"{timing['figure']} {timing['figure_s']:.3f} s, window "
-                    f"{timing['lower_s']:.3f}-{timing['upper_s']:.3f} s")
+        outcome += _("; {measured} s from {basis}; RFC {figure} {figure_s} s, window "
+                     "{lower}-{upper} s").format(
+            measured=number(timing["measured_s"], 3), basis=_stored(timing["basis"]),
+            figure=_stored(timing["figure"]), figure_s=number(timing["figure_s"], 3),
+            lower=number(timing["lower_s"], 3), upper=number(timing["upper_s"], 3))
     if f.get("master_changes", 0) > 1 or f.get("unstable"):
-        outcome += f"; {f['master_changes']} changes of master on the wire"
+        outcome += ngettext("; {n} changes of master on the wire",
+                            "; {n} changes of master on the wire",
+                            f["master_changes"]).format(n=f["master_changes"])
     return outcome
 
 
 def _gateway_line(name: str, gw: dict) -> str:
     """Load sharing: one group's fate across a fault, as its own client saw it."""
     before, after = gw["expected_before"], gw["expected_master"]
-    moved = f"moves {before} -> {after}" if before != after else f"stays on {after}"
-    return (f"group {name} ({gw['vip']}, VRID {gw['vrid']}): {moved}; {gw['client']} lost "
-            f"{gw['lost_probes']} probes, longest gap {_s(gw['data_gap_s'])}")
+    moved = (_("moves {before} -> {after}") if before != after
+             else _("stays on {after}")).format(before=before, after=after)
+    return ngettext("group {name} ({vip}, VRID {vrid}): {moved}; {client} lost {n} probes, "
+                    "longest gap {gap}",
+                    "group {name} ({vip}, VRID {vrid}): {moved}; {client} lost {n} probes, "
+                    "longest gap {gap}", gw["lost_probes"]).format(
+        name=name, vip=gw["vip"], vrid=gw["vrid"], moved=moved, client=gw["client"],
+        n=gw["lost_probes"], gap=_s(gw["data_gap_s"]))
 
 
 def _impact(f: dict, impact: dict) -> str:
-    lost = (f"{impact['lost_probes']} lost, {impact['delayed_probes']} answered late "
-            f"(> {DELAYED_S * 1000:g} ms)")
+    lost = ngettext("{n} lost, {late} answered late (> {limit} ms)",
+                    "{n} lost, {late} answered late (> {limit} ms)",
+                    impact["lost_probes"]).format(
+        n=impact["lost_probes"], late=impact["delayed_probes"], limit=number(DELAYED_S * 1000))
     if f["expected_master"] is None:  # no recovery in this window: say when replies stopped
-        return f"{lost}; the last reply {_s(impact.get('last_reply_s'))} after the fault"
+        return _("{lost}; the last reply {delay} after the fault").format(
+            lost=lost, delay=_s(impact.get("last_reply_s")))
     if f["kind"] == "stop_attack":
-        return f"answered again {_s(impact.get('answered_after_s'))} after the attack stopped, {lost}"
-    return f"longest gap {_s(impact['data_gap_s'])}, {lost}"
+        return _("answered again {delay} after the attack stopped, {lost}").format(
+            delay=_s(impact.get("answered_after_s")), lost=lost)
+    return _("longest gap {gap}, {lost}").format(gap=_s(impact["data_gap_s"]), lost=lost)
 
 
 def _attack_line(f: dict) -> str:
@@ -112,13 +181,20 @@ def _attack_line(f: dict) -> str:
     attack, foreign = f["attack"], f.get("foreign_adverts", {})
     said = []
     if attack.get("password_read") is not None:
-        said.append(f"read the password {attack['password_read']!r} off the wire")
+        said.append(_("read the password {password!r} off the wire").format(
+            password=attack["password_read"]))
     if attack.get("forged_src"):
-        said.append(f"forged adverts from {attack['forged_src']} with priority "
-                    f"{attack['forged_priority']} ({attack.get('sent') or '?'} sent)")
-    seen = (f"{f.get('zero_adverts', 0)} priority-0 adverts" if f["kind"] == "zero_storm"
-            else f"{foreign.get('count', 0)} foreign adverts")
-    return f"{f['target']} {', '.join(said) or 'said nothing'}; the client saw {seen}"
+        said.append(_("forged adverts from {source} with priority {priority} ({sent} sent)")
+                    .format(source=attack["forged_src"], priority=attack["forged_priority"],
+                            sent=attack.get("sent") or "?"))
+    if f["kind"] == "zero_storm":
+        zero = f.get("zero_adverts", 0)
+        seen = ngettext("{n} priority-0 adverts", "{n} priority-0 adverts", zero).format(n=zero)
+    else:
+        count = foreign.get("count", 0)
+        seen = ngettext("{n} foreign adverts", "{n} foreign adverts", count).format(n=count)
+    return _("{attacker} {actions}; the client saw {seen}").format(
+        attacker=f["target"], actions=", ".join(said) or _("said nothing"), seen=seen)
 
 
 def plot_timeline(results: dict, path: Path) -> Path:

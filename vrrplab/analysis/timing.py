@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 
 from vrrplab.analysis import windows
+from vrrplab.i18n import N_
 from vrrplab.run.latency import Latency
 from vrrplab.vrrp.timers import master_down_interval, skew_time
 
@@ -129,7 +130,7 @@ def _storm_window(timers, seen) -> windows.Window:
     """A storm's forgeries carry a router's own address: no forged advert to count from."""
     base = windows.takeover_window("attack_over", timers, seen)
     return windows.Window(
-        "attack_over", base.figure, base.figure_s, "the fault (the attack's end)", (),
+        "attack_over", base.figure, base.figure_s, N_("the fault (the attack's end)"), (),
         base.upper + (windows.Part("advert interval", timers.advert_int_s,
                                    "the last forgery may follow the fault's instant"),),
         note="the forgeries carry a router's own address, so the capture cannot tell the "

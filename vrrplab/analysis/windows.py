@@ -47,6 +47,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from vrrplab.faults.catalogue import KINDS
+from vrrplab.i18n import N_
 
 CAPTURE_S = 0.0001  # capture timestamps: microseconds; ports of a bridge served one by one
 CARRIER_S = 1.0  # linkwatch: a link's carrier change reaches netlink listeners within 1 s
@@ -91,16 +92,17 @@ SPEAKERS: dict[str, SpeakerTiming] = {
 }
 UNKNOWN_SPEAKER = SPEAKERS["keepalived"]  # a speaker not measured here: keepalived's figures
 
-# the basis each rule counts from, in words
+# the basis each rule counts from, in words (English in results.json; N_: the checks
+# show them in the reader's language)
 BASIS = {
-    "goodbye": "the old master's priority-0 advert",
-    "silence": "the old master's last advert",
-    "demoted": "the old master's last advert at a priority the backup accepts",
-    "start": "the daemon's start",
-    "rejoin": "the fault (link up)",
-    "promoted": "the fault",
-    "next_advert": "the fault",
-    "attack_over": "the attacker's last forged advert",
+    "goodbye": N_("the old master's priority-0 advert"),
+    "silence": N_("the old master's last advert"),
+    "demoted": N_("the old master's last advert at a priority the backup accepts"),
+    "start": N_("the daemon's start"),
+    "rejoin": N_("the fault (link up)"),
+    "promoted": N_("the fault"),
+    "next_advert": N_("the fault"),
+    "attack_over": N_("the attacker's last forged advert"),
 }
 
 
@@ -218,7 +220,7 @@ def takeover_window(rule: str, timers: Timers, seen: Circumstances) -> Window:
                   "its interval x rise, plus its own timeout"),
              Part("applied", seen.applied_s, "the fault's own command"), *common))
     if rule == "next_advert":
-        return Window(rule, "next advert", 0.0, basis, (), (
+        return Window(rule, N_("next advert"), 0.0, basis, (), (
             Part("advert interval", timers.advert_int_s, "the expected master is heard again at "
                  "its next advert, within one Advertisement_Interval (RFC 5798 §6.4.3)"),
             Part("applied", seen.applied_s, "the fault's own command"), *common),
@@ -249,10 +251,10 @@ def _return_window(rule: str, timers: Timers, seen: Circumstances, capture: Part
                           "speaker within a second (linkwatch's rate limit): 4-651 ms measured"))
         basis = BASIS[rule]
     elif seen.started_from_log:
-        basis = "the daemon's start (its log)"
+        basis = N_("the daemon's start (its log)")
     else:
         upper.append(Part("start-up", timers.speaker.start_up_s, timers.speaker.start_up_why))
-        basis = "the fault (systemctl start)"
+        basis = N_("the fault (systemctl start)")
     return Window(rule, name, figure, basis, tuple(lower), tuple(upper), note)
 
 
