@@ -2,7 +2,7 @@
 # Set vrrplab up on Debian 12, as root: the system packages a lab needs, a venv
 # that sees Debian's Mininet, and the `vrrplab` command on root's PATH.
 #   ./setup.sh          what `vrrplab run` needs
-#   ./setup.sh --dev    the same, plus the test tools (pytest, hypothesis, Babel)
+#   ./setup.sh --dev    the same, plus the test tools (pytest, hypothesis, Babel, chromium)
 set -euo pipefail
 cd "$(dirname "$(readlink -f "$0")")"
 
@@ -24,6 +24,10 @@ apt-get update -q
 apt-get install -y -q --no-install-recommends \
   mininet keepalived iproute2 iputils-ping tcpdump nftables procps util-linux mount \
   python3 python3-venv python3-pip
+if [ -n "$extras" ]; then
+  # the headless browser that opens report.html in its test (tests/unit/test_html_report.py)
+  apt-get install -y -q --no-install-recommends chromium fonts-dejavu-core
+fi
 
 # Debian's mininet is built for /usr/bin/python3: the venv must be made by that
 # interpreter and see its site-packages; everything else comes from PyPI.
