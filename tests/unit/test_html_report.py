@@ -25,7 +25,7 @@ import pytest
 from tests.unit import synthetic
 from vrrplab import i18n
 from vrrplab.analysis import html as report_html
-from vrrplab.analysis.html import claims, render_html, write_html_report
+from vrrplab.analysis.html import claims, render_html, shown_checks, write_html_report
 from vrrplab.analysis.results import build_results
 
 DATA = Path(__file__).parent / "data"
@@ -262,6 +262,33 @@ def test_french_sets_the_language_and_the_decimal_comma(stored):
     assert page.find("html") == [{"lang": "fr"}]
     assert "0,619 s" in page.section("fault-1")  # (a no-break space, folded)
     assert "Skew_Time = (256 − 100) / 256 = 0,609 s" in page.section("fault-1")
+
+
+def test_french_shows_the_checks_in_french_under_their_phases(synthetic_run):
+    run, results = synthetic_run
+    with i18n.using("fr"):
+        checks, translated = shown_checks(results)
+        page = Page(render_html(results, run))
+    assert translated
+    english = {c["name"] for c in results["checks"]}
+    assert all(c["name"] not in english for c in checks)  # every one in French
+    for check, stored in zip(checks, results["checks"], strict=True):
+        phase = "stop-r1" if stored["name"].startswith("stop-r1: ") else "converge"
+        assert check["phase"] == phase
+        assert folded(check["short"]) in page.section(f"step-{phase}")
+        assert not check["short"].startswith("stop-r1")
+    assert "another version of vrrplab" not in page.all_text
+
+
+def test_checks_another_version_wrote_stay_in_english_and_say_so(stored):
+    run, results = stored
+    results = copy.deepcopy(results)
+    results["checks"][4]["detail"] = "as another version of vrrplab worded it"
+    with i18n.using("fr"):
+        checks, translated = shown_checks(results)
+        page = Page(render_html(results, run))
+    assert not translated and [c["name"] for c in checks] == [c["name"] for c in results["checks"]]
+    assert "r2 becomes master" in page.section("step-stop-r1")
 
 
 def test_the_report_is_written_beside_results_json(stored):

@@ -30,6 +30,7 @@ from pathlib import Path
 import jinja2
 
 from vrrplab import i18n
+from vrrplab.analysis.report import checks_in_language, plot_timeline
 from vrrplab.faults.catalogue import KINDS
 from vrrplab.i18n import _
 from vrrplab.vrrp.packet import virtual_mac
@@ -313,13 +314,12 @@ def one_second_pings(results: dict, fault: dict) -> tuple[int, int] | None:
     return min(counts), max(counts)
 
 
-def faults(results: dict) -> list[dict]:
+def faults(results: dict, checks: list[dict]) -> list[dict]:
     """Each fault as the page shows it: what was done, the takeover in its window, the client."""
     shown = []
-    names = [f["name"] for f in results["faults"]]
     for f in results["faults"]:
         kind = KINDS.get(f["kind"])
-        own = [c for c in results.get("checks", []) if _phase_of(c, names) == f["name"]]
+        own = [c for c in checks if c["phase"] == f["name"]]
         timing = f.get("timing")
         impact = f.get("per_target", {}).get(f.get("vip") or results["vrrp"]["vip"], {})
         parts = []
@@ -385,7 +385,26 @@ def _phase_of(check: dict, names: list[str]) -> str:
     return "converge"
 
 
-def phases(results: dict, files: RunFiles) -> list[dict]:
+def shown_checks(results: dict) -> tuple[list[dict], bool]:
+    """The checks in the reader's language (as the summary shows them), each with its
+    phase (read from the English name results.json holds) and its name without the
+    phase; and whether they are in that language."""
+    stored = results.get("checks", [])
+    shown, translated = checks_in_language(results)
+    if len(shown) != len(stored):
+        shown, translated = stored, False
+    names = [f["name"] for f in results["faults"]]
+    out = []
+    for english, check in zip(stored, shown, strict=True):
+        phase = _phase_of(english, names)
+        short = check["name"]
+        if phase != "converge" and short.startswith(phase):
+            short = short[len(phase):].lstrip(" \u00a0\u202f:")
+        out.append({**check, "phase": phase, "short": short})
+    return out, translated
+
+
+def phases(results: dict, files: RunFiles, checks: list[dict]) -> list[dict]:
     """The lesson's verification steps, phase by phase, with what they were judged on."""
     names = [f["name"] for f in results["faults"]]
     snapshots = _snapshots(results)
@@ -396,8 +415,7 @@ def phases(results: dict, files: RunFiles) -> list[dict]:
     vrrp = results["vrrp"]
     out = []
     for phase in ["converge", *names]:
-        checks = [{**c, "short": c["name"][len(phase) + 2:] if phase != "converge" else c["name"]}
-                  for c in results["checks"] if _phase_of(c, names) == phase]
+        own = [c for c in checks if c["phase"] == phase]
         snap = snapshots.get(phase)
         vips = {}
         if snap:
@@ -414,9 +432,9 @@ def phases(results: dict, files: RunFiles) -> list[dict]:
                 logs.append({"router": router, "log": seen.get("log"), "lines": lines or states,
                              "more": more, "from_file": bool(lines), "bytes": seen.get("bytes")})
         arp_owner = _mac_owner(results, snap.get("client_arp")) if snap else None
-        out.append({"name": phase, "checks": checks, "snapshot": snap, "vips": vips,
+        out.append({"name": phase, "checks": own, "snapshot": snap, "vips": vips,
                     "arp_owner": arp_owner, "logs": logs, "window": window,
-                    "ok": all(c["ok"] for c in checks)})
+                    "ok": all(c["ok"] for c in own)})
     return [p for p in out if p["checks"] or p["snapshot"] or p["logs"]]
 
 
@@ -487,7 +505,6 @@ def timeline_uri(results: dict, files: RunFiles) -> str | None:
     """timeline.png as a data: URI: the run's own, else drawn now from results.json."""
     data = files.read("timeline.png", IMAGE_LIMIT)
     if data is None or not data.startswith(PNG_MAGIC):
-        from vrrplab.analysis.report import plot_timeline
         buffer = io.BytesIO()
         try:
             plot_timeline(results, buffer)
@@ -497,8 +514,7 @@ def timeline_uri(results: dict, files: RunFiles) -> str | None:
     return "data:image/png;base64," + base64.b64encode(data).decode("ascii")
 
 
-def verdict(results: dict) -> dict:
-    checks = results.get("checks", [])
+def verdict(results: dict, checks: list[dict]) -> dict:
     return {"word": results.get("verdict", "fail"),
             "passed": sum(1 for c in checks if c["ok"]), "total": len(checks),
             "unjudged": sum(1 for c in checks if c.get("judged") is False),
@@ -518,7 +534,10 @@ def _environment() -> jinja2.Environment:
         lstrip_blocks=True,
         undefined=jinja2.ChainableUndefined,  # an older results.json lacks some keys
     )
-    env.filters.update(num=number, sec=seconds, ms=milliseconds)
+    # `stored`: English words results.json holds (a basis, a part's why, a lesson), in the
+    # reader's language when the catalogue has them
+    env.filters.update(num=number, sec=seconds, ms=milliseconds,
+                       stored=lambda words: _(words) if words else words)
     return env
 
 
@@ -533,14 +552,16 @@ def render_html(results: dict, run_dir: Path | None) -> str:
     """The page for one run. Reads only run_dir's own files (timeline.png, configs, logs)."""
     files = RunFiles(Path(run_dir) if run_dir is not None else None)
     template = environment().get_template(TEMPLATE)
+    checks, translated = shown_checks(results)
     return template.render(
         lang=i18n.language(),
         r=results,
-        verdict=verdict(results),
+        verdict=verdict(results, checks),
+        checks_translated=translated,
         topology=topology(results),
         timeline=timeline_uri(results, files),
-        faults=faults(results),
-        phases=phases(results, files),
+        faults=faults(results, checks),
+        phases=phases(results, files, checks),
         claims=claims(results),
         configs=configs(results, files),
     )
