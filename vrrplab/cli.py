@@ -23,6 +23,7 @@ from vrrplab.errors import (
     InputError,
     VrrplabError,
 )
+from vrrplab.i18n import _
 from vrrplab.loader import find_scenario, list_scenarios, load_scenario, load_topology, read_yaml
 from vrrplab.speakers import SPEAKER_CHOICES
 
@@ -47,7 +48,7 @@ def friendly_errors(command):
         try:
             return command(*args, **kwargs)
         except VrrplabError as exc:
-            for line in str(exc).splitlines():
+            for line in exc.localized().splitlines():
                 click.echo(f"vrrplab: {line}", err=True)
             sys.exit(exc.exit_code)
 
@@ -69,9 +70,10 @@ def list_command() -> None:
     for path in list_scenarios():
         try:
             scenario = load_scenario(path)
-            click.echo(f"{scenario.name:<20} {scenario.description}")
+            click.echo(f"{scenario.name:<20} {_described(scenario.description)}")
         except InputError as exc:
-            click.echo(f"{path.stem:<20} (invalid: {exc.problems[0]})")
+            click.echo(f"{path.stem:<20} " + _("(invalid: {problem})").format(
+                problem=exc.problems[0]))
 
 
 @main.command()
@@ -86,7 +88,8 @@ def validate(files: tuple[Path, ...]) -> None:
             data = read_yaml(path)
             is_scenario = isinstance(data, dict) and "steps" in data
             (load_scenario if is_scenario else load_topology)(path)
-            click.echo(f"ok: {path} ({'scenario' if is_scenario else 'topology'})")
+            click.echo((_("ok: {path} (scenario)") if is_scenario
+                        else _("ok: {path} (topology)")).format(path=path))
         except InputError as exc:
             bad += 1
             for line in exc.problems:
@@ -159,7 +162,7 @@ def _run_here(scenario, speaker: str, run_dir: Path, probe_interval, as_json: bo
         click.echo(line, err=as_json)
 
     sandbox.prepare_inside()
-    say(f"vrrplab {scenario.name}: {scenario.description}")
+    say(f"vrrplab {scenario.name}: {_described(scenario.description)}")
     record = Runner(scenario, speaker, run_dir, run_dir.name, probe_interval, say=say,
                     spread_faults=spread_faults).run()
     results = build_results(record)
@@ -167,12 +170,17 @@ def _run_here(scenario, speaker: str, run_dir: Path, probe_interval, as_json: bo
     try:
         plot_timeline(results, run_dir / "timeline.png")
     except Exception as exc:  # a plot must never hide the verdict
-        say(f"warning: could not draw timeline.png: {exc}")
+        say(_("warning: could not draw timeline.png: {error}").format(error=exc))
     say(summary(results))
-    say(f"report: {run_dir}")
+    say(_("report: {folder}").format(folder=run_dir))
     if results["interrupted"]:
         return EXIT_INTERRUPTED
     return EXIT_PASS if results["verdict"] == "pass" else EXIT_CHECK_FAILED
+
+
+def _described(description: str) -> str:
+    """A scenario's description (English, from its YAML) in the catalogue's words if any."""
+    return _(description) if description else description
 
 
 @main.command()

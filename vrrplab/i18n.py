@@ -93,3 +93,62 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 def N_(message: str) -> str:
     """Marks a string for extraction where it is defined; `_()` translates it where shown."""
     return message
+
+
+class Message:
+    """Words chosen when they are shown: an English template (marked N_ where it is
+    written) and its values. str() is the English (logs, results.json); localized() is
+    the reader's language. A value may be a Message itself; a float keeps its format spec
+    (`{took:.3f}`) and takes the language's decimal mark."""
+
+    def __init__(self, template: str, /, **values):
+        self.template, self.values = template, values
+
+    def __str__(self) -> str:
+        return self._render(False)
+
+    def __repr__(self) -> str:
+        return f"Message({self.template!r}, **{self.values!r})"
+
+    def localized(self) -> str:
+        return self._render(True)
+
+    def _render(self, translate: bool) -> str:
+        text = _(self.template) if translate and self.template else self.template
+        if not self.values:
+            return text
+        return text.format(**{k: _shown(v, translate) for k, v in self.values.items()})
+
+
+class Joined(Message):
+    """Messages (or plain words) one after another, `separator` (a Message or words)
+    between them."""
+
+    def __init__(self, separator: str | Message, parts):
+        super().__init__("")
+        self.separator, self.parts = separator, list(parts)
+
+    def _render(self, translate: bool) -> str:
+        separator = str(_shown(self.separator, translate))
+        return separator.join(str(_shown(p, translate)) for p in self.parts)
+
+
+class _Prose(float):
+    """A float that formats with the language's decimal mark."""
+
+    def __format__(self, spec: str) -> str:
+        return float.__format__(self, spec).replace(".", DECIMAL_MARKS.get(_language, "."))
+
+
+def _shown(value, translate: bool):
+    if isinstance(value, Message):
+        return value.localized() if translate else str(value)
+    if translate and isinstance(value, float) and not isinstance(value, bool):
+        return _Prose(value)
+    return value
+
+
+def localized(thing) -> str:
+    """An error or a Message in the reader's language; anything else as str() says it."""
+    render = getattr(thing, "localized", None)
+    return render() if callable(render) else str(thing)

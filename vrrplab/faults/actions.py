@@ -24,6 +24,7 @@ from typing import Callable
 
 from vrrplab.errors import LabError
 from vrrplab.faults.files import PRIORITY_FLAGS, attack_log, priority_flag, read_attack_log
+from vrrplab.i18n import N_, Message
 from vrrplab.lab.process import stop_process
 from vrrplab.vrrp.packet import MAX_VRID, MIN_VRID, virtual_mac
 
@@ -232,7 +233,8 @@ def malformed(ctx, fault) -> tuple[float, Undo]:
     if not any(e.get("event") == "stopped" and e.get("t", 0) >= at
                for e in read_attack_log(log_path)):
         tail = log_path.read_text()[-500:].strip()
-        raise LabError(f"the attacker did not finish its malformed adverts: {tail or 'no output'}")
+        raise LabError(N_("the attacker did not finish its malformed adverts: {output}"),
+                       output=tail or Message(N_("no output")))
     return at, _noop
 
 
@@ -336,7 +338,8 @@ def _wait_forging(proc: subprocess.Popen, log_path: Path, since: float) -> None:
                   for e in read_attack_log(log_path)):
         if proc.poll() is not None or time.monotonic() > deadline:
             tail = log_path.read_text()[-500:].strip()
-            raise LabError(f"the attacker did not start forging adverts: {tail or 'no output'}")
+            raise LabError(N_("the attacker did not start forging adverts: {output}"),
+                           output=tail or Message(N_("no output")))
         time.sleep(0.01)
 
 

@@ -26,6 +26,7 @@ import time
 from pathlib import Path
 
 from vrrplab.errors import EnvironmentProblem, LabError
+from vrrplab.i18n import N_, Message, _
 from vrrplab.loader import MAX_RUN_S
 
 INSIDE_ENV = "VRRPLAB_INSIDE"
@@ -57,7 +58,7 @@ def is_inside() -> bool:
 
 def require_root() -> None:
     if os.geteuid() != 0:
-        raise EnvironmentProblem("a lab needs root (network namespaces): run it with sudo")
+        raise EnvironmentProblem(N_("a lab needs root (network namespaces): run it with sudo"))
 
 
 def require_tools(extra: dict[str, str] | None = None) -> None:
@@ -65,7 +66,8 @@ def require_tools(extra: dict[str, str] | None = None) -> None:
     missing = [f"{tool} (apt-get install {pkg})" for tool, pkg in tools.items()
                if shutil.which(tool) is None]
     if missing:
-        raise EnvironmentProblem("missing: " + ", ".join(missing) + "; ./setup.sh installs them")
+        raise EnvironmentProblem(N_("missing: {tools}; ./setup.sh installs them"),
+                                 tools=", ".join(missing))
 
 
 KERNEL_PROBE = "ip link add vl0 type veth peer name vl1 && ip link add vlbr type bridge"
@@ -77,11 +79,13 @@ def require_kernel() -> None:
         probe = subprocess.run(["unshare", "--net", "--mount", "--pid", "--fork", "sh", "-c",
                                 KERNEL_PROBE], capture_output=True, text=True, timeout=10)
     except subprocess.TimeoutExpired:
-        raise EnvironmentProblem("the kernel did not create a test namespace within 10 s") from None
+        raise EnvironmentProblem(N_("the kernel did not create a test namespace within "
+                                    "{seconds} s"), seconds=10) from None
     if probe.returncode != 0:
         why = (probe.stderr or probe.stdout).strip().splitlines()
-        raise EnvironmentProblem("this kernel cannot host a lab (network namespaces, veth, "
-                                 f"bridges): {why[-1] if why else 'exit ' + str(probe.returncode)}")
+        raise EnvironmentProblem(N_("this kernel cannot host a lab (network namespaces, veth, "
+                                    "bridges): {why}"),
+                                 why=why[-1] if why else f"exit {probe.returncode}")
 
 
 def prepare_inside() -> None:
@@ -133,8 +137,9 @@ def run_inside(argv: list[str], run_id: str, out: Path, timeout: float = RUN_DEA
         try:
             code = proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
-            raise LabError(f"the run did not finish within its deadline of {timeout:g} s: "
-                           f"{_stop(proc, grace)}") from None
+            raise LabError(N_("the run did not finish within its deadline of {timeout:g} s: "
+                              "{stopped}"), timeout=float(timeout),
+                           stopped=_stop(proc, grace)) from None
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
@@ -143,7 +148,7 @@ def run_inside(argv: list[str], run_id: str, out: Path, timeout: float = RUN_DEA
     return 128 - code if code < 0 else code
 
 
-def _stop(proc: subprocess.Popen, grace: float) -> str:
+def _stop(proc: subprocess.Popen, grace: float) -> Message:
     """Stop a run past its deadline, its namespace with it; say how it went.
 
     SIGTERM to its process group (the session `run_inside` gave `unshare`: the run's
@@ -155,16 +160,18 @@ def _stop(proc: subprocess.Popen, grace: float) -> str:
     _signal_group(proc.pid, signal.SIGTERM)
     try:
         proc.wait(timeout=grace)
-        return "stopped it (SIGTERM), its namespace with it"
+        return Message(N_("stopped it (SIGTERM), its namespace with it"))
     except subprocess.TimeoutExpired:
         pass
     _signal_group(proc.pid, signal.SIGKILL)
     try:
         proc.wait(timeout=KILL_WAIT_S)
     except subprocess.TimeoutExpired:
-        return (f"it ignored SIGTERM for {grace:g} s and outlived SIGKILL by {KILL_WAIT_S:g} s "
-                f"(pid {proc.pid}): see `vrrplab clean`")
-    return f"it ignored SIGTERM for {grace:g} s: killed it (SIGKILL), its namespace with it"
+        return Message(N_("it ignored SIGTERM for {grace:g} s and outlived SIGKILL by "
+                          "{kill:g} s (pid {pid}): see `vrrplab clean`"),
+                       grace=float(grace), kill=float(KILL_WAIT_S), pid=proc.pid)
+    return Message(N_("it ignored SIGTERM for {grace:g} s: killed it (SIGKILL), its namespace "
+                      "with it"), grace=float(grace))
 
 
 def _signal_group(pgid: int, signum: int) -> None:
@@ -222,16 +229,18 @@ def clean(dry_run: bool, say=print) -> int:
     """Remove what killed runs left: their lab (by recorded pid + start time) and record."""
     entries = leftovers()
     for entry in entries:
-        what = f"run {entry['run_id']}"
+        run, pid = entry["run_id"], entry["unshare"]
         if entry["lab_alive"]:
-            say(f"{'would stop' if dry_run else 'stopping'} the lab of {what} (pid {entry['unshare']})")
+            say((_("would stop the lab of run {run} (pid {pid})") if dry_run
+                 else _("stopping the lab of run {run} (pid {pid})")).format(run=run, pid=pid))
             if not dry_run:
                 os.kill(entry["unshare"], signal.SIGKILL)  # --kill-child takes the lab with it
-        say(f"{'would remove' if dry_run else 'removing'} the record of {what}")
+        say((_("would remove the record of run {run}") if dry_run
+             else _("removing the record of run {run}")).format(run=run))
         if not dry_run:
             Path(entry["path"]).unlink(missing_ok=True)
     if not dry_run and REGISTRY.is_dir():
         _unregister(REGISTRY / ".none")
     if not entries:
-        say("nothing to clean: no run left anything behind")
+        say(_("nothing to clean: no run left anything behind"))
     return len(entries)

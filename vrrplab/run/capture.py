@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from vrrplab.errors import LabError
+from vrrplab.i18n import N_
 
 CAPTURE_FILTER = ("ip proto 112 or arp or ip6 proto 112"
                   " or (icmp6 and icmp6[icmp6type] == icmp6-neighboradvert)")
@@ -62,8 +63,8 @@ class Capture:
         deadline = time.monotonic() + READY_TIMEOUT_S
         while "listening on" not in self._stderr.read_text():
             if self.proc.poll() is not None or time.monotonic() > deadline:
-                raise LabError(f"tcpdump on {self.node} did not start: "
-                               f"{self._stderr.read_text().strip()}")
+                raise LabError(N_("tcpdump on {node} did not start: {output}"), node=self.node,
+                               output=self._stderr.read_text().strip())
             time.sleep(0.01)
 
     def stop(self) -> None:

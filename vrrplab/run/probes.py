@@ -8,6 +8,7 @@ import sys
 import time
 from pathlib import Path
 
+from vrrplab.i18n import N_, Message
 from vrrplab.lab.process import stop_process
 from vrrplab.lab.wait import wait_until
 from vrrplab.run.probe import probe_log_name, read_probe_log
@@ -42,7 +43,7 @@ class Probers:
                 stdin=subprocess.DEVNULL))
         self.started_at = time.time()
         wait_until(lambda: all(log.exists() for log, _ in self._logs()), PROBER_START_S,
-                   "the probers to start")
+                   Message(N_("the probers to start")))
 
     def answered_since(self, at: float, cut: frozenset[str] = frozenset()) -> bool:
         """Every probe target of every client (but the `cut` ones) has answered a probe sent

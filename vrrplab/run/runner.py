@@ -20,6 +20,7 @@ from vrrplab.errors import LabError
 from vrrplab.faults.actions import ACTIONS, FaultContext
 from vrrplab.faults.catalogue import KINDS
 from vrrplab.faults.files import RUN_DIR
+from vrrplab.i18n import N_, Joined, Message, _, localized, ngettext, number
 from vrrplab.lab.network import Lab
 from vrrplab.lab.process import stop_process
 from vrrplab.lab.wait import WaitTimeout, wait_until
@@ -114,10 +115,10 @@ class Runner:
                 self._do(step)
         except (KeyboardInterrupt, Interrupted):
             self.record.interrupted = True
-            self.say("interrupted: tearing the lab down")
+            self.say(_("interrupted: tearing the lab down"))
         except LabError as exc:
-            self.record.errors.append(str(exc))
-            self.say(f"error: {exc}")
+            self.record.errors.append(str(exc))  # results.json: English
+            self.say(_("error: {error}").format(error=localized(exc)))
         finally:
             self._teardown()
             signal.signal(signal.SIGTERM, previous)
@@ -126,7 +127,8 @@ class Runner:
     def _build(self) -> None:
         self.out.mkdir(parents=True, exist_ok=True)
         self.rundir.mkdir(parents=True, exist_ok=True)
-        self.say(f"building lab {self.topology.name} ({len(self.topology.nodes)} nodes)")
+        self.say(_("building lab {name} ({n} nodes)").format(name=self.topology.name,
+                                                             n=len(self.topology.nodes)))
         self.lab.start()
         for i, router in enumerate(self.topology.routers):
             cls = speaker_for(self._speaker_choice, i)
@@ -142,7 +144,7 @@ class Runner:
         self._start_member_captures()
         self.sampler = start_sampler(self.out)
         for name, speaker in self.speakers.items():
-            self.say(f"starting {speaker.kind} on {name}")
+            self.say(_("starting {speaker} on {router}").format(speaker=speaker.kind, router=name))
             speaker.start()
 
     def _do(self, step: Step) -> None:
@@ -158,8 +160,9 @@ class Runner:
             first = step.routers[0]
             wait_until(lambda: all(self.observer.is_master(r) for r in step.routers) and
                        self.observer.hold_vip(step.routers), self._startup_timeout(first),
-                       f"{' and '.join(step.routers)} to be MASTER at once")
-            self.say(f"{' and '.join(step.routers)} are all MASTER")
+                       Message(N_("{routers} to be MASTER at once"),
+                               routers=Joined(Message(N_(" and ")), step.routers)))
+            self.say(_("{routers} are all MASTER").format(routers=_and(step.routers)))
             self._start_probes()
             self._wait_recovered(self.record.probe_start)
             self._snapshot("converge", first, step.routers)
@@ -192,28 +195,30 @@ class Runner:
     def _masters_as_expected(self) -> bool:
         return all(self.observer.is_master(r, tuple(i)) for r, i in self._expected_by_router().items())
 
-    def _describe_expected(self) -> str:
+    def _describe_expected(self) -> Message:
         by_router = self._expected_by_router()
         if len(by_router) == 1:
-            return f"{next(iter(by_router))} to be MASTER with every VIP"
-        return "; ".join(f"{r} to be MASTER of {', '.join(i)}" for r, i in by_router.items())
+            return Message(N_("{router} to be MASTER with every VIP"), router=next(iter(by_router)))
+        return Joined("; ", [Message(N_("{router} to be MASTER of {instances}"), router=r,
+                                     instances=", ".join(i)) for r, i in by_router.items()])
 
     def _wait_masters(self, timeout: float, holders: tuple[str, ...] | None = None,
                       instance: str | None = None) -> float:
         """Wait for every expected master (and the VIP of `instance` on exactly `holders`)."""
         what = self._describe_expected()
         if holders is not None:
-            what += f", the VIP on {', '.join(holders)}"
+            what = Message(N_("{what}, the VIP on {holders}"), what=what, holders=", ".join(holders))
         took = wait_until(lambda: self._masters_as_expected() and
                           (holders is None or self.observer.hold_vip(holders, instance)), timeout, what)
         masters = sorted(set(self.expected.values()))
-        self.say(f"{' and '.join(masters)} {'is' if len(masters) == 1 else 'are'} MASTER as "
-                 f"expected ({took:.3f} s)")
+        self.say(ngettext("{routers} is MASTER as expected ({took} s)",
+                          "{routers} are MASTER as expected ({took} s)", len(masters))
+                 .format(routers=_and(masters), took=number(took, 3)))
         return took
 
     def _wait_recovered(self, since: float, cut: frozenset[str] = frozenset()) -> None:
         wait_until(lambda: self.probers.answered_since(since, cut), bounds.RECOVERY_ALLOWANCE_S,
-                   "the client's probes to be answered again")
+                   Message(N_("the client's probes to be answered again")))
 
     def _cut_targets(self, fault: Fault) -> frozenset[str]:
         """Targets that stay unreachable after this fault: the upstream hosts, when a router
@@ -224,11 +229,12 @@ class Runner:
                          for i in h.interfaces)
 
     def _inject(self, fault: Fault) -> None:
-        to = f" to {fault.priority}" if fault.priority else ""
+        to = _(" to {priority}").format(priority=fault.priority) if fault.priority else ""
         spread = random.uniform(0, self.topology.vrrp.advert_int) if self.spread_faults else None
         if spread:
             time.sleep(spread)
-        self.say(f"fault {fault.name}: {fault.kind} {fault.target}{to}")
+        self.say(_("fault {name}: {kind} {target}{to}").format(name=fault.name, kind=fault.kind,
+                                                                target=fault.target, to=to))
         offsets = {r: s.log_size() for r, s in self.speakers.items()}
         at, undo = ACTIONS[fault.kind](self.fault_context, fault)
         record = FaultRecord(fault, at, undo, applied_at=time.time(), log_offsets=offsets,
@@ -238,7 +244,7 @@ class Runner:
         try:
             if fault.unstable:
                 # elections over and over: no master to wait for; the checks count them
-                self.say("repeated elections expected: not waiting for a master")
+                self.say(_("repeated elections expected: not waiting for a master"))
             elif fault.expect_master is None:
                 self._expect(None)
                 record.master_wait_s = self._wait_no_master()
@@ -246,7 +252,7 @@ class Runner:
                 record.master_wait_s = self._wait_expected(fault, holders)
                 self._wait_recovered(at, self._cut_targets(fault))
         except WaitTimeout as exc:
-            record.error = str(exc)
+            record.error = str(exc)  # results.json: English
             self._fault_snapshot(fault, holders)  # what the failed wait left: for the report
             raise
         self._fault_snapshot(fault, holders)  # (not when interrupted: teardown comes first)
@@ -272,8 +278,9 @@ class Runner:
         timeout = bounds.step_down_deadline_s(self.topology.vrrp.advert_int)
         took = wait_until(
             lambda: self.observer.nobody_master() and self.observer.hold_vip(()), timeout,
-            "every router to step down (none MASTER, the VIP on none)")
-        self.say(f"no router is MASTER, the VIP is on none ({took:.3f} s)")
+            Message(N_("every router to step down (none MASTER, the VIP on none)")))
+        self.say(_("no router is MASTER, the VIP is on none ({took} s)").format(
+            took=number(took, 3)))
         return took
 
     def _snapshot(self, label: str, expected_master: str | None,
@@ -361,6 +368,11 @@ class Runner:
                               self.out / f"capture.{segment}.pcap")
             capture.start()
             self.member_captures.append(capture)
+
+
+def _and(routers) -> str:
+    # TRANSLATORS: between router names: "r1 and r2"
+    return _(" and ").join(routers)
 
 
 def _raise_interrupted(_signum, _frame):

@@ -14,6 +14,7 @@ from abc import ABC, abstractmethod
 from pathlib import Path
 
 from vrrplab.errors import LabError
+from vrrplab.i18n import N_
 from vrrplab.loader.model import Topology
 
 STOP_TIMEOUT_S = 5.0  # a daemon still alive this long after SIGTERM is killed
@@ -65,7 +66,8 @@ class Speaker(ABC):
     def start(self) -> None:
         self.wait_stopped()
         if self.running:
-            raise LabError(f"{self.router}: {self.kind} is already running")
+            raise LabError(N_("{router}: {kind} is already running"), router=self.router,
+                           kind=self.kind)
         self.starts += 1
         with open(self.log_path, "a") as log:
             self.proc = self.lab.popen(self.router, self.command(), stdout=log,

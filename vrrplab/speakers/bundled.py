@@ -15,6 +15,7 @@ from typing import Any
 
 from vrrplab.bundled.log import read_events
 from vrrplab.errors import LabError
+from vrrplab.i18n import N_
 from vrrplab.speakers.base import CHECK_TIMEOUT_S, Speaker
 from vrrplab.speakers.bundled_conf import render_bundled_conf
 
@@ -34,8 +35,9 @@ class BundledSpeaker(Speaker):
         argv = [sys.executable, "-m", "vrrplab", "speaker", "--config", str(self.conf_path), "--check"]
         result = self.lab.run(self.router, argv, timeout=CHECK_TIMEOUT_S)
         if result.returncode != 0:
-            raise LabError(f"{self.router}: vrrplab speaker --check refused {self.conf_path} "
-                           f"(exit {result.returncode}): {result.stdout.strip()}")
+            raise LabError(N_("{router}: vrrplab speaker --check refused {path} (exit {code}): "
+                              "{output}"), router=self.router, path=self.conf_path,
+                           code=result.returncode, output=result.stdout.strip())
         # accepted with keepalived's warnings (a long auth_pass is cut to 8 characters)
         self.config_warnings = [line.split(WARNING, 1)[1] for line in result.stdout.splitlines()
                                 if WARNING in line]

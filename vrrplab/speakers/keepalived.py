@@ -6,6 +6,7 @@ import re
 import shutil
 
 from vrrplab.errors import EnvironmentProblem, LabError
+from vrrplab.i18n import N_
 from vrrplab.speakers.base import CHECK_TIMEOUT_S, Speaker
 from vrrplab.speakers.keepalived_conf import render_keepalived_conf, script_path
 
@@ -22,7 +23,8 @@ class KeepalivedSpeaker(Speaker):
 
     def prepare(self) -> None:
         if shutil.which("keepalived") is None:
-            raise EnvironmentProblem("keepalived is not installed (apt-get install keepalived)")
+            raise EnvironmentProblem(N_("keepalived is not installed (apt-get install "
+                                        "keepalived)"))
         for script in self.topology.vrrp.router(self.router).track_scripts:
             path = script_path(self.artifacts, self.router, script.name)
             path.write_text(f"#!/bin/sh\n# {script.name}, run by keepalived in {self.router}\n"
@@ -37,8 +39,9 @@ class KeepalivedSpeaker(Speaker):
             # the long-password lesson: keepalived -t flags it, keepalived runs with it
             self.config_warnings = complaints
         elif result.returncode != 0:
-            raise LabError(f"{self.router}: keepalived -t refused {self.conf_path} "
-                           f"(exit {result.returncode}): {result.stdout.strip()}")
+            raise LabError(N_("{router}: keepalived -t refused {path} (exit {code}): {output}"),
+                           router=self.router, path=self.conf_path, code=result.returncode,
+                           output=result.stdout.strip())
 
     def command(self) -> list[str]:
         # Fresh pid files for every start: a killed keepalived leaves its own
