@@ -11,6 +11,7 @@ from __future__ import annotations
 import gettext
 import io
 import os
+import re
 import string
 import tomllib
 from fnmatch import fnmatch
@@ -30,6 +31,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "vrrplab"
 PO = PACKAGE / "locale/fr/LC_MESSAGES/vrrplab.po"
 MO = PO.with_suffix(".mo")
+PERCENT_FIELD = re.compile(r"%\((\w+)\)[sdif]")
 
 
 def _extracted() -> dict:
@@ -55,7 +57,10 @@ def _catalogue():
 
 
 def _fields(text: str) -> set[str]:
-    """The replacement fields of a str.format template: {x}, {x:.3f}, {x!r}."""
+    """The replacement fields of a str.format template ({x}, {x:.3f}, {x!r}) or of a
+    %-template, as Jinja2's {% trans %} makes them (%(x)s)."""
+    if PERCENT_FIELD.search(text):
+        return set(PERCENT_FIELD.findall(text))
     return {f"{name}!{conv or ''}" for _lit, name, _spec, conv in string.Formatter().parse(text)
             if name is not None}
 
