@@ -152,3 +152,24 @@ def localized(thing) -> str:
     """An error or a Message in the reader's language; anything else as str() says it."""
     render = getattr(thing, "localized", None)
     return render() if callable(render) else str(thing)
+
+
+SCENARIO_TEXTS = ("description", "lesson")
+
+
+def extract_scenario(fileobj, keywords, comment_tags, options):
+    """Babel extraction method (babel.cfg) for a scenario's YAML file: its description and
+    lesson, the English texts `list`, `run` and the summary show through `_()`."""
+    import yaml
+
+    text = fileobj.read().decode("utf-8")
+    try:
+        data, root = yaml.safe_load(text), yaml.compose(text)
+    except yaml.YAMLError:
+        return
+    if not isinstance(data, dict) or root is None:
+        return
+    lines = {key.value: value.start_mark.line + 1 for key, value in root.value}
+    for name in SCENARIO_TEXTS:
+        if isinstance(data.get(name), str) and data[name]:
+            yield lines.get(name, 1), None, data[name], [f"scenario {data.get('name')}: {name}"]
