@@ -209,9 +209,11 @@ def plot_timeline(results: dict, path: Path) -> Path:
     for ax in (ax_data, ax_ctl):
         _mark_faults(ax, results)
     vrrp = results["vrrp"]
-    fig.suptitle(f"{results['scenario']} on {results['speaker']} - VRRPv{vrrp['version']}, "
-                 f"advert {vrrp['advert_int_s']:g} s - {results['verdict'].upper()}")
-    ax_ctl.set_xlabel("seconds since the run started")
+    word = VERDICTS.get(results["verdict"])
+    fig.suptitle(_("{scenario} on {speaker} - VRRPv{version}, advert {advert} s - {verdict}").format(
+        scenario=results["scenario"], speaker=results["speaker"], version=vrrp["version"],
+        advert=number(vrrp["advert_int_s"]), verdict=_(word) if word else results["verdict"].upper()))
+    ax_ctl.set_xlabel(_("seconds since the run started"))
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -234,15 +236,16 @@ def _plot_probes(ax, results: dict) -> None:
             xs, ys = zip(*ok)
             top = max(top, max(ys))
             ax.plot(xs, ys, ".", markersize=2, color=colors[i % len(colors)],
-                    label=f"{who}ping {target}: reply time")
+                    label=_("{who}ping {target}: reply time").format(who=who, target=target))
         if lost:
             ax.plot(lost, [top * 2] * len(lost), "|", color="tab:red", markersize=8,
-                    label="lost" if i == 0 else None)
+                    label=_("lost") if i == 0 else None)
     ax.set_yscale("log")
-    ax.set_ylabel("reply time (ms)")
+    ax.set_ylabel(_("reply time (ms)"))
     clients = ", ".join([main, *results.get("clients", {})])
-    ax.set_title(f"What the client ({clients}) saw: a probe every "
-                 f"{results['probe']['interval_s'] * 1000:g} ms to each target", fontsize=10)
+    ax.set_title(_("What the client ({clients}) saw: a probe every {interval} ms to each target")
+                 .format(clients=clients, interval=number(results["probe"]["interval_s"] * 1000)),
+                 fontsize=10)
     if ax.get_legend_handles_labels()[0]:
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, markerscale=4)
 
@@ -268,23 +271,25 @@ def _plot_control_plane(ax, results: dict) -> None:
         known = results["vrrp"]["routers"].get(router)
         prio = known["priority"] if known else "/".join(sorted({str(a["priority"]) for a in ads
                                                                  if a["priority"] > 0}))
-        who = router if known else f"{router} forged"
+        who = router if known else _("{router} forged").format(router=router)
         ax.scatter(live, [y] * len(live), marker="o", s=18, color=colors.get(router, "tab:red"),
-                   label=f"{who} advert (priority {prio})")
+                   label=_("{who} advert (priority {priority})").format(who=who, priority=prio))
         if zero:
             ax.scatter(zero, [y] * len(zero), marker="X", s=60, color="black",
-                       label=None if goodbye_labelled else "priority 0: goodbye")
+                       label=None if goodbye_labelled else _("priority 0: goodbye"))
             goodbye_labelled = True
         garps = [a["t"] for a in results["timeline"]["arp"]
                  if a["gratuitous"] and a["ip"] == results["vrrp"]["vip"]
                  and _mac_owner(results, a["mac"]) == router]
-        announce = "unsolicited NA" if ":" in results["vrrp"]["vip"] else "gratuitous ARP"
+        announce = (_("{router} unsolicited NA") if ":" in results["vrrp"]["vip"]
+                    else _("{router} gratuitous ARP"))
         ax.scatter(garps, [y + 0.25] * len(garps), marker="v", s=20, color=colors.get(router),
-                   label=f"{router} {announce}" if garps else None)
+                   label=announce.format(router=router) if garps else None)
     ax.set_yticks(range(len(routers)))
     ax.set_yticklabels(routers)
     ax.set_ylim(-0.7, len(routers) - 0.2)
-    ax.set_title(f"Who is master: VRRP adverts for VRID {vrid} seen on the wire", fontsize=10)
+    ax.set_title(_("Who is master: VRRP adverts for VRID {vrid} seen on the wire").format(vrid=vrid),
+                 fontsize=10)
     if ax.get_legend_handles_labels()[0]:
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
 
@@ -301,15 +306,15 @@ def _plot_gateways(ax, results: dict, gateways: list[dict]) -> None:
         live = [a["t"] for a in ads if a["priority"] > 0]
         zero = [a["t"] for a in ads if a["priority"] == 0]
         ax.scatter(live, [y] * len(live), marker="o", s=18, color=colors.get(router),
-                   label=f"{router} advert" if gw is gateways[0] else None)
+                   label=_("{router} advert").format(router=router) if gw is gateways[0] else None)
         if zero:
             ax.scatter(zero, [y] * len(zero), marker="X", s=60, color="black",
-                       label=None if goodbye_labelled else "priority 0: goodbye")
+                       label=None if goodbye_labelled else _("priority 0: goodbye"))
             goodbye_labelled = True
     ax.set_yticks(range(len(rows)))
     ax.set_yticklabels([f"{r} VRID {gw['vrid']} ({gw['priorities'][r]})" for gw, r in rows])
     ax.set_ylim(-0.7, len(rows) - 0.2)
-    ax.set_title("Who is master of each gateway: adverts per VRID seen on the wire", fontsize=10)
+    ax.set_title(_("Who is master of each gateway: adverts per VRID seen on the wire"), fontsize=10)
     if ax.get_legend_handles_labels()[0]:
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
 
@@ -327,7 +332,8 @@ def _mark_faults(ax, results: dict) -> None:
         ax.axvline(f["at_s"], color="red", linestyle="--", linewidth=1)
         if f["takeover_s"] is not None:
             ax.axvspan(f["at_s"], f["at_s"] + f["takeover_s"], color="red", alpha=0.12)
-        label = "no takeover" if f["takeover_s"] is None else f"takeover {_s(f['takeover_s'])}"
+        label = (_("no takeover") if f["takeover_s"] is None
+                 else _("takeover {delay}").format(delay=_s(f["takeover_s"])))
         ax.annotate(f"{f['name']}\n{label}", (f["at_s"], 1.0),
                     xycoords=("data", "axes fraction"), fontsize=7, va="top", ha="left",
                     xytext=(3, -2), textcoords="offset points")
