@@ -73,7 +73,7 @@ def list_command() -> None:
             click.echo(f"{scenario.name:<20} {_described(scenario.description)}")
         except InputError as exc:
             click.echo(f"{path.stem:<20} " + _("(invalid: {problem})").format(
-                problem=exc.problems[0]))
+                problem=exc.localized().splitlines()[0]))
 
 
 @main.command()
@@ -92,7 +92,7 @@ def validate(files: tuple[Path, ...]) -> None:
                         else _("ok: {path} (topology)")).format(path=path))
         except InputError as exc:
             bad += 1
-            for line in exc.problems:
+            for line in exc.localized().splitlines():
                 click.echo(line, err=True)
     if bad:
         sys.exit(EXIT_BAD_INPUT)

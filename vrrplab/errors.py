@@ -8,7 +8,7 @@ is English in str() (logs, results.json) and in the reader's language in localiz
 
 from __future__ import annotations
 
-from vrrplab.i18n import Message
+from vrrplab.i18n import Joined, Message
 
 EXIT_PASS = 0
 EXIT_CHECK_FAILED = 1
@@ -36,9 +36,10 @@ class InputError(VrrplabError):
 
     exit_code = EXIT_BAD_INPUT
 
-    def __init__(self, problems: list[str] | str):
-        self.problems = [problems] if isinstance(problems, str) else list(problems)
-        super().__init__("\n".join(self.problems))
+    def __init__(self, problems: list[str | Message] | str | Message):
+        given = [problems] if isinstance(problems, (str, Message)) else list(problems)
+        self.problems = [str(p) for p in given]  # English, one line each
+        super().__init__(Joined("\n", given))
 
 
 class EnvironmentProblem(VrrplabError):

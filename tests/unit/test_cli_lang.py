@@ -69,3 +69,30 @@ def test_an_unknown_language_is_a_usage_error():
     result = CliRunner().invoke(main, ["list", "--lang", "de"])
     assert result.exit_code == 2
     assert "'de' is not one of 'en', 'fr'" in result.stderr
+
+
+def test_errors_speak_the_chosen_language(monkeypatch, tmp_path):
+    french = CliRunner().invoke(main, ["run", "no-such-scenario", "--lang", "fr"])
+    assert french.exit_code == 2
+    assert "no-such-scenario\u00a0: scénario inconnu" in french.stderr
+    english = CliRunner().invoke(main, ["run", "no-such-scenario", "--lang", "en"])
+    assert "no-such-scenario: no such scenario (known: " in english.stderr
+    monkeypatch.setattr("os.geteuid", lambda: 1000)
+    root = CliRunner().invoke(main, ["run", "failover-basic", "--lang", "fr", "--out",
+                                     str(tmp_path)])
+    assert root.exit_code == 3
+    assert "vrrplab: une maquette a besoin des droits root" in root.stderr
+
+
+def test_a_lab_error_is_english_in_results_and_french_on_screen():
+    from vrrplab.i18n import N_, Joined, Message
+    from vrrplab.lab.wait import WaitTimeout, wait_until
+
+    what = Message(N_("{routers} to be MASTER at once"),
+                   routers=Joined(Message(N_(" and ")), ["r1", "r2"]))
+    with i18n.using("fr"), pytest.raises(WaitTimeout) as caught:
+        wait_until(lambda: False, 0.01, what)
+    assert str(caught.value) == "timed out after 0.01 s waiting for r1 and r2 to be MASTER at once"
+    with i18n.using("fr"):
+        assert caught.value.localized() == ("délai dépassé après 0,01\u00a0s d'attente\u00a0: "
+                                            "r1 et r2 MASTER en même temps")

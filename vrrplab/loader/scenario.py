@@ -15,6 +15,7 @@ from typing import Any
 from vrrplab.errors import InputError
 from vrrplab.faults.catalogue import ATTACKER_KINDS, FORGING_KINDS, KINDS, kinds_where
 from vrrplab.faults.files import PRIORITY_CHECK_S, priority_script
+from vrrplab.i18n import N_, Message
 from vrrplab.loader.model import (
     LINK_LOCAL,
     Address,
@@ -53,14 +54,16 @@ def find_scenario(name_or_path: str) -> Path:
     candidate = Path(name_or_path)
     if candidate.suffix in (".yaml", ".yml") or "/" in name_or_path:
         if not _is_file(candidate):
-            raise InputError(_one_line(f"{name_or_path}: no such scenario file"))
+            raise InputError(Message(N_("{name}: no such scenario file"),
+                                     name=_one_line(name_or_path)))
         return candidate
     for folder in (Path.cwd() / "scenarios", PROJECT_ROOT / "scenarios"):
         path = folder / f"{name_or_path}.yaml"
         if _is_file(path):
             return path
     known = ", ".join(p.stem for p in list_scenarios())
-    raise InputError(_one_line(f"{name_or_path}: no such scenario (known: {known})"))
+    raise InputError(Message(N_("{name}: no such scenario (known: {known})"),
+                             name=_one_line(name_or_path), known=known))
 
 
 def list_scenarios() -> list[Path]:
