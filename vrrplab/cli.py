@@ -199,6 +199,7 @@ def report(run_dir: Path) -> None:
 
 @main.command()
 @click.option("--dry-run", is_flag=True, help="Say what would be removed, remove nothing.")
+@lang_option
 @friendly_errors
 def clean(dry_run: bool) -> None:
     """Remove only what a killed vrrplab run left (never by name pattern)."""
