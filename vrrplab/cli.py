@@ -153,6 +153,7 @@ def run(scenario: str, speaker: str, out: Path, probe_interval: float | None,
 def _run_here(scenario, speaker: str, run_dir: Path, probe_interval, as_json: bool,
               spread_faults: bool = False) -> int:
     """Inside the private namespace: run, write the report, return the exit code."""
+    from vrrplab.analysis.html import write_html_report
     from vrrplab.analysis.report import plot_timeline, summary
     from vrrplab.analysis.results import build_results, write_results
     from vrrplab.lab import sandbox
@@ -171,8 +172,13 @@ def _run_here(scenario, speaker: str, run_dir: Path, probe_interval, as_json: bo
         plot_timeline(results, run_dir / "timeline.png")
     except Exception as exc:  # a plot must never hide the verdict
         say(_("warning: could not draw timeline.png: {error}").format(error=exc))
+    try:
+        write_html_report(run_dir, results)
+    except Exception as exc:  # the page must never hide the verdict
+        say(_("warning: could not write report.html: {error}").format(error=exc))
     say(summary(results))
     say(_("report: {folder}").format(folder=run_dir))
+    say(_("open in a browser: {page}").format(page=run_dir / "report.html"))
     if results["interrupted"]:
         return EXIT_INTERRUPTED
     return EXIT_PASS if results["verdict"] == "pass" else EXIT_CHECK_FAILED
@@ -188,13 +194,16 @@ def _described(description: str) -> str:
 @lang_option
 @friendly_errors
 def report(run_dir: Path) -> None:
-    """Redraw timeline.png and reprint the summary of a past run."""
+    """Redraw timeline.png and report.html and reprint the summary of a past run."""
+    from vrrplab.analysis.html import write_html_report
     from vrrplab.analysis.report import load_results, plot_timeline, summary
 
     results = load_results(run_dir)
     folder = run_dir if run_dir.is_dir() else run_dir.parent
     plot_timeline(results, folder / "timeline.png")
+    page = write_html_report(folder, results)
     click.echo(summary(results))
+    click.echo(_("open in a browser: {page}").format(page=page))
 
 
 @main.command()

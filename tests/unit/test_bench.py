@@ -316,7 +316,8 @@ def test_launch_parses_stdout_or_the_report_folder(tmp_path):
     assert launch.parse("", "vrrplab: a lab needs root\n") == (None, None, "vrrplab: a lab needs root")
     job = launch.Job("failover-basic", "/s.yaml", "bundled", 2)
     assert launch.command(job, tmp_path)[2:] == ["vrrplab", "run", "/s.yaml", "--speaker", "bundled",
-                                                 "--out", str(tmp_path), "--json", "--spread-faults"]
+                                                 "--out", str(tmp_path), "--json", "--spread-faults",
+                                                 "--lang", "en"]
 
 
 # ---------------------------------------------------------------- the command, with a fake run

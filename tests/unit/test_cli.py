@@ -67,6 +67,7 @@ def test_report_redraws_a_past_run(cli, tmp_path):
     assert result.exit_code == 0, result.output
     assert "verdict: PASS" in result.output
     assert (tmp_path / "timeline.png").exists()
+    assert "<html" in (tmp_path / "report.html").read_text()
     assert json.loads((tmp_path / "results.json").read_text())["verdict"] == "pass"
 
 

@@ -75,8 +75,9 @@ class Children:
 
 
 def command(job: Job, runs_dir: Path) -> list[str]:
+    # --lang en: the bench reads the run's `report: DIR` line, whatever the user's locale
     return [sys.executable, "-m", "vrrplab", "run", job.path, "--speaker", job.speaker,
-            "--out", str(runs_dir), "--json", "--spread-faults"]
+            "--out", str(runs_dir), "--json", "--spread-faults", "--lang", "en"]
 
 
 def _report_dir(stderr: str) -> Path | None:
