@@ -27,7 +27,15 @@ from vrrplab.loader.model import (
     TrackScript,
 )
 from vrrplab.loader.topology import _check_auth_agreement, load_topology
-from vrrplab.loader.yamlio import LOWER_NAME, LOWER_NAME_TEXT, ONE_LINE, Checker, _given, _one_line
+from vrrplab.loader.yamlio import (
+    LOWER_NAME,
+    LOWER_NAME_TEXT,
+    ONE_LINE,
+    Checker,
+    _given,
+    _one_line,
+    problems_of,
+)
 from vrrplab.vrrp import bounds
 from vrrplab.vrrp.bounds import BOUND_KINDS
 from vrrplab.vrrp.config import MAX_BACKUP_PRIORITY, MIN_PRIORITY
@@ -92,39 +100,41 @@ def load_scenario(path: Path, vrrp_version: int | None = None) -> Scenario:
                     optional=("probe", "vrrp", "lesson", "allow"))
     allow = _given(top, "allow", [])
     if not isinstance(allow, list) or any(a not in ALLOWANCES for a in allow):
-        c.fail("allow", f"a list among {', '.join(ALLOWANCES)}", allow)
+        c.fail("allow", Message(N_("a list among {allowances}"),
+                                allowances=", ".join(ALLOWANCES)), allow)
         allow = []
     vrrp_overrides = _given(top, "vrrp", {})
     if not isinstance(vrrp_overrides, dict):
-        c.fail("vrrp", "a mapping of the topology's vrrp settings to change", vrrp_overrides)
+        c.fail("vrrp", N_("a mapping of the topology's vrrp settings to change"), vrrp_overrides)
         vrrp_overrides = {}
     if _given(top, "lesson", None) is not None:
-        c.string(top["lesson"], "lesson", what="a text explaining what the run shows")
+        c.string(top["lesson"], "lesson", what=N_("a text explaining what the run shows"))
     if top:
         c.string(top.get("name"), "name", LOWER_NAME, LOWER_NAME_TEXT)
-        c.string(top.get("description"), "description", ONE_LINE, "a one-line text")
+        c.string(top.get("description"), "description", ONE_LINE, N_("a one-line text"))
     topo_ref = top.get("topology")
     topo_path = _find_topology(topo_ref, path) if isinstance(topo_ref, str) else None
     if topo_path is None and "topology" in top:
-        c.fail("topology", "the name of a file in topologies/ (or a path to a .yaml, from "
-               "the scenario's folder)", topo_ref)
+        c.fail("topology", N_("the name of a file in topologies/ (or a path to a .yaml, from "
+                              "the scenario's folder)"), topo_ref)
     c.raise_if_any()
     try:
         topology = load_topology(topo_path, vrrp_overrides, path if vrrp_overrides else None,
                                  allow=frozenset(allow), check_auth=False,
                                  force_version=vrrp_version)
     except InputError as exc:
-        settings = " with the scenario's vrrp settings" if vrrp_overrides else ""
-        c.fail("topology", f"a topology that validates{settings} (its problems are above)",
-               topo_ref)
-        raise InputError(exc.problems + c.problems) from None
+        c.fail("topology", N_("a topology that validates with the scenario's vrrp settings (its "
+                              "problems are above)") if vrrp_overrides else
+               N_("a topology that validates (its problems are above)"), topo_ref)
+        raise InputError(problems_of(exc) + c.problems) from None
     steps = _steps(c, top.get("steps"), topology)
     topology = _with_priority_scripts(topology, [s.fault for s in steps if s.fault])
     probes = _probes(c, _given(top, "probe", {}), topology)
     if not any(s.action == "wait_masters" or (s.fault and len(s.fault.holders()) > 1)
                for s in steps):
-        _check_auth_agreement(c, topology.vrrp, " (a scenario that shows this split brain says "
-                              "so with a wait_masters step or a fault with two vip_holders)")
+        _check_auth_agreement(c, topology.vrrp, N_("a scenario that shows this split brain says "
+                                                   "so with a wait_masters step or a fault with "
+                                                   "two vip_holders"))
     c.raise_if_any()
     return Scenario(name=top["name"], description=top["description"], path=path,
                     topology=topology, steps=tuple(steps), probes=probes,
@@ -137,14 +147,15 @@ def _routers_list(c: Checker, value: Any, field: str, routers: tuple[str, ...],
     if not isinstance(value, list) or len(value) < least \
             or any(not isinstance(v, str) or v not in routers for v in value) \
             or len(set(value)) != len(value):
-        c.fail(field, f"a list of {what} among {', '.join(routers)}, each once", value)
+        c.fail(field, Message(N_("a list of {what} among {routers}, each once"),
+                              what=Message(what), routers=", ".join(routers)), value)
         return None
     return tuple(value)
 
 
 def _steps(c: Checker, raw: Any, topology: Topology) -> list[Step]:
     if not isinstance(raw, list) or not raw:
-        c.fail("steps", "a non-empty list of steps", raw)
+        c.fail("steps", N_("a non-empty list of steps"), raw)
         return []
     steps, fault_names, total = [], set(), 0.0
     attacks: dict[str, str] = {}  # attacker host -> the attack fault running on it
@@ -152,7 +163,8 @@ def _steps(c: Checker, raw: Any, topology: Topology) -> list[Step]:
     for i, spec in enumerate(raw):
         field = f"steps[{i}]"
         if not isinstance(spec, dict) or len(spec) != 1:
-            c.fail(field, "a mapping with one key: wait_master, wait_masters, hold or fault", spec)
+            c.fail(field, N_("a mapping with one key: wait_master, wait_masters, hold or fault"),
+                   spec)
             continue
         c.mapping(spec, field, optional=("wait_master", "wait_masters", "hold", "fault"))
         (action, value), = spec.items()
@@ -165,7 +177,8 @@ def _steps(c: Checker, raw: Any, topology: Topology) -> list[Step]:
                 steps.append(Step("wait_master", router=value))
         elif action == "wait_masters":
             masters = _routers_list(c, value, f"{field}.wait_masters", routers, 2,
-                                    "two or more routers (a split brain the scenario expects)")
+                                    N_("two or more routers (a split brain the scenario "
+                                       "expects)"))
             if masters:
                 steps.append(Step("wait_masters", routers=masters))
         elif action == "hold":
@@ -183,8 +196,9 @@ def _steps(c: Checker, raw: Any, topology: Topology) -> list[Step]:
                 total += fault.period * fault.count if fault.kind == "flap" else 0
                 steps.append(Step("fault", fault=fault))
     if total > MAX_RUN_S:
-        c.fail("steps", f"a run of at most {MAX_RUN_S:g} s (holds plus each fault's "
-               f"Master_Down_Interval, preempt_delay and margin)", f"{total:.0f} s")
+        c.fail("steps", Message(N_("a run of at most {longest:g} s (holds plus each fault's "
+                                   "Master_Down_Interval, preempt_delay and margin)"),
+                                longest=MAX_RUN_S), f"{total:.0f} s")
     return steps
 
 
@@ -196,7 +210,8 @@ def _instance_names(c: Checker, value: Any, field: str, topology: Topology,
     if not isinstance(value, list) or not value \
             or any(not isinstance(v, str) or v not in known for v in value) \
             or len(set(value)) != len(value) or taken & set(value):
-        c.fail(field, f"a list of instances among {', '.join(known)}, each once", value)
+        c.fail(field, Message(N_("a list of instances among {instances}, each once"),
+                              instances=", ".join(known)), value)
         return None
     taken.update(value)
     return tuple(value)
@@ -210,7 +225,8 @@ def _masters_by_instance(c: Checker, value: dict, field: str,
     masters = []
     for router, names in value.items():
         if router not in routers:
-            c.fail(f"{field}", f"routers among {', '.join(routers)} as keys", router)
+            c.fail(f"{field}", Message(N_("routers among {routers} as keys"),
+                                       routers=", ".join(routers)), router)
             return None
         listed = _instance_names(c, names, f"{field}.{router}", topology, taken)
         if listed is None:
@@ -218,7 +234,9 @@ def _masters_by_instance(c: Checker, value: dict, field: str,
         masters += [(name, router) for name in listed]
     missing = [i.name for i in topology.vrrp.instances if i.name not in taken]
     if missing:
-        c.fail(field, "every instance under one router", f"{', '.join(missing)} under none")
+        # TRANSLATORS: what the file gave, quoted as a value is: 'VI_A, VI_B under none'
+        c.fail(field, N_("every instance under one router"),
+               Message(N_("'{instances} under none'"), instances=", ".join(missing)))
         return None
     order = [i.name for i in topology.vrrp.instances]
     return tuple(sorted(masters, key=lambda m: order.index(m[0])))
@@ -233,66 +251,75 @@ def _fault(c: Checker, raw: Any, field: str, topology: Topology, names: set) -> 
         return None
     name = c.string(spec.get("name"), f"{field}.name", LOWER_NAME, LOWER_NAME_TEXT)
     if name in names:
-        c.fail(f"{field}.name", "a name no other fault has", name)
+        c.fail(f"{field}.name", N_("a name no other fault has"), name)
     names.add(name)
     kind = c.choice(spec.get("kind"), f"{field}.kind", FAULT_KINDS)
     target = _fault_target(c, spec.get("target"), f"{field}.target", kind, topology)
     expect = _expect_master(c, spec.get("expect_master"), f"{field}.expect_master", kind, routers)
     unstable = c.boolean(_given(spec, "unstable", False), f"{field}.unstable")
     if unstable and kind and kind not in FORGING_KINDS:
-        c.fail(f"{field}.unstable", f"no unstable for kind {kind} (only for "
-               f"{', '.join(FORGING_KINDS)}, whose repeated elections have no single master)",
-               unstable)
+        c.fail(f"{field}.unstable", Message(N_("no unstable for kind {kind} (only for {kinds}, "
+                                               "whose repeated elections have no single master)"),
+                                            kind=kind, kinds=", ".join(FORGING_KINDS)), unstable)
         unstable = None
     if "rate" in spec and kind and kind != "zero_storm":
-        c.fail(f"{field}.rate", f"no rate for kind {kind} (only for zero_storm)", spec["rate"])
+        c.fail(f"{field}.rate", Message(N_("no rate for kind {kind} (only for zero_storm)"),
+                                        kind=kind), spec["rate"])
     rate = c.number(_given(spec, "rate", 1.5), f"{field}.rate", 0.1, 100)
     interface = spec.get("interface")
     if interface is not None and kind and kind not in LINK_KINDS:
-        c.fail(f"{field}.interface", f"no interface for kind {kind} (only for "
-               f"{', '.join(LINK_KINDS)})", interface)
+        c.fail(f"{field}.interface", Message(N_("no interface for kind {kind} (only for "
+                                                "{kinds})"), kind=kind, kinds=", ".join(LINK_KINDS)),
+               interface)
         interface = None
     elif interface is not None and target:
         own = tuple(i.name for i in topology.node(target).interfaces)
         interface = c.choice(interface, f"{field}.interface", own)
     for key in ("period", "count", "duty"):
         if key in spec and kind and kind != "flap":
-            c.fail(f"{field}.{key}", f"no {key} for kind {kind} (only for flap)", spec[key])
+            c.fail(f"{field}.{key}", Message(N_("no {key} for kind {kind} (only for flap)"),
+                                             key=key, kind=kind), spec[key])
     if kind in IPV4_ONLY_KINDS and topology.lan_instance().family == 6:
-        c.fail(f"{field}.kind", f"a kind other than {kind} in an IPv6 lab (the attacker and "
-               f"the guard speak IPv4 only)", kind)
+        c.fail(f"{field}.kind", Message(N_("a kind other than {kind} in an IPv6 lab (the "
+                                           "attacker and the guard speak IPv4 only)"), kind=kind),
+               kind)
     if kind == "set_priority" and target in routers and any(
             i.priority_override(target) is not None for i in topology.vrrp.instances):
-        c.fail(f"{field}.target", f"a router without per-instance priorities ({target} has "
-               f"some: one weight cannot set them all to one priority)", target)
+        c.fail(f"{field}.target", Message(N_("a router without per-instance priorities "
+                                             "({router} has some: one weight cannot set them "
+                                             "all to one priority)"), router=target), target)
     if kind in UPSTREAM_KINDS and not topology.upstream_hosts:
-        c.fail(f"{field}.kind", f"a kind other than {kind}: it cuts the path to the upstream "
-               f"host, and topology {topology.name} has none", kind)
+        c.fail(f"{field}.kind", Message(N_("a kind other than {kind}: it cuts the path to the "
+                                           "upstream host, and topology {topology} has none"),
+                                        kind=kind, topology=topology.name), kind)
     holders = (expect,) if expect != NO_MASTER else ()
     if "vip_holders" in spec and expect == NO_MASTER:
-        c.fail(f"{field}.vip_holders", "no vip_holders with expect_master: none (no router "
-               "holds the VIP then)", spec["vip_holders"])
+        c.fail(f"{field}.vip_holders", N_("no vip_holders with expect_master: none (no router "
+                                          "holds the VIP then)"), spec["vip_holders"])
     elif "vip_holders" in spec:
         holders = _routers_list(c, spec["vip_holders"], f"{field}.vip_holders", routers, 1,
-                                "routers") or holders
+                                N_("routers")) or holders
     takeover = c.boolean(_given(spec, "takeover", True), f"{field}.takeover")
     instances: tuple[str, ...] | None = ()
     if "instances" in spec and expect == NO_MASTER:
-        c.fail(f"{field}.instances", "no instances with expect_master: none (every router "
-               "steps down)", spec["instances"])
+        c.fail(f"{field}.instances", N_("no instances with expect_master: none (every router "
+                                        "steps down)"), spec["instances"])
     elif "instances" in spec:
         instances = _instance_names(c, spec["instances"], f"{field}.instances", topology)
         gateways = {i.name for i in topology.gateway_instances()}
         if instances and not gateways & set(instances):
-            c.fail(f"{field}.instances", f"at least one LAN instance ({', '.join(sorted(gateways))}"
-                   f"): the fault is measured on a gateway", spec["instances"])
+            c.fail(f"{field}.instances", Message(N_("at least one LAN instance ({instances}): "
+                                                    "the fault is measured on a gateway"),
+                                                 instances=", ".join(sorted(gateways))),
+                   spec["instances"])
             instances = None
     bound = spec.get("bound")
     if bound is not None:
         bound = c.choice(bound, f"{field}.bound", BOUND_KINDS)
         if bound == "healthcheck" and target in routers \
                 and not topology.vrrp.router(target).track_scripts:
-            c.fail(f"{field}.bound", f"a router with track_scripts for 'healthcheck' ({target} has none)")
+            c.fail(f"{field}.bound", Message(N_("a router with track_scripts for 'healthcheck' "
+                                                "({router} has none)"), router=target))
     priority = _set_priority(c, spec, field, kind)
     period = c.number(_given(spec, "period", 2.0), f"{field}.period", 0.05, 60)
     count = c.number(_given(spec, "count", 3), f"{field}.count", 1, 100, integer=True)
@@ -301,7 +328,8 @@ def _fault(c: Checker, raw: Any, field: str, topology: Topology, names: set) -> 
                 instances) or priority is False:
         return None
     if kind == "flap" and period * count > MAX_RUN_S / 2:
-        c.fail(f"{field}.count", f"period x count under {MAX_RUN_S / 2:g} s", count)
+        c.fail(f"{field}.count", Message(N_("period x count under {longest:g} s"),
+                                         longest=MAX_RUN_S / 2), count)
     return Fault(name, kind, target, None if expect == NO_MASTER else expect,
                  interface=interface, vip_holders=tuple(holders), takeover=takeover,
                  period=float(period), count=count, duty=float(duty), bound=bound,
@@ -313,13 +341,14 @@ def _set_priority(c: Checker, spec: dict, field: str, kind: str | None) -> int |
     """set_priority's `priority` (1 to 254, required there, nowhere else); False if wrong."""
     if kind != "set_priority":
         if "priority" in spec and kind:
-            c.fail(f"{field}.priority", f"no priority for kind {kind} (only for set_priority)",
-                   spec["priority"])
+            c.fail(f"{field}.priority", Message(N_("no priority for kind {kind} (only for "
+                                                   "set_priority)"), kind=kind), spec["priority"])
             return False
         return None
     if "priority" not in spec:
-        c.fail(f"{field}.priority", f"the router's new priority, {MIN_PRIORITY} to "
-               f"{MAX_BACKUP_PRIORITY} (required for set_priority)")
+        c.fail(f"{field}.priority", Message(N_("the router's new priority, {low} to {high} "
+                                               "(required for set_priority)"),
+                                            low=MIN_PRIORITY, high=MAX_BACKUP_PRIORITY))
         return False
     priority = c.number(spec["priority"], f"{field}.priority", MIN_PRIORITY, MAX_BACKUP_PRIORITY,
                         integer=True)
@@ -347,11 +376,14 @@ def _fault_target(c: Checker, value: Any, field: str, kind: str | None,
         return c.choice(value, field, tuple(r.name for r in topology.routers))
     attackers = tuple(n.name for n in topology.attackers)
     if not attackers:
-        c.fail(field, f"an attacker host for kind {kind}, and topology {topology.name} has "
-               f"none (a host with role: attacker, as in topologies/attacked.yaml)", value)
+        c.fail(field, Message(N_("an attacker host for kind {kind}, and topology {topology} has "
+                                 "none (a host with role: attacker, as in "
+                                 "topologies/attacked.yaml)"), kind=kind, topology=topology.name),
+               value)
         return None
     if value not in attackers:
-        c.fail(field, f"an attacker host for kind {kind}: one of {', '.join(attackers)}", value)
+        c.fail(field, Message(N_("an attacker host for kind {kind}: one of {attackers}"),
+                              kind=kind, attackers=", ".join(attackers)), value)
         return None
     return value
 
@@ -362,8 +394,8 @@ def _expect_master(c: Checker, value: Any, field: str, kind: str | None,
     if value == NO_MASTER and kind in FORGING_KINDS:
         return NO_MASTER
     if value == NO_MASTER and kind:
-        c.fail(field, f"a router (none only for {', '.join(FORGING_KINDS)}: a forged master "
-               f"can silence every router)", value)
+        c.fail(field, Message(N_("a router (none only for {kinds}: a forged master can silence "
+                                 "every router)"), kinds=", ".join(FORGING_KINDS)), value)
         return None
     return c.choice(value, field, routers)
 
@@ -372,12 +404,14 @@ def _check_attack_sequence(c: Checker, fault: Fault, field: str, attacks: dict) 
     """One attack at a time per attacker, and stop_attack only while one runs."""
     if fault.kind in FORGING_KINDS:
         if fault.target in attacks:
-            c.fail(f"{field}.kind", f"a stop_attack on {fault.target} first (its attack "
-                   f"{attacks[fault.target]} still runs)", fault.kind)
+            c.fail(f"{field}.kind", Message(N_("a stop_attack on {attacker} first (its attack "
+                                               "{fault} still runs)"), attacker=fault.target,
+                                            fault=attacks[fault.target]), fault.kind)
         attacks[fault.target] = fault.name
     elif fault.kind == "stop_attack" and attacks.pop(fault.target, None) is None:
-        c.fail(f"{field}.kind", f"an attack running on {fault.target} before stop_attack "
-               f"(a rogue_router or zero_storm fault earlier)", fault.kind)
+        c.fail(f"{field}.kind", Message(N_("an attack running on {attacker} before stop_attack "
+                                           "(a rogue_router or zero_storm fault earlier)"),
+                                        attacker=fault.target), fault.kind)
 
 
 def _probes(c: Checker, raw: Any, topology: Topology) -> tuple[Probe, ...]:
@@ -385,14 +419,16 @@ def _probes(c: Checker, raw: Any, topology: Topology) -> tuple[Probe, ...]:
     spec = c.mapping(raw, "probe", optional=("from", "targets", "interval"))
     clients = tuple(n.name for n in topology.clients)
     if not clients:
-        c.fail("topology", f"a topology with a client host to probe from ({topology.path})")
+        c.fail("topology", Message(N_("a topology with a client host to probe from ({file})"),
+                                   file=str(topology.path)))
         return (Probe("", (), 0.005),)
     if len(topology.gateway_instances()) > 1:
         # load sharing: each client probes its own gateway; only the pace is the scenario's
         for key in ("from", "targets"):
             if key in spec:
-                c.fail(f"probe.{key}", "no probe source or targets with load sharing (every "
-                       "client probes its own gateway; probe.interval may be given)", spec[key])
+                c.fail(f"probe.{key}", N_("no probe source or targets with load sharing (every "
+                                          "client probes its own gateway; probe.interval may be "
+                                          "given)"), spec[key])
         interval = c.number(_given(spec, "interval", 0.005), "probe.interval", 0.001, 1.0)
         return tuple(Probe(client, _default_targets(topology, client), float(interval or 0.005))
                      for client in clients)
@@ -423,19 +459,20 @@ def _probe(c: Checker, spec: dict, topology: Topology, clients: tuple[str, ...])
     targets = []
     raw_targets = _given(spec, "targets", default_targets)
     if not isinstance(raw_targets, list) or not raw_targets:
-        c.fail("probe.targets", "a non-empty list of IPv4 (or IPv6) addresses", raw_targets)
+        c.fail("probe.targets", N_("a non-empty list of IPv4 (or IPv6) addresses"), raw_targets)
         raw_targets = []
     for i, value in enumerate(raw_targets):
         target = c.parse(ip_address, value, f"probe.targets[{i}]",
-                         "an IPv4 address such as 192.168.1.1 (or IPv6)")
+                         N_("an IPv4 address such as 192.168.1.1 (or IPv6)"))
         if target is not None and target.version == 6 and target in LINK_LOCAL:
-            c.fail(f"probe.targets[{i}]", "a global address (a link-local one needs an "
-                   "interface to go with it; ping the instance's global VIP)", value)
+            c.fail(f"probe.targets[{i}]", N_("a global address (a link-local one needs an "
+                                             "interface to go with it; ping the instance's "
+                                             "global VIP)"), value)
         elif target is not None and target not in in_lab:
-            c.fail(f"probe.targets[{i}]", "an address in the lab (a node's or a VIP; the lab "
-                   "has no way out)", value)
+            c.fail(f"probe.targets[{i}]", N_("an address in the lab (a node's or a VIP; the "
+                                             "lab has no way out)"), value)
         elif target is not None and target in targets:
-            c.fail(f"probe.targets[{i}]", "each target once", value)
+            c.fail(f"probe.targets[{i}]", N_("each target once"), value)
         elif target is not None:
             targets.append(target)
     interval = c.number(_given(spec, "interval", 0.005), "probe.interval", 0.001, 1.0)

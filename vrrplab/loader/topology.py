@@ -12,6 +12,7 @@ from ipaddress import ip_address, ip_interface, ip_network
 from pathlib import Path
 from typing import Any
 
+from vrrplab.i18n import N_, Message
 from vrrplab.linux import IFNAMSIZ
 from vrrplab.loader.model import (
     LINK_LOCAL,
@@ -43,7 +44,8 @@ IFNAME = re.compile(r"^[a-z][a-z0-9]*$")
 RESERVED_IFNAMES = ("lo",)  # every namespace has its own loopback already
 SEGMENT_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
 CONF_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,31}$")  # names written into keepalived.conf
-CONF_NAME_TEXT = "a name of letters, digits and _ starting with a letter (at most 32 characters)"
+CONF_NAME_TEXT = N_("a name of letters, digits and _ starting with a letter (at most 32 "
+                    "characters)")
 # keepalived reads the password as one word: no blanks, quotes, braces or comment marks
 AUTH_PASS = re.compile(r"^[A-Za-z0-9$%&()*+,./:;<=>?@\[\]^_`|~-]+$")
 HOST_ROLES = ("client", "upstream", "attacker")
@@ -76,7 +78,9 @@ def load_topology(path: Path, vrrp_overrides: dict | None = None,
     if overridden_by is None and isinstance(data, dict) and "topology" in data \
             and "segments" not in data and "steps" not in data:
         loader.load_scenario(path)  # a scenario that lost its steps: say so in a scenario's terms
-    c = Checker(path if overridden_by is None else f"{path} (+ vrrp from {overridden_by})")
+    c = Checker(path if overridden_by is None else
+                Message(N_("{topology} (+ vrrp from {scenario})"), topology=str(path),
+                        scenario=str(overridden_by)))
     if vrrp_overrides and isinstance(data, dict) and isinstance(data.get("vrrp"), dict):
         data = {**data, "vrrp": deep_merge(data["vrrp"], vrrp_overrides)}
     if force_version and isinstance(data, dict) and isinstance(data.get("vrrp"), dict):
@@ -87,20 +91,21 @@ def load_topology(path: Path, vrrp_overrides: dict | None = None,
         c.raise_if_any()  # nothing more to say about a file that is not a mapping
     name = c.string(top.get("name"), "name", LOWER_NAME, LOWER_NAME_TEXT)
     description = _given(top, "description", "")
-    c.string(description, "description", ONE_LINE, "a one-line text")
+    c.string(description, "description", ONE_LINE, N_("a one-line text"))
     segments = _segments(c, top["segments"]) if "segments" in top else None
     declared: dict[str, dict[str, str | None] | None] = {}
     nodes = _nodes(c, top.get("routers", {}), "routers", segments, declared, router=True)
     nodes += _nodes(c, _given(top, "hosts", {}), "hosts", segments, declared, router=False)
     routers = [n.name for n in nodes if n.role == "router"]
     if isinstance(top.get("routers"), dict) and len(routers) < 2:
-        c.fail("routers", "two routers or more (VRRP needs a master and a backup)", routers)
+        c.fail("routers", N_("two routers or more (VRRP needs a master and a backup)"), routers)
     _check_unique_addresses(c, nodes)
     vrrp = _vrrp(c, top["vrrp"], nodes, segments or {}, declared, allow) if "vrrp" in top else None
     if check_auth and vrrp:
-        _check_auth_agreement(c, vrrp, "")
+        _check_auth_agreement(c, vrrp, None)
     if (vrrp is None or segments is None or name is None) and not c.problems:
-        c.fail("", "a topology with name, segments, routers and vrrp")  # never: each is reported
+        # never: each is reported
+        c.fail("", N_("a topology with name, segments, routers and vrrp"))
     c.raise_if_any()
     assert vrrp is not None and segments is not None and name is not None  # for type checkers
     return Topology(name=name, description=description, path=path,
@@ -115,28 +120,32 @@ def _segments(c: Checker, raw: Any) -> dict[str, Network | None] | None:
     about what refers to its segments.
     """
     if not isinstance(raw, dict):
-        c.fail("segments", "a mapping of names to settings", raw)
+        c.fail("segments", N_("a mapping of names to settings"), raw)
         return None
     segments: dict[str, Network | None] = {}
-    for name, spec in c.table(raw, "segments", SEGMENT_NAME, "a segment name: a lowercase "
-                              "letter then letters, digits, - or _").items():
+    for name, spec in c.table(raw, "segments", SEGMENT_NAME, N_("a segment name: a lowercase "
+                              "letter then letters, digits, - or _")).items():
         spec = c.mapping(spec, f"segments.{name}", required=("subnet",))
         subnet = c.parse(lambda s: ip_network(s, strict=True), spec.get("subnet"),
-                         f"segments.{name}.subnet", "an IPv4 network such as 192.168.1.0/24 "
-                         "(or IPv6, such as 2001:db8:1::/64)")
+                         f"segments.{name}.subnet", N_("an IPv4 network such as "
+                                                       "192.168.1.0/24 (or IPv6, such as "
+                                                       "2001:db8:1::/64)"))
         if subnet is not None and subnet.version == 6 and subnet.is_link_local:
-            c.fail(f"segments.{name}.subnet", "a global IPv6 network (the lab gives every "
-                   "interface its fe80:: address itself)", str(subnet))
+            c.fail(f"segments.{name}.subnet", N_("a global IPv6 network (the lab gives every "
+                                                 "interface its fe80:: address itself)"),
+                   str(subnet))
             subnet = None
         elif subnet is not None and subnet.version == 6 and subnet.prefixlen < 64:
-            c.fail(f"segments.{name}.subnet", "an IPv6 network of /64 or longer (each "
-                   "interface's link-local address is fe80:: + its last 64 bits)", str(subnet))
+            c.fail(f"segments.{name}.subnet", N_("an IPv6 network of /64 or longer (each "
+                                                 "interface's link-local address is fe80:: + "
+                                                 "its last 64 bits)"), str(subnet))
             subnet = None
         other = next((n for n, s in segments.items() if s and subnet
                       and s.version == subnet.version and s.overlaps(subnet)), None)
         if other is not None:
-            c.fail(f"segments.{name}.subnet", f"a network apart from segment {other}'s "
-                   f"{segments[other]}", str(subnet))
+            c.fail(f"segments.{name}.subnet", Message(N_("a network apart from segment "
+                                                         "{segment}'s {network}"), segment=other,
+                                                      network=str(segments[other])), str(subnet))
             subnet = None
         segments[name] = subnet
     return segments
@@ -146,11 +155,12 @@ def _nodes(c: Checker, raw: Any, section: str, segments: dict | None,
            declared: dict, router: bool) -> list[Node]:
     """The nodes of one section; `declared` gets each one's interface names and segments."""
     nodes = []
-    for name, spec in c.table(raw, section, NODE_NAME, "a node name: a lowercase letter then "
-                              "up to 7 lowercase letters or digits").items():
+    for name, spec in c.table(raw, section, NODE_NAME, N_("a node name: a lowercase letter "
+                              "then up to 7 lowercase letters or digits")).items():
         field = f"{section}.{name}"
         if BRIDGE_NAME.fullmatch(name):
-            c.fail(field, "a node name other than s1, s2... (the lab's bridges have those)", name)
+            c.fail(field, N_("a node name other than s1, s2... (the lab's bridges have those)"),
+                   name)
         if router:
             spec = c.mapping(spec, field, required=("interfaces",))
             role = "router"
@@ -182,18 +192,19 @@ def _interfaces(c: Checker, raw: Any, field: str, node: str, segments: dict | No
     """The valid interfaces, and every declared name with its segment (None: unknown)."""
     interfaces: list[Interface] = []
     if not isinstance(raw, dict):
-        c.fail(f"{field}.interfaces", "a mapping of names to settings", raw)
+        c.fail(f"{field}.interfaces", N_("a mapping of names to settings"), raw)
         return [], None
     if not raw:
-        c.fail(f"{field}.interfaces", "at least one interface", raw)
+        c.fail(f"{field}.interfaces", N_("at least one interface"), raw)
     names: dict[str, str | None] = {}
     for ifname, spec in c.table(raw, f"{field}.interfaces",
-                                what="an interface name such as eth0").items():
+                                what=N_("an interface name such as eth0")).items():
         ifield = f"{field}.interfaces.{ifname}"
         ok_name = bool(IFNAME.fullmatch(ifname)) and ifname not in RESERVED_IFNAMES
         if not ok_name or len(f"{node}-{ifname}") > IFNAMSIZ:
-            c.fail(ifield, f"an interface name (lowercase letters and digits, not "
-                   f"{'/'.join(RESERVED_IFNAMES)}; '{node}-NAME' at most {IFNAMSIZ} characters)",
+            c.fail(ifield, Message(N_("an interface name (lowercase letters and digits, not "
+                                      "{reserved}; '{node}-NAME' at most {most} characters)"),
+                                   reserved="/".join(RESERVED_IFNAMES), node=node, most=IFNAMSIZ),
                    ifname)
             ok_name = False
         spec = c.mapping(spec, ifield, required=("segment", "address"))
@@ -202,24 +213,26 @@ def _interfaces(c: Checker, raw: Any, field: str, node: str, segments: dict | No
             segment = None  # the segments section is wrong: already reported
         elif not isinstance(segment, str) or segment not in segments:
             if "segment" in spec:
-                c.fail(f"{ifield}.segment", "one of the segments: " + ", ".join(segments),
-                       segment)
+                c.fail(f"{ifield}.segment", Message(N_("one of the segments: {segments}"),
+                                                    segments=", ".join(segments)), segment)
             segment = None
         subnet = segments[segment] if segment else None
         names[ifname] = segment if subnet else None
         address = c.parse(ip_interface, spec.get("address"), f"{ifield}.address",
-                          "an IPv4 address with its prefix, such as 192.168.1.10/24 (or "
-                          "IPv6, such as 2001:db8:1::10/64)")
+                          N_("an IPv4 address with its prefix, such as 192.168.1.10/24 (or "
+                             "IPv6, such as 2001:db8:1::10/64)"))
         if address and subnet and address.network != subnet:
-            c.fail(f"{ifield}.address", f"an address in {subnet}", str(address))
+            c.fail(f"{ifield}.address", Message(N_("an address in {network}"),
+                                                network=str(subnet)), str(address))
             address = None
         if address and not _usable(address.ip, address.network):
-            c.fail(f"{ifield}.address", f"a host address (not the network's own nor its "
-                   f"broadcast address)", str(address))
+            c.fail(f"{ifield}.address", N_("a host address (not the network's own nor its "
+                                           "broadcast address)"), str(address))
             address = None
         other = next((n for n, s in names.items() if n != ifname and s and s == segment), None)
         if subnet and other:
-            c.fail(f"{ifield}.segment", f"one interface per segment ({other} is on {segment})",
+            c.fail(f"{ifield}.segment", Message(N_("one interface per segment ({interface} is on "
+                                                   "{segment})"), interface=other, segment=segment),
                    segment)
             subnet = None
         if address and subnet and ok_name:
@@ -236,25 +249,26 @@ def _next_hop(c: Checker, value: Any, field: str, subnets: list[Network],
     With IPv6 it may be link-local (a VIP such as fe80::1), on the node's one
     IPv6 interface.
     """
-    hop = c.parse(ip_address, value, field, "an IPv4 address (or IPv6)")
+    hop = c.parse(ip_address, value, field, N_("an IPv4 address (or IPv6)"))
     if hop is None:
         return None
     if hop.version == 6 and hop in LINK_LOCAL:
         if sum(1 for n in subnets if n.version == 6) != 1 and complete:
-            c.fail(field, "a global address (a link-local next hop needs a node with "
-                   "exactly one IPv6 interface, to know the link)", str(hop))
+            c.fail(field, N_("a global address (a link-local next hop needs a node with "
+                             "exactly one IPv6 interface, to know the link)"), str(hop))
             return None
         return hop
     net = next((n for n in subnets if hop in n), None)
     if net is None and not complete:
         return None
     if net is None:
-        c.fail(field, "an address on one of the node's subnets ("
-               + (", ".join(map(str, subnets)) or "none") + ")", str(hop))
+        c.fail(field, Message(N_("an address on one of the node's subnets ({networks})"),
+                              networks=", ".join(map(str, subnets)) or Message(N_("none"))),
+               str(hop))
         return None
     if hop in own or not _usable(hop, net):
-        c.fail(field, "another node's address (not the node's own, nor the network's or "
-               "broadcast address)", str(hop))
+        c.fail(field, N_("another node's address (not the node's own, nor the network's or "
+                         "broadcast address)"), str(hop))
         return None
     return hop
 
@@ -262,19 +276,20 @@ def _next_hop(c: Checker, value: Any, field: str, subnets: list[Network],
 def _routes(c: Checker, raw: Any, field: str, subnets: list[Network],
             own: list[Address], complete: bool) -> list[Route]:
     if not isinstance(raw, list):
-        c.fail(f"{field}.routes", "a list of {to, via}", raw)
+        c.fail(f"{field}.routes", Message(N_("a list of {mapping}"), mapping="{to, via}"), raw)
         return []
     routes = []
     for i, spec in enumerate(raw):
         rfield = f"{field}.routes[{i}]"
         spec = c.mapping(spec, rfield, required=("to", "via"))
         to = c.parse(ip_network, spec.get("to"), f"{rfield}.to",
-                     "an IPv4 network such as 192.168.1.0/24 (or IPv6)")
+                     N_("an IPv4 network such as 192.168.1.0/24 (or IPv6)"))
         via = _next_hop(c, spec.get("via"), f"{rfield}.via", subnets, own, complete) \
             if "via" in spec else None
         if to and via and to.version != via.version:
-            c.fail(f"{rfield}.via", f"an IPv{to.version} address, as the route's network "
-                   f"{to} is", str(via))
+            c.fail(f"{rfield}.via", Message(N_("an IPv{version} address, as the route's "
+                                           "network {network} is"), version=to.version,
+                                        network=str(to)), str(via))
         elif to and via:
             routes.append(Route(to, via))
     return routes
@@ -284,27 +299,33 @@ def _check_unique_addresses(c: Checker, nodes: list[Node]) -> None:
     owner: dict[str, str] = {}
     for node in nodes:
         if node.name in owner:
-            c.fail(f"hosts.{node.name}", f"a node name not already used by "
-                   f"{owner[node.name]}", node.name)
+            c.fail(f"hosts.{node.name}", Message(N_("a node name not already used by {section}"),
+                                                 section=owner[node.name]), node.name)
         owner[node.name] = "routers" if node.role == "router" else "hosts"
-    used: dict[Address, str] = {}
+    used: dict[Address, str | Message] = {}
     for node in nodes:
         for intf in node.interfaces:
             here = f"{node.name}.{intf.name}"
             if intf.address.ip in used:
                 section = "routers" if node.role == "router" else "hosts"
                 c.fail(f"{section}.{node.name}.interfaces.{intf.name}.address",
-                       f"an address not already used by {used[intf.address.ip]}",
-                       str(intf.address.ip))
+                       Message(N_("an address not already used by {interface}"),
+                               interface=used[intf.address.ip]), str(intf.address.ip))
             used.setdefault(intf.address.ip, here)
             if intf.link_local is not None:  # fe80::10 for 2001:db8:1::10, per segment
-                used.setdefault(intf.link_local.ip, f"{here} (its link-local)")
+                used.setdefault(intf.link_local.ip, _its_link_local(here))
+
+
+def _its_link_local(interface: str) -> Message:
+    """`r1.eth0 (its link-local)`: the fe80:: address the lab gives an interface."""
+    return Message(N_("{interface} (its link-local)"), interface=interface)
 
 
 def _vrrp(c: Checker, raw: Any, nodes: list[Node], segments: dict, declared: dict,
           allow: frozenset) -> Vrrp | None:
     if not isinstance(raw, dict):
-        c.fail("vrrp", "a mapping with version, advert_int, instances, routers", raw)
+        c.fail("vrrp", Message(N_("a mapping with {keys}"),
+                               keys="version, advert_int, instances, routers"), raw)
         return None
     spec = c.mapping(raw, "vrrp", required=("version", "advert_int", "instances", "routers"),
                      optional=("auth_pass", "preempt", "preempt_delay", "use_vmac", "sync_group"))
@@ -327,24 +348,27 @@ def _vrrp(c: Checker, raw: Any, nodes: list[Node], segments: dict, declared: dic
     for vr in vrouters:
         field = f"vrrp.routers.{vr.name}.state"
         if vr.state == "MASTER" and preempt is False:
-            c.fail(field, "BACKUP with preempt: false (keepalived honours nopreempt only "
-                   "for an instance that starts as BACKUP)", vr.state)
+            c.fail(field, N_("BACKUP with preempt: false (keepalived honours nopreempt only "
+                             "for an instance that starts as BACKUP)"), vr.state)
         elif vr.state == "MASTER" and preempt_delay:
-            c.fail(field, "BACKUP with a preempt_delay (keepalived applies it only to an "
-                   "instance that starts as BACKUP)", vr.state)
+            c.fail(field, N_("BACKUP with a preempt_delay (keepalived applies it only to an "
+                             "instance that starts as BACKUP)"), vr.state)
     _check_vip_owners(c, instances, routers, vrouters)
     shared = [i.name for i in instances if i.priorities]
     if shared and sync_group and len(instances) > 1:
-        c.fail("vrrp.sync_group", f"null with per-instance priorities ({', '.join(shared)}): "
-               f"one sync group moves every instance together, the load cannot be shared",
-               sync_group)
+        c.fail("vrrp.sync_group", Message(N_("null with per-instance priorities ({instances}): "
+                                             "one sync group moves every instance together, "
+                                             "the load cannot be shared"),
+                                          instances=", ".join(shared)), sync_group)
     ipv6 = [i.name for i in instances if i.family == 6]
     if ipv6 and version == 2:
-        c.fail("vrrp.version", f"3 for the IPv6 instances ({', '.join(ipv6)}): VRRPv2 "
-               f"(RFC 3768) is IPv4 only", version)
+        c.fail("vrrp.version", Message(N_("3 for the IPv6 instances ({instances}): VRRPv2 "
+                                          "(RFC 3768) is IPv4 only"), instances=", ".join(ipv6)),
+               version)
     if ipv6 and use_vmac:
-        c.fail("vrrp.use_vmac", f"false with IPv6 instances ({', '.join(ipv6)}): the IPv6 "
-               f"virtual MAC is not supported here", use_vmac)
+        c.fail("vrrp.use_vmac", Message(N_("false with IPv6 instances ({instances}): the IPv6 "
+                                           "virtual MAC is not supported here"),
+                                        instances=", ".join(ipv6)), use_vmac)
     return Vrrp(version=version or 2, advert_int=advert_int or 1.0, auth_pass=auth_pass,
                 preempt=bool(preempt), sync_group=sync_group, instances=tuple(instances),
                 routers=tuple(vrouters), preempt_delay=float(preempt_delay or 0),
@@ -358,22 +382,24 @@ def _auth_pass(c: Checker, value: Any, field: str, version: int | None,
         return True
     longest = 64 if "long_auth_pass" in allow else PASS_BYTES
     if version == 3:
-        c.fail(field, "no auth_pass with version 3 (RFC 5798 removed authentication)", value)
+        c.fail(field, N_("no auth_pass with version 3 (RFC 5798 removed authentication)"), value)
         return False
     if not isinstance(value, str) or not 1 <= len(value) <= longest \
             or not AUTH_PASS.fullmatch(value):
-        c.fail(field, f"a string of 1 to {longest} characters: ASCII letters, digits and "
-               f"punctuation, no blanks, quotes, braces, # or ! (VRRPv2 PASS carries "
-               f"{PASS_BYTES} bytes; keepalived silently truncates longer ones)", value)
+        c.fail(field, Message(N_("a string of 1 to {longest} characters: ASCII letters, digits "
+                                 "and punctuation, no blanks, quotes, braces, # or ! (VRRPv2 PASS "
+                                 "carries {carried} bytes; keepalived silently truncates longer "
+                                 "ones)"), longest=longest, carried=PASS_BYTES), value)
         return False
     return True
 
 
-def _check_auth_agreement(c: Checker, vrrp: Vrrp, hint: str) -> None:
+def _check_auth_agreement(c: Checker, vrrp: Vrrp, hint: str | None) -> None:
     """Routers of one group must agree on the password's first 8 characters.
 
     Each drops the adverts of a router whose password differs (RFC 3768 §7.1) and
-    all of them become MASTER; only a scenario that expects that may do it.
+    all of them become MASTER; only a scenario that expects that may do it. `hint`
+    (marked N_) says how a scenario would.
     """
     if not vrrp.routers:
         return
@@ -382,8 +408,8 @@ def _check_auth_agreement(c: Checker, vrrp: Vrrp, hint: str) -> None:
         password = vrrp.auth_pass_of(name)
         return password[:PASS_BYTES] if password else None
 
-    def said(password: str | None) -> str:
-        return repr(password) if password else "no auth_pass"
+    def said(password: str | None) -> str | Message:
+        return repr(password) if password else Message(N_("no auth_pass"))
 
     first, said_of = vrrp.routers[0], set()
     for other in vrrp.routers[1:]:
@@ -395,9 +421,22 @@ def _check_auth_agreement(c: Checker, vrrp: Vrrp, hint: str) -> None:
         if field in said_of:
             continue
         said_of.add(field)
-        c.say(field, f"expected the password of {peer.name} ({said(wire(peer.name))}, in its "
-              f"first {PASS_BYTES} characters): routers whose passwords differ drop each "
-              f"other's adverts and all become MASTER{hint}, got {said(wire(blamed.name))}")
+        values = {"peer": peer.name, "password": said(wire(peer.name)), "n": PASS_BYTES,
+                  "value": said(wire(blamed.name))}
+        if hint:
+            c.say(field, Message(N_("expected the password of {peer} ({password}, in its first "
+                                    "{n} characters): routers whose passwords differ drop each "
+                                    "other's adverts and all become MASTER ({hint}), got "
+                                    "{value}"), hint=Message(hint), **values))
+        else:
+            c.say(field, Message(N_("expected the password of {peer} ({password}, in its first "
+                                    "{n} characters): routers whose passwords differ drop each "
+                                    "other's adverts and all become MASTER, got {value}"),
+                                 **values))
+
+
+_WHOLE_UNITS = {"seconds": N_("a whole number of seconds"),
+                "centiseconds": N_("a whole number of centiseconds")}
 
 
 def _advert_int(c: Checker, value: Any, version: int | None) -> float | None:
@@ -408,7 +447,8 @@ def _advert_int(c: Checker, value: Any, version: int | None) -> float | None:
     # v2 counts whole seconds: an integer here, where keepalived would round a fraction silently
     number = c.number(value, "vrrp.advert_int", field.min_s, field.max_s, integer=field.per_second == 1)
     if number is not None and not field.is_whole(number):
-        c.fail("vrrp.advert_int", f"a whole number of {field.unit}", value)
+        c.fail("vrrp.advert_int", _WHOLE_UNITS.get(field.unit) or
+               Message(N_("a whole number of {unit}"), unit=field.unit), value)
         return None
     return number
 
@@ -418,9 +458,10 @@ def _instances(c: Checker, raw: Any, routers: dict[str, Node], segments: dict,
     instances: list[VrrpInstance] = []
     vrid_on_segment: dict[tuple[str, int], str] = {}
     vip_of: dict[Any, str] = {}  # an address (a link-local one: with its segment) -> instance
-    items = c.table(raw, "vrrp.instances", CONF_NAME, "an instance name: " + CONF_NAME_TEXT)
+    items = c.table(raw, "vrrp.instances", CONF_NAME,
+                    Message(N_("an instance name: {rule}"), rule=Message(CONF_NAME_TEXT)))
     if isinstance(raw, dict) and not raw:
-        c.fail("vrrp.instances", "at least one instance", raw)
+        c.fail("vrrp.instances", N_("at least one instance"), raw)
     for name, spec in items.items():
         field = f"vrrp.instances.{name}"
         spec = c.mapping(spec, field, required=("vrid", "interface", "vips"),
@@ -434,13 +475,15 @@ def _instances(c: Checker, raw: Any, routers: dict[str, Node], segments: dict,
         for i, vip in enumerate(vips):
             key = (segment, vip.ip) if vip.ip in LINK_LOCAL else vip.ip  # fe80::1 on each link
             if key in vip_of:
-                c.fail(f"{field}.vips[{i}]", f"a VIP not already used by {vip_of[key]}",
-                       str(vip))
+                c.fail(f"{field}.vips[{i}]", Message(N_("a VIP not already used by {instance}"),
+                                                     instance=vip_of[key]), str(vip))
             vip_of.setdefault(key, name)
         if vrid and segment:
             other = vrid_on_segment.setdefault((segment, vrid), name)
             if other != name:
-                c.fail(f"{field}.vrid", f"a VRID not already used on segment {segment} by {other}", vrid)
+                c.fail(f"{field}.vrid", Message(N_("a VRID not already used on segment {segment} "
+                                                   "by {instance}"), segment=segment,
+                                                instance=other), vrid)
         priorities = _instance_priorities(c, _given(spec, "priorities", {}), field, routers)
         if vrid and segment and vips and priorities is not None:
             instances.append(VrrpInstance(name, vrid, ifname, tuple(vips), priorities))
@@ -450,12 +493,12 @@ def _instances(c: Checker, raw: Any, routers: dict[str, Node], segments: dict,
 def _instance_priorities(c: Checker, raw: Any, field: str,
                          routers: dict[str, Node]) -> tuple[tuple[str, int], ...] | None:
     """Load sharing: an instance's own priority for some routers (1 to 254); None if wrong."""
-    spec = c.table(raw, f"{field}.priorities", what="a router name")
+    spec = c.table(raw, f"{field}.priorities", what=N_("a router name"))
     result = []
     for router, value in spec.items():
         if router not in routers:
-            c.fail(f"{field}.priorities", f"routers of the topology ({', '.join(routers)})",
-                   router)
+            c.fail(f"{field}.priorities", Message(N_("routers of the topology ({routers})"),
+                                                  routers=", ".join(routers)), router)
             return None
         priority = c.number(value, f"{field}.priorities.{router}", MIN_PRIORITY,
                             MAX_BACKUP_PRIORITY, integer=True)
@@ -477,14 +520,16 @@ def _instance_segment(c: Checker, field: str, ifname: Any, routers: dict[str, No
         if names is None:
             return None
         if not isinstance(ifname, str) or ifname not in names:
-            c.fail(f"{field}.interface", f"an interface that router {router} has "
-                   f"({', '.join(names) or 'none'})", ifname)
+            has = Message(N_("an interface that router {router} has ({interfaces})"),
+                          router=router, interfaces=", ".join(names)) if names else \
+                Message(N_("an interface that router {router} has (none)"), router=router)
+            c.fail(f"{field}.interface", has, ifname)
             return None
         if names[ifname] is None:
             return None
         segments.add(names[ifname])
     if len(segments) != 1:
-        c.fail(f"{field}.interface", "an interface on the same segment in every router",
+        c.fail(f"{field}.interface", N_("an interface on the same segment in every router"),
                ifname)
         return None
     return segments.pop()
@@ -494,38 +539,42 @@ def _vips(c: Checker, raw: Any, field: str, subnet: Network | None, nodes: list[
           routers: dict[str, Node]) -> list[InterfaceAddress]:
     """The VIPs, of the segment's family; with IPv6 a link-local one first (RFC 5798 §5.2.9)."""
     if not isinstance(raw, list) or not raw:
-        c.fail(f"{field}.vips", "a non-empty list of addresses such as 192.168.1.1/24", raw)
+        c.fail(f"{field}.vips", N_("a non-empty list of addresses such as 192.168.1.1/24"), raw)
         return []
     vips: list[InterfaceAddress] = []
-    hosts = {i.address.ip: f"{n.name}.{i.name}" for n in nodes if n.name not in routers
+    hosts: dict[Any, str | Message] = {i.address.ip: f"{n.name}.{i.name}" for n in nodes if n.name not in routers
              for i in n.interfaces}
-    hosts |= {i.link_local.ip: f"{n.name}.{i.name} (its link-local)" for n in nodes
+    hosts |= {i.link_local.ip: _its_link_local(f"{n.name}.{i.name}") for n in nodes
               for i in n.interfaces  # fe80:: addresses are per link: this segment's
               if i.link_local is not None and (subnet is None or i.address.network == subnet)}
     for i, value in enumerate(raw):
         vfield = f"{field}.vips[{i}]"
-        vip = c.parse(ip_interface, value, vfield, "an IPv4 address with prefix (or IPv6)")
+        vip = c.parse(ip_interface, value, vfield, N_("an IPv4 address with prefix (or IPv6)"))
         if vip is None:
             continue
         if subnet and subnet.version == 6 and i == 0:
             if vip.network != LINK_LOCAL:
-                c.fail(vfield, f"a link-local address first, such as fe80::1/64 (RFC 5798 "
-                       f"5.2.9: an IPv6 router advertises its link-local VIP first)", value)
+                c.fail(vfield, N_("a link-local address first, such as fe80::1/64 (RFC 5798 "
+                                  "5.2.9: an IPv6 router advertises its link-local VIP first)"),
+                       value)
             elif vip.ip in hosts:
-                c.fail(vfield, f"an address no node has ({hosts[vip.ip]} has it)", value)
+                c.fail(vfield, Message(N_("an address no node has ({interface} has it)"),
+                                       interface=hosts[vip.ip]), value)
             else:
                 vips.append(vip)
             continue
         if subnet and vip.network != subnet:
-            c.fail(vfield, f"an address in the segment's subnet {subnet}, with its prefix "
-                   f"(/{subnet.prefixlen})", value)
+            c.fail(vfield, Message(N_("an address in the segment's subnet {network}, with its "
+                                      "prefix (/{prefix})"), network=str(subnet),
+                                   prefix=subnet.prefixlen), value)
         elif not _usable(vip.ip, vip.network):
-            c.fail(vfield, "a host address (not the network's own nor its broadcast address)",
+            c.fail(vfield, N_("a host address (not the network's own nor its broadcast address)"),
                    value)
         elif vip.ip in hosts:
-            c.fail(vfield, f"an address no host has ({hosts[vip.ip]} has it)", value)
+            c.fail(vfield, Message(N_("an address no host has ({interface} has it)"),
+                                   interface=hosts[vip.ip]), value)
         elif any(v.ip == vip.ip for v in vips):
-            c.fail(vfield, "each VIP once", value)
+            c.fail(vfield, N_("each VIP once"), value)
         else:
             vips.append(vip)
     return vips
@@ -540,9 +589,10 @@ def _check_vip_owners(c: Checker, instances: list[VrrpInstance], routers: dict[s
             for router in routers.values():
                 if vip.ip in (a.address.ip for a in router.interfaces) \
                         and priority.get(router.name, OWNER_PRIORITY) != OWNER_PRIORITY:
-                    c.fail(f"vrrp.instances.{inst.name}.vips[{i}]", f"an address no router "
-                           f"has, or priority 255 for its owner ({router.name} has it, with "
-                           f"priority {priority[router.name]})", str(vip))
+                    c.fail(f"vrrp.instances.{inst.name}.vips[{i}]",
+                           Message(N_("an address no router has, or priority 255 for its owner "
+                                      "({router} has it, with priority {priority})"),
+                                   router=router.name, priority=priority[router.name]), str(vip))
 
 
 def _vrrp_routers(c: Checker, raw: Any, routers: dict[str, Node], instances: list[VrrpInstance],
@@ -558,8 +608,10 @@ def _vrrp_routers(c: Checker, raw: Any, routers: dict[str, Node], instances: lis
         priority = c.number(rspec.get("priority"), f"{field}.priority", MIN_PRIORITY,
                             OWNER_PRIORITY, integer=True)
         if priority == OWNER_PRIORITY and not _owns_vips(routers[name], instances):
-            c.fail(f"{field}.priority", f"{MIN_PRIORITY} to {MAX_BACKUP_PRIORITY}: "
-                   f"{OWNER_PRIORITY} is for the router that owns the VIPs (RFC 5798 §5.2.4)",
+            c.fail(f"{field}.priority", Message(N_("{low} to {high}: {owner} is for the router "
+                                                   "that owns the VIPs (RFC 5798 §5.2.4)"),
+                                                low=MIN_PRIORITY, high=MAX_BACKUP_PRIORITY,
+                                                owner=OWNER_PRIORITY),
                    OWNER_PRIORITY)
         state = c.choice(_given(rspec, "state", "BACKUP"), f"{field}.state", ("MASTER", "BACKUP"))
         own_pass = rspec.get("auth_pass")
@@ -573,8 +625,10 @@ def _vrrp_routers(c: Checker, raw: Any, routers: dict[str, Node], instances: lis
             tracked = []  # some of its interfaces are already reported: nothing to compare
         elif not isinstance(tracked, list) or any(t not in own for t in tracked) \
                 or len(set(tracked)) != len(tracked):
-            c.fail(f"{field}.track_interfaces", f"a list of {name}'s interfaces, each once "
-                   f"({', '.join(own)})", tracked)
+            c.fail(f"{field}.track_interfaces", Message(N_("a list of {router}'s interfaces, "
+                                                           "each once ({interfaces})"),
+                                                        router=name, interfaces=", ".join(own)),
+                   tracked)
             tracked = []
         if priority and state:
             result.append(VrrpRouter(name, priority, state, tuple(scripts), tuple(tracked),
@@ -590,19 +644,20 @@ def _vrrp_routers(c: Checker, raw: Any, routers: dict[str, Node], instances: lis
 
 def _check_distinct_priorities(c: Checker, field: str, priorities: list[int]) -> None:
     if len(set(priorities)) != len(priorities):
-        c.fail(field, "distinct priorities (equal ones elect by address, which no lesson "
-               "should rely on)", priorities)
+        c.fail(field, N_("distinct priorities (equal ones elect by address, which no lesson "
+                         "should rely on)"), priorities)
 
 
 def _track_scripts(c: Checker, raw: Any, field: str) -> list[TrackScript]:
     scripts = []
-    for name, spec in c.table(raw, field, CONF_NAME, "a script name: " + CONF_NAME_TEXT).items():
+    what = Message(N_("a script name: {rule}"), rule=Message(CONF_NAME_TEXT))
+    for name, spec in c.table(raw, field, CONF_NAME, what).items():
         sfield = f"{field}.{name}"
         spec = c.mapping(spec, sfield, required=("script", "interval", "weight"),
                          optional=("rise", "fall"))
         script = c.string(spec.get("script"), f"{sfield}.script",
                           re.compile(r"[^\n\r\x00]*\S[^\n\r\x00]*"),
-                          "a shell command on one line")
+                          N_("a shell command on one line"))
         interval = c.number(spec.get("interval"), f"{sfield}.interval", 0.1, 3600)
         weight = c.number(spec.get("weight"), f"{sfield}.weight", -253, 253, integer=True)
         rise = c.number(_given(spec, "rise", 1), f"{sfield}.rise", 1, 100, integer=True)

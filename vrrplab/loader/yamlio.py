@@ -4,6 +4,11 @@
 `MAX_FILE_BYTES`; `Checker` turns wrong values into `FILE: FIELD: expected ...,
 got ...` lines. Also the names both halves of the loader (topology, scenario)
 check against.
+
+Each problem is a `Problem` (an `i18n.Message`): English in str() (what
+`InputError.problems` holds), the reader's language in localized(). The
+"expected ..." phrases are templates marked `N_` with named values; the file,
+the field's path and the value the file gave are never translated.
 """
 
 from __future__ import annotations
@@ -17,10 +22,12 @@ from typing import Any
 import yaml
 
 from vrrplab.errors import InputError
+from vrrplab.i18n import N_, Joined, Message
 
 LOWER_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")  # scenario, topology and fault names
-LOWER_NAME_TEXT = "a lowercase name of letters, digits and - (at most 64 characters)"
+LOWER_NAME_TEXT = N_("a lowercase name of letters, digits and - (at most 64 characters)")
 ONE_LINE = re.compile(r"[^\n\r]*")
+A_NAME, A_STRING = N_("a name"), N_("a string")  # what Checker.table and .string expect
 MAX_FILE_BYTES = 1024 * 1024  # a topology or scenario is a page or two of YAML
 MISSING = object()
 
@@ -46,7 +53,47 @@ def _one_line(text: str) -> str:
     return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
 
 
+def _printable(value: Any) -> Any:
+    """`value` with every string in it (a Message's values too) one printable line.
+
+    The words are the catalogue's (a French non-breaking space is no line break);
+    what came from the file or the system (names, values, paths) is escaped.
+    """
+    if isinstance(value, Joined):
+        return Joined(_printable(value.separator), [_printable(p) for p in value.parts])
+    if isinstance(value, Message):
+        return Message(value.template, **{k: _printable(v) for k, v in value.values.items()})
+    return _one_line(value) if isinstance(value, str) else value
+
+
+class Problem(Message):
+    """One problem, one printable line: `FILE: FIELD: expected ..., got ...`."""
+
+    def __init__(self, template: str, /, **values):
+        super().__init__(template, **{k: _printable(v) for k, v in values.items()})
+
+
+def _phrase(text: str | Message) -> Message:
+    """An expected-phrase: a Message, or a constant marked N_ where it is written."""
+    return text if isinstance(text, Message) else Message(text)
+
+
+def problems_of(exc: InputError) -> list[Message]:
+    """An InputError's problems as Messages (InputError.problems is their English)."""
+    message = exc.message
+    return list(message.parts) if isinstance(message, Joined) else [message]
+
+
 # --- YAML -------------------------------------------------------------------
+
+class _Refused(yaml.constructor.ConstructorError):
+    """A ConstructorError whose problem is ours: PyYAML gets its English, read_yaml the
+    Message."""
+
+    def __init__(self, message: Message, mark):
+        super().__init__(None, None, str(message), mark)
+        self.message = message
+
 
 class _UniqueKeyLoader(yaml.SafeLoader):
     """SafeLoader that refuses a key given twice in one mapping (PyYAML keeps the last).
@@ -63,8 +110,8 @@ class _UniqueKeyLoader(yaml.SafeLoader):
         except Exception:  # noqa: BLE001 (PyYAML's constructors raise what Python raises)
             tag = str(node.tag).rsplit(":", 1)[-1]
             value = node.value if isinstance(node, yaml.ScalarNode) else f"a {node.id}"
-            raise yaml.constructor.ConstructorError(
-                None, None, f"expected a valid {tag}, got {show(value)}", node.start_mark) from None
+            raise _Refused(Message(N_("expected a valid {tag}, got {value}"), tag=tag,
+                                   value=show(value)), node.start_mark) from None
 
 
 def _construct_unique_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode) -> dict:
@@ -77,12 +124,10 @@ def _construct_unique_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode) 
             duplicate = key in seen
             seen.add(key)
         except TypeError:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"expected a plain key (a name), got {show(key)}",
-                key_node.start_mark) from None
+            raise _Refused(Message(N_("expected a plain key (a name), got {value}"),
+                                   value=show(key)), key_node.start_mark) from None
         if duplicate:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key!r}", key_node.start_mark)
+            raise _Refused(Message(N_("duplicate key {key}"), key=repr(key)), key_node.start_mark)
     return loader.construct_mapping(node)
 
 
@@ -94,94 +139,123 @@ def read_yaml(path: Path) -> Any:
     try:
         if not path.is_file():  # a FIFO or /dev/zero would never end
             path.stat()  # the OSError that says why (no such file...), if there is one
-            raise InputError(_one_line(f"{path}: cannot read: not a regular file"))
+            raise InputError(Problem(N_("{file}: cannot read: not a regular file"),
+                                     file=str(path)))
         with path.open("rb") as stream:
             raw = stream.read(MAX_FILE_BYTES + 1)
         if len(raw) > MAX_FILE_BYTES:
-            raise InputError(_one_line(f"{path}: expected a file of at most "
-                                       f"{MAX_FILE_BYTES // 1024} KiB, got more"))
+            raise InputError(Problem(N_("{file}: expected a file of at most {kib} KiB, got "
+                                        "more"), file=str(path), kib=MAX_FILE_BYTES // 1024))
     except OSError as exc:
-        raise InputError(_one_line(f"{path}: cannot read: {exc.strerror or exc}")) from None
+        # TRANSLATORS: {reason} is the system's own words (No such file or directory)
+        raise InputError(Problem(N_("{file}: cannot read: {reason}"), file=str(path),
+                                 reason=str(exc.strerror or exc))) from None
     except ValueError:  # a NUL in the name
-        raise InputError(_one_line(f"{path}: cannot read: not a valid file name")) from None
+        raise InputError(Problem(N_("{file}: cannot read: not a valid file name"),
+                                 file=str(path))) from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[:exc.start].count(b"\n") + 1
-        raise InputError(f"{path}: line {line}: expected UTF-8 text, got the byte "
-                         f"0x{raw[exc.start]:02x}") from None
+        raise InputError(Message(N_("{file}: line {line}: expected UTF-8 text, got the byte "
+                                    "{byte}"), file=str(path), line=line,
+                                 byte=f"0x{raw[exc.start]:02x}")) from None
     try:
         return yaml.load(text, Loader=_UniqueKeyLoader)
     except yaml.reader.ReaderError as exc:  # a control character: no mark, a position
         line = text[:exc.position].count("\n") + 1
         got = f"U+{exc.character:04X}" if isinstance(exc.character, int) else show(exc.character)
-        raise InputError(f"{path}: line {line}: invalid YAML: expected printable characters, "
-                         f"got {got}") from None
+        raise InputError(Message(N_("{file}: line {line}: invalid YAML: expected printable "
+                                    "characters, got {value}"), file=str(path), line=line,
+                                 value=got)) from None
     except yaml.YAMLError as exc:
+        # PyYAML's own words stay English; ours (a _Refused) are Messages
         mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}, column {mark.column + 1}:" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
+        problem: str | Message = getattr(exc, "message", None) or \
+            getattr(exc, "problem", None) or str(exc)
         context = getattr(exc, "context", None)
         if context:
-            problem = f"{context}, {problem}"
-        if "constructor for the tag" in problem:
-            problem += " (vrrplab reads plain YAML: no tags such as !!python)"
-        raise InputError(_one_line(f"{path}:{where} invalid YAML: {problem}")) from None
+            problem = Joined(", ", [context, problem])
+        if "constructor for the tag" in str(problem):
+            problem = Message(N_("{problem} (vrrplab reads plain YAML: no tags such as "
+                                 "!!python)"), problem=problem)
+        if mark:
+            raise InputError(Problem(N_("{file}: line {line}, column {column}: invalid YAML: "
+                                        "{problem}"), file=str(path), line=mark.line + 1,
+                                     column=mark.column + 1, problem=problem)) from None
+        raise InputError(Problem(N_("{file}: invalid YAML: {problem}"), file=str(path),
+                                 problem=problem)) from None
     except RecursionError:
-        raise InputError(f"{path}: invalid YAML: expected at most a few hundred levels of "
-                         f"nesting, got more") from None
+        raise InputError(Message(N_("{file}: invalid YAML: expected at most a few hundred "
+                                    "levels of nesting, got more"), file=str(path))) from None
     except Exception as exc:  # noqa: BLE001 (the last line of defence: bad input is exit 2)
-        raise InputError(_one_line(f"{path}: invalid YAML: {type(exc).__name__}: "
-                                   f"{show(str(exc))}")) from None
+        raise InputError(Problem(N_("{file}: invalid YAML: {problem}"), file=str(path),
+                                 problem=f"{type(exc).__name__}: {show(str(exc))}")) from None
 
 
 # --- checking ---------------------------------------------------------------
 
 class Checker:
-    """Collects validation problems for one file, each naming its field."""
+    """Collects validation problems for one file, each naming its field.
 
-    def __init__(self, path: Path | str):
+    An expected-phrase (`fail`, and the `what` of `string`, `table`, `parse`) is a
+    constant marked N_ or a Message; `got` is the file's value, shown as it is.
+    """
+
+    def __init__(self, path: Path | str | Message):
         self.path = path
-        self.problems: list[str] = []
+        self.problems: list[Message] = []  # Problems: str() is the English line
         self.missing: set[str] = set()  # reported as required: nothing more to say on them
 
-    def say(self, field: str, text: str) -> None:
-        self.problems.append(_one_line(f"{self.path}: {field or 'top level'}: {text}"))
+    def say(self, field: str, text: str | Message) -> None:
+        where = field or Message(N_("top level"))
+        self.problems.append(Problem(N_("{file}: {field}: {problem}"), file=_shown_path(self.path),
+                                     field=where, problem=_phrase(text)))
 
-    def fail(self, field: str, expected: str, got: Any = MISSING) -> None:
+    def fail(self, field: str, expected: str | Message, got: Any = MISSING) -> None:
         if field in self.missing:
             return
-        got_text = "" if got is MISSING else f", got {show(got)}"
-        self.say(field, f"expected {expected}{got_text}")
+        if got is MISSING:
+            self.say(field, Message(N_("expected {expected}"), expected=_phrase(expected)))
+        else:
+            self.say(field, Message(N_("expected {expected}, got {value}"),
+                                    expected=_phrase(expected), value=_got(got)))
 
     def mapping(self, value: Any, field: str, required: tuple[str, ...] = (),
                 optional: tuple[str, ...] = ()) -> dict:
         """Check `value` is a mapping with exactly the allowed keys; {} if not."""
         if not isinstance(value, dict):
             if value is None and not field:
-                self.fail(field, "a mapping with " + ", ".join(required) + ", got an empty file")
+                self.fail(field, Message(N_("a mapping with {keys}, got an empty file"),
+                                         keys=", ".join(required)))
+            elif required:
+                self.fail(field, Message(N_("a mapping with {keys}"), keys=", ".join(required)),
+                          value)
             else:
-                what = f"a mapping with {', '.join(required)}" if required else "a mapping"
-                self.fail(field, what, value)
+                self.fail(field, N_("a mapping"), value)
             self.missing.update(f"{field}.{key}" if field else key for key in required)
             return {}
         allowed = tuple(map(str, required + optional))
         for key in value:
             if key not in allowed:
                 hint = difflib.get_close_matches(str(key), allowed, n=1)
-                tip = f"did you mean {hint[0]!r}? " if hint else ""
                 name = key if isinstance(key, str) else show(key)
-                self.say(f"{field}.{name}" if field else name,
-                         f"unknown key ({tip}expected one of: {', '.join(allowed)})")
+                if hint:
+                    unknown = Message(N_("unknown key (did you mean {hint}? expected one of: "
+                                         "{keys})"), hint=repr(hint[0]), keys=", ".join(allowed))
+                else:
+                    unknown = Message(N_("unknown key (expected one of: {keys})"),
+                                      keys=", ".join(allowed))
+                self.say(f"{field}.{name}" if field else name, unknown)
         for key in required:
             if key not in value:
                 where = f"{field}.{key}" if field else key
-                self.fail(where, "this field (required)")
+                self.fail(where, N_("this field (required)"))
                 self.missing.add(where)
         return value
 
     def table(self, value: Any, field: str, pattern: re.Pattern | None = None,
-              what: str = "a name") -> dict:
+              what: str | Message = A_NAME) -> dict:
         """A mapping of names (segments, nodes, instances) to their specs.
 
         Names that are not strings are reported and left out; strings that do not
@@ -189,7 +263,7 @@ class Checker:
         finds them.
         """
         if not isinstance(value, dict):
-            self.fail(field, "a mapping of names to settings", value)
+            self.fail(field, N_("a mapping of names to settings"), value)
             return {}
         entries = {}
         for key, spec in value.items():
@@ -200,7 +274,7 @@ class Checker:
         return entries
 
     def string(self, value: Any, field: str, pattern: re.Pattern | None = None,
-               what: str = "a string") -> str | None:
+               what: str | Message = A_STRING) -> str | None:
         if not isinstance(value, str) or (pattern and not pattern.fullmatch(value)):
             self.fail(field, what, value)
             return None
@@ -208,27 +282,32 @@ class Checker:
 
     def number(self, value: Any, field: str, low: float, high: float,
                integer: bool = False) -> float | int | None:
-        kind = "an integer" if integer else "a number"
         ok_type = isinstance(value, int) if integer else isinstance(value, (int, float))
         if isinstance(value, bool) or not ok_type or not low <= value <= high:
-            self.fail(field, f"{kind} from {low:g} to {high:g}", value)
+            if integer:
+                self.fail(field, Message(N_("an integer from {low:g} to {high:g}"), low=low,
+                                         high=high), value)
+            else:
+                self.fail(field, Message(N_("a number from {low:g} to {high:g}"), low=low,
+                                         high=high), value)
             return None
         return value
 
     def choice(self, value: Any, field: str, choices: tuple) -> Any:
         """One of `choices`, of the same type too (2.0 is not the version 2)."""
         if not any(type(value) is type(ch) and value == ch for ch in choices):
-            self.fail(field, "one of " + ", ".join(map(str, choices)), value)
+            self.fail(field, Message(N_("one of {choices}"), choices=", ".join(map(str, choices))),
+                      value)
             return None
         return value
 
     def boolean(self, value: Any, field: str) -> bool | None:
         if not isinstance(value, bool):
-            self.fail(field, "true or false", value)
+            self.fail(field, N_("true or false"), value)
             return None
         return value
 
-    def parse(self, kind: type, value: Any, field: str, what: str) -> Any:
+    def parse(self, kind: type, value: Any, field: str, what: str | Message) -> Any:
         try:
             if not isinstance(value, str):
                 raise ValueError
@@ -240,6 +319,15 @@ class Checker:
     def raise_if_any(self) -> None:
         if self.problems:
             raise InputError(self.problems)
+
+
+def _shown_path(path: Path | str | Message) -> str | Message:
+    return path if isinstance(path, Message) else str(path)
+
+
+def _got(got: Any) -> str | Message:
+    """What the file gave, as `got` shows it; a Message says what was found instead."""
+    return got if isinstance(got, Message) else show(got)
 
 
 def _given(spec: dict, key: str, default: Any) -> Any:
