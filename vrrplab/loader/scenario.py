@@ -269,8 +269,8 @@ def _fault(c: Checker, raw: Any, field: str, topology: Topology, names: set) -> 
     interface = spec.get("interface")
     if interface is not None and kind and kind not in LINK_KINDS:
         c.fail(f"{field}.interface", Message(N_("no interface for kind {kind} (only for "
-                                                "{kinds})"), kind=kind, kinds=", ".join(LINK_KINDS)),
-               interface)
+                                                "{kinds})"), kind=kind,
+                                             kinds=", ".join(LINK_KINDS)), interface)
         interface = None
     elif interface is not None and target:
         own = tuple(i.name for i in topology.node(target).interfaces)

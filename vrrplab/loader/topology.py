@@ -542,8 +542,8 @@ def _vips(c: Checker, raw: Any, field: str, subnet: Network | None, nodes: list[
         c.fail(f"{field}.vips", N_("a non-empty list of addresses such as 192.168.1.1/24"), raw)
         return []
     vips: list[InterfaceAddress] = []
-    hosts: dict[Any, str | Message] = {i.address.ip: f"{n.name}.{i.name}" for n in nodes if n.name not in routers
-             for i in n.interfaces}
+    hosts: dict[Any, str | Message] = {i.address.ip: f"{n.name}.{i.name}" for n in nodes
+                                       if n.name not in routers for i in n.interfaces}
     hosts |= {i.link_local.ip: _its_link_local(f"{n.name}.{i.name}") for n in nodes
               for i in n.interfaces  # fe80:: addresses are per link: this segment's
               if i.link_local is not None and (subnet is None or i.address.network == subnet)}
