@@ -31,6 +31,7 @@ import jinja2
 
 from vrrplab import i18n
 from vrrplab.analysis.report import checks_in_language, plot_timeline
+from vrrplab.analysis.timing import reason_in_language
 from vrrplab.faults.catalogue import KINDS
 from vrrplab.i18n import _
 from vrrplab.vrrp.packet import virtual_mac
@@ -323,9 +324,11 @@ def faults(results: dict, checks: list[dict]) -> list[dict]:
         timing = f.get("timing")
         impact = f.get("per_target", {}).get(f.get("vip") or results["vrrp"]["vip"], {})
         parts = []
-        if timing:
-            parts = ([{"sign": "−", **p} for p in timing.get("lower_parts", [])] +
-                     [{"sign": "+", **p} for p in timing.get("upper_parts", [])])
+        if timing:  # a part's name is an identifier in results.json: shown translated
+            parts = ([{"sign": "−", **p, "part": _stored(p.get("part"))}
+                      for p in timing.get("lower_parts", [])] +
+                     [{"sign": "+", **p, "part": _stored(p.get("part"))}
+                      for p in timing.get("upper_parts", [])])
         shown.append({
             "f": f,
             "ok": all(c["ok"] for c in own) and not f.get("error"),
@@ -534,11 +537,18 @@ def _environment() -> jinja2.Environment:
         lstrip_blocks=True,
         undefined=jinja2.ChainableUndefined,  # an older results.json lacks some keys
     )
-    # `stored`: English words results.json holds (a basis, a part's why, a lesson), in the
-    # reader's language when the catalogue has them
-    env.filters.update(num=number, sec=seconds, ms=milliseconds,
-                       stored=lambda words: _(words) if words else words)
+    env.filters.update(num=number, sec=seconds, ms=milliseconds, stored=_stored)
     return env
+
+
+def _stored(words: str | None) -> str | None:
+    """English words results.json holds (a basis, a part's name and why, a note, a lesson),
+    in the reader's language when the catalogue has them; a timing's reason, written with
+    its numbers (`timing.reason_in_language`), with the same numbers."""
+    if not words:
+        return words
+    shown = _(words)
+    return reason_in_language(words) if shown == words else shown
 
 
 def environment() -> jinja2.Environment:

@@ -17,11 +17,21 @@ The rules (which instant, which figure) are in `windows`.
 from __future__ import annotations
 
 import dataclasses
+import re
 
 from vrrplab.analysis import windows
-from vrrplab.i18n import N_
+from vrrplab.i18n import DEFAULT, N_, _, language, number
 from vrrplab.run.latency import Latency
 from vrrplab.vrrp.timers import master_down_interval, skew_time
+
+
+# why a judgement says little, or nothing (English in results.json; `reason_in_language`
+# shows them in the reader's language, with the numbers they were written with)
+LOOSE = N_("the speaker's own reaction (up to {reaction_ms} ms) is larger than the "
+           "{figure_ms} ms {figure}: this window tells a missed timer, not a few "
+           "milliseconds' drift")
+NOT_JUDGED = N_("scheduling latency {stall_ms} ms at the timer's expiry exceeds the "
+                "{figure_ms} ms {figure}")
 
 
 def annotate(results: dict) -> None:
@@ -66,22 +76,55 @@ def fault_timing(fault: dict, results: dict, latency: Latency) -> dict | None:
                  "verdict": verdict, "stall_s": _r(stall), "judged": True}
         reaction = timers.speaker.reaction_s
         if window.figure_s and reaction > window.figure_s:
-            entry["loose"] = (f"the speaker's own reaction (up to {reaction * 1000:.0f} ms) is "
-                              f"larger than the {window.figure_s * 1000:.1f} ms {window.figure}: "
-                              f"this window tells a missed timer, not a few milliseconds' drift")
+            entry["loose"] = LOOSE.format(reaction_ms=f"{reaction * 1000:.0f}",
+                                          figure_ms=f"{window.figure_s * 1000:.1f}",
+                                          figure=window.figure)
         if window.figure_s and stall > window.figure_s and verdict == "ok":
             # inside a window the stall widened past the figure itself: a pass that says
             # little (late or early beyond the widened edges still fails)
             entry["judged"] = False
-            entry["not_judged"] = (f"scheduling latency {stall * 1000:.1f} ms at the timer's "
-                                   f"expiry exceeds the {window.figure_s * 1000:.1f} ms "
-                                   f"{window.figure}")
+            entry["not_judged"] = NOT_JUDGED.format(stall_ms=f"{stall * 1000:.1f}",
+                                                    figure_ms=f"{window.figure_s * 1000:.1f}",
+                                                    figure=window.figure)
         if best is None or verdict == "ok":
             best = entry
         if verdict == "ok":
             break
     best["bases_tried"] = len(candidates)
     return best
+
+
+def _pattern(template: str) -> re.Pattern:
+    """The English `template` as a regular expression, a group per field."""
+    pieces = re.split(r"\{(\w+)\}", template)
+    return re.compile("".join(re.escape(p) if i % 2 == 0 else f"(?P<{p}>.+?)"
+                              for i, p in enumerate(pieces)) + r"\Z")
+
+
+_REASONS = [(template, _pattern(template)) for template in (LOOSE, NOT_JUDGED)]
+
+
+def reason_in_language(text: str | None) -> str | None:
+    """A `loose` or `not_judged` reason results.json holds in English, in the reader's
+    language with the same numbers (a decimal comma in French) and the figure's name
+    through the catalogue; anything else (another version's words) as it is."""
+    if not text or language() == DEFAULT:
+        return text
+    for template, pattern in _REASONS:
+        found = pattern.match(text)
+        if found:
+            values = {name: _shown_number(value) if name.endswith("_ms") else _(value)
+                      for name, value in found.groupdict().items()}
+            return _(template).format(**values)
+    return text
+
+
+def _shown_number(text: str) -> str:
+    try:
+        value = float(text)
+    except ValueError:
+        return text
+    return number(value, len(text.partition(".")[2]))
 
 
 def _previous_master(adverts: list[dict], at: float) -> str | None:
@@ -131,10 +174,10 @@ def _storm_window(timers, seen) -> windows.Window:
     base = windows.takeover_window("attack_over", timers, seen)
     return windows.Window(
         "attack_over", base.figure, base.figure_s, N_("the fault (the attack's end)"), (),
-        base.upper + (windows.Part("advert interval", timers.advert_int_s,
-                                   "the last forgery may follow the fault's instant"),),
-        note="the forgeries carry a router's own address, so the capture cannot tell the "
-             "last one the routers obeyed: no lower edge", floor_s=0.0)
+        base.upper + (windows.Part(N_("advert interval"), timers.advert_int_s,
+                                   N_("the last forgery may follow the fault's instant")),),
+        note=N_("the forgeries carry a router's own address, so the capture cannot tell the "
+                "last one the routers obeyed: no lower edge"), floor_s=0.0)
 
 
 def _floored(window: windows.Window, stall: float) -> windows.Window:
@@ -289,8 +332,8 @@ def _gap(fault: dict, results: dict, timing: dict | None, latency: Latency) -> w
         # and a returning link reaches its speaker late (linkwatch)
         from_fault = max([from_fault] + [r.get("master_down_interval_s") or 0.0
                                          for r in results["vrrp"]["routers"].values()])
-        extra = (windows.Part("carrier", windows.CARRIER_S, "a flapping link's return reaches "
-                              "its speaker within a second (linkwatch's rate limit)"),)
+        extra = (windows.Part(N_("carrier"), windows.CARRIER_S, N_("a flapping link's return "
+                              "reaches its speaker within a second (linkwatch's rate limit)")),)
     if results["vrrp"].get("sync_group_vrids") and timing is not None:
         speaker = _speaker_of(results, fault["expected_master"])
         extra += (windows.Part("sync group", speaker.sync_lag_s, speaker.sync_lag_why),)

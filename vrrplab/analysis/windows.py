@@ -70,30 +70,34 @@ class SpeakerTiming:
 
 SPEAKERS: dict[str, SpeakerTiming] = {
     "keepalived": SpeakerTiming(
-        0.050, "keepalived 2.2.7: timer expiry to advert on the wire, 0.5-21 ms measured here "
-               "over 70 takeovers, up to 34 ms at 0.01 s adverts with two labs at once (a sync "
-               "group's members move one after another), beyond what the machine's stalls "
-               "explain",
-        0.2, "keepalived's start-up (process, config, VRRP child): 20-61 ms measured here; "
-             "its log has no sub-second time, so the window counts from the fault",
-        0.045, "over IPv6 keepalived sends its unsolicited NAs, then its first advert: 24-68 ms "
-               "later than the Skew_Time, measured here (with the reaction part above)",
-        0.15, "keepalived moves a sync group's members one after another: the LAN instance's "
-              "first advert came up to 101 ms after another member's (median 5 ms, 260 "
-              "takeovers measured here)"),
+        0.050, N_("keepalived 2.2.7: timer expiry to advert on the wire, 0.5-21 ms measured "
+                  "here over 70 takeovers, up to 34 ms at 0.01 s adverts with two labs at "
+                  "once (a sync group's members move one after another), beyond what the "
+                  "machine's stalls explain"),
+        0.2, N_("keepalived's start-up (process, config, VRRP child): 20-61 ms measured here; "
+                "its log has no sub-second time, so the window counts from the fault"),
+        0.045, N_("over IPv6 keepalived sends its unsolicited NAs, then its first advert: "
+                  "24-68 ms later than the Skew_Time, measured here (with the reaction part "
+                  "above)"),
+        0.15, N_("keepalived moves a sync group's members one after another: the LAN "
+                 "instance's first advert came up to 101 ms after another member's (median "
+                 "5 ms, 260 takeovers measured here)")),
     "bundled": SpeakerTiming(
-        0.015, "bundled speaker: timer expiry to advert on the wire, 0.4-10.1 ms measured "
-               "here over 80 takeovers, two labs at once (Python's select waits in whole "
-               "milliseconds)",
-        0.3, "the bundled speaker's Python start-up, 0.1-0.2 s measured here: counted only "
-             "when its log has no start line after the fault",
-        0.045, "over IPv6 the unsolicited NAs go before the first advert, as keepalived's do",
-        0.0, "the bundled speaker moves the LAN instance first (231 takeovers measured here)"),
+        0.015, N_("bundled speaker: timer expiry to advert on the wire, 0.4-10.1 ms measured "
+                  "here over 80 takeovers, two labs at once (Python's select waits in whole "
+                  "milliseconds)"),
+        0.3, N_("the bundled speaker's Python start-up, 0.1-0.2 s measured here: counted only "
+                "when its log has no start line after the fault"),
+        0.045, N_("over IPv6 the unsolicited NAs go before the first advert, as keepalived's "
+                  "do"),
+        0.0, N_("the bundled speaker moves the LAN instance first (231 takeovers measured "
+                "here)")),
 }
 UNKNOWN_SPEAKER = SPEAKERS["keepalived"]  # a speaker not measured here: keepalived's figures
 
 # the basis each rule counts from, in words (English in results.json; N_: the checks
-# show them in the reader's language)
+# show them in the reader's language). A part's name (an identifier in results.json, shown
+# through the catalogue), its why and a window's note are marked N_ the same way.
 BASIS = {
     "goodbye": N_("the old master's priority-0 advert"),
     "silence": N_("the old master's last advert"),
@@ -193,16 +197,17 @@ class Circumstances:
 
 def takeover_window(rule: str, timers: Timers, seen: Circumstances) -> Window:
     """The window for a takeover judged by `rule` (see the module's table)."""
-    capture = Part("capture", CAPTURE_S, "capture timestamps (microseconds), bridge ports served in turn")
-    common = [Part("reaction", timers.speaker.reaction_s, timers.speaker.reaction_why)]
+    capture = Part(N_("capture"), CAPTURE_S, N_("capture timestamps (microseconds), bridge ports "
+                                                "served in turn"))
+    common = [Part(N_("reaction"), timers.speaker.reaction_s, timers.speaker.reaction_why)]
     if timers.ipv6:
         common.append(Part("IPv6", timers.speaker.ipv6_s, timers.speaker.ipv6_why))
-    common.append(Part("scheduling", seen.stall_s, "this machine's longest stall while the "
-                                                   "timer was due (latency.log)"))
+    common.append(Part(N_("scheduling"), seen.stall_s, N_("this machine's longest stall while "
+                                                          "the timer was due (latency.log)")))
     if timers.uncaptured_sync_members and rule in ("silence", "demoted"):
-        common.append(Part("sync group", timers.advert_int_s,
-                           "the group moves with its last member, whose adverts are not in "
-                           "the capture: up to one advert interval later"))
+        common.append(Part(N_("sync group"), timers.advert_int_s,
+                           N_("the group moves with its last member, whose adverts are not in "
+                              "the capture: up to one advert interval later")))
     common += list(seen.extra)
     basis = BASIS.get(rule)  # an unknown rule: the ValueError below
     if rule == "goodbye":
@@ -214,18 +219,19 @@ def takeover_window(rule: str, timers: Timers, seen: Circumstances) -> Window:
     if rule == "promoted":
         return Window(
             rule, "Master_Down_Interval", timers.mdi_s, basis,
-            (Part("last reset", timers.advert_int_s, "the backup's timer was last reset by the "
-                  "master's advert, up to one advert interval before the fault"),),
-            (Part("health check", timers.script_delay_s, "the check notices the change within "
-                  "its interval x rise, plus its own timeout"),
-             Part("applied", seen.applied_s, "the fault's own command"), *common))
+            (Part(N_("last reset"), timers.advert_int_s, N_("the backup's timer was last reset "
+                  "by the master's advert, up to one advert interval before the fault")),),
+            (Part(N_("health check"), timers.script_delay_s, N_("the check notices the change "
+                  "within its interval x rise, plus its own timeout")),
+             Part(N_("applied"), seen.applied_s, N_("the fault's own command")), *common))
     if rule == "next_advert":
         return Window(rule, N_("next advert"), 0.0, basis, (), (
-            Part("advert interval", timers.advert_int_s, "the expected master is heard again at "
-                 "its next advert, within one Advertisement_Interval (RFC 5798 §6.4.3)"),
-            Part("applied", seen.applied_s, "the fault's own command"), *common),
-            note="the expected master never left MASTER in its own view (it was frozen, or "
-                 "its adverts were dropped): there is nothing to wait for, so no lower edge")
+            Part(N_("advert interval"), timers.advert_int_s, N_("the expected master is heard "
+                 "again at its next advert, within one Advertisement_Interval (RFC 5798 "
+                 "§6.4.3)")),
+            Part(N_("applied"), seen.applied_s, N_("the fault's own command")), *common),
+            note=N_("the expected master never left MASTER in its own view (it was frozen, or "
+                    "its adverts were dropped): there is nothing to wait for, so no lower edge"))
     if rule == "attack_over":
         return Window(rule, "Master_Down_Interval", timers.mdi_s, basis, (capture,), tuple(common))
     raise ValueError(f"no timing rule {rule!r}")
@@ -239,21 +245,23 @@ def _return_window(rule: str, timers: Timers, seen: Circumstances, capture: Part
     lower, upper = [capture], list(common)
     note = None
     if timers.preempt_delay_s:
-        why = ("keepalived arms preempt_delay at the first lower-priority advert after its "
-               "start and resets its timer on every advert until the delay is over; the "
-               "bundled speaker does the same")
+        why = N_("keepalived arms preempt_delay at the first lower-priority advert after its "
+                 "start and resets its timer on every advert until the delay is over; the "
+                 "bundled speaker does the same")
         lower.append(Part("preempt_delay", timers.advert_int_s, why))
         upper.append(Part("preempt_delay", timers.advert_int_s, why))
         note = why
     if rule == "rejoin":
-        upper.append(Part("applied", seen.applied_s, "the fault's own command (ip link up)"))
-        upper.append(Part("carrier", CARRIER_S, "the kernel reports a carrier change to the "
-                          "speaker within a second (linkwatch's rate limit): 4-651 ms measured"))
+        upper.append(Part(N_("applied"), seen.applied_s, N_("the fault's own command (ip link "
+                                                            "up)")))
+        upper.append(Part(N_("carrier"), CARRIER_S, N_("the kernel reports a carrier change to "
+                          "the speaker within a second (linkwatch's rate limit): 4-651 ms "
+                          "measured")))
         basis = BASIS[rule]
     elif seen.started_from_log:
         basis = N_("the daemon's start (its log)")
     else:
-        upper.append(Part("start-up", timers.speaker.start_up_s, timers.speaker.start_up_why))
+        upper.append(Part(N_("start-up"), timers.speaker.start_up_s, timers.speaker.start_up_why))
         basis = N_("the fault (systemctl start)")
     return Window(rule, name, figure, basis, tuple(lower), tuple(upper), note)
 
@@ -262,18 +270,19 @@ def gap_window(takeover_upper_from_fault_s: float, probe_interval_s: float, stal
                rule: str | None, extra: tuple[Part, ...] = ()) -> Window:
     """The client's longest gap: no lower edge; the takeover's upper edge seen from the fault,
     plus a probe interval on each side (the last reply before, the first after) and a stall."""
-    note = ("no lower edge: the old master may keep forwarding (it queues the client's "
-            "packets until it learns who holds the VIP), so a short gap or none is fine")
-    return Window(rule or "gap", "takeover, seen from the fault", takeover_upper_from_fault_s,
-                  "the last reply before the fault", (), (
-                      Part("last reply", probe_interval_s, "the last reply before the outage "
-                           "may precede the fault by one probe interval"),
-                      Part("next probe", probe_interval_s, "after the new master's gratuitous "
-                           "ARP (or NA), the client's next probe"),
-                      Part("path switch", PATH_SWITCH_S, "the client's traffic follows the new "
-                           "master: its gratuitous ARP (or NA) reaches the client 0.1-10 ms after "
-                           "its advert, the new master may first resolve the client's own "
-                           "address; 6-20 ms measured here"),
-                      Part("scheduling", stall_s, "this machine's longest stall in the window"),
+    note = N_("no lower edge: the old master may keep forwarding (it queues the client's "
+              "packets until it learns who holds the VIP), so a short gap or none is fine")
+    return Window(rule or "gap", N_("takeover, seen from the fault"), takeover_upper_from_fault_s,
+                  N_("the last reply before the fault"), (), (
+                      Part(N_("last reply"), probe_interval_s, N_("the last reply before the "
+                           "outage may precede the fault by one probe interval")),
+                      Part(N_("next probe"), probe_interval_s, N_("after the new master's "
+                           "gratuitous ARP (or NA), the client's next probe")),
+                      Part(N_("path switch"), PATH_SWITCH_S, N_("the client's traffic follows "
+                           "the new master: its gratuitous ARP (or NA) reaches the client "
+                           "0.1-10 ms after its advert, the new master may first resolve the "
+                           "client's own address; 6-20 ms measured here")),
+                      Part(N_("scheduling"), stall_s, N_("this machine's longest stall in the "
+                                                          "window")),
                       *extra),
                   note, floor_s=0.0)

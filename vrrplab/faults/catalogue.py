@@ -30,10 +30,17 @@ from vrrplab.vrrp.bounds import HEALTHCHECK, MASTER_DOWN_INTERVAL, SKEW_TIME
 SKEW, MDI = SKEW_TIME, MASTER_DOWN_INTERVAL
 
 
+def N_(message: str) -> str:
+    """`vrrplab.i18n.N_`, here so that the catalogue stays pure data (imports nothing of
+    vrrplab's but the bounds): marks a kind's `what` for extraction (babel.cfg), shown
+    through `_()` where it is shown."""
+    return message
+
+
 @dataclass(frozen=True)
 class FaultKind:
     name: str
-    what: str  # one line, for people
+    what: str  # one line, for people (marked N_: report.html shows it through the catalogue)
     bound: str  # one of BOUND_KINDS
     rule: str | None = None  # None: no takeover timing to judge (flap: many switches)
     silences: bool = False
@@ -47,40 +54,43 @@ class FaultKind:
 
 
 KINDS: dict[str, FaultKind] = {k.name: k for k in (
-    FaultKind("stop", "systemctl stop: SIGTERM, the daemon says goodbye (priority 0)",
+    FaultKind("stop", N_("systemctl stop: SIGTERM, the daemon says goodbye (priority 0)"),
               SKEW, "goodbye"),
-    FaultKind("start", "systemctl start on a router whose speaker was stopped", MDI, "start",
+    FaultKind("start", N_("systemctl start on a router whose speaker was stopped"), MDI, "start",
               returns=True),
-    FaultKind("crash", "the daemon killed and the router's links down: no goodbye", MDI,
+    FaultKind("crash", N_("the daemon killed and the router's links down: no goodbye"), MDI,
               "silence", silences=True),
-    FaultKind("kill", "kill -9 of the daemon only: the VIP stays on the router", MDI, "silence",
+    FaultKind("kill", N_("kill -9 of the daemon only: the VIP stays on the router"), MDI,
+              "silence", silences=True),
+    FaultKind("freeze", N_("SIGSTOP: the daemon is alive but silent"), MDI, "silence",
               silences=True),
-    FaultKind("freeze", "SIGSTOP: the daemon is alive but silent", MDI, "silence", silences=True),
-    FaultKind("thaw", "SIGCONT after a freeze", MDI, "next_advert", stays_master=True),
-    FaultKind("link_down", "a link down", MDI, "silence", silences=True,
+    FaultKind("thaw", N_("SIGCONT after a freeze"), MDI, "next_advert", stays_master=True),
+    FaultKind("link_down", N_("a link down"), MDI, "silence", silences=True,
               takes_interface=True),
-    FaultKind("link_up", "a link up again", MDI, "rejoin", returns=True, takes_interface=True),
-    FaultKind("flap", "a link down and up, count cycles of period", MDI, None,
+    FaultKind("link_up", N_("a link up again"), MDI, "rejoin", returns=True, takes_interface=True),
+    FaultKind("flap", N_("a link down and up, count cycles of period"), MDI, None,
               silences=True, takes_interface=True),
-    FaultKind("block_vrrp", "a firewall drops incoming VRRP", MDI, "silence", silences=True),
-    FaultKind("unblock_vrrp", "the firewall rule removed", MDI, "next_advert", returns=True,
+    FaultKind("block_vrrp", N_("a firewall drops incoming VRRP"), MDI, "silence", silences=True),
+    FaultKind("unblock_vrrp", N_("the firewall rule removed"), MDI, "next_advert", returns=True,
               stays_master=True),
-    FaultKind("cut_upstream", "the router loses its path upstream, links stay up", MDI,
+    FaultKind("cut_upstream", N_("the router loses its path upstream, links stay up"), MDI,
               "demoted", cuts_upstream=True, needs_upstream=True),
-    FaultKind("restore_upstream", "the path upstream is back", MDI, "promoted", returns=True,
+    FaultKind("restore_upstream", N_("the path upstream is back"), MDI, "promoted", returns=True,
               needs_upstream=True),
     # the silenced routers wait their Master_Down_Interval; a guard moves nothing
-    FaultKind("rogue_router", "forged adverts at priority 255 from an attacker", MDI,
+    FaultKind("rogue_router", N_("forged adverts at priority 255 from an attacker"), MDI,
               attacker="forges", ipv4_only=True),
-    FaultKind("zero_storm", "forged priority-0 adverts in the master's name", SKEW,
+    FaultKind("zero_storm", N_("forged priority-0 adverts in the master's name"), SKEW,
               attacker="forges", ipv4_only=True),
-    FaultKind("stop_attack", "the attacker stops forging", MDI, "attack_over", attacker="stops"),
-    FaultKind("guard_vrrp", "the mitigation: VRRP only from the routers' addresses and MACs",
+    FaultKind("stop_attack", N_("the attacker stops forging"), MDI, "attack_over",
+              attacker="stops"),
+    FaultKind("guard_vrrp", N_("the mitigation: VRRP only from the routers' addresses and MACs"),
               MDI, ipv4_only=True),
-    FaultKind("malformed", "a batch of hostile adverts that every receive check must drop",
+    FaultKind("malformed", N_("a batch of hostile adverts that every receive check must drop"),
               MDI, attacker="batch", ipv4_only=True),
     # the priority script's next run, then the usual bound (a lower master is discarded)
-    FaultKind("set_priority", "a router's priority changed while it runs", HEALTHCHECK, "by_priority"),
+    FaultKind("set_priority", N_("a router's priority changed while it runs"), HEALTHCHECK,
+              "by_priority"),
 )}
 
 
