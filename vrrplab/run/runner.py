@@ -130,12 +130,8 @@ class Runner:
         self.say(_("building lab {name} ({n} nodes)").format(name=self.topology.name,
                                                              n=len(self.topology.nodes)))
         self.lab.start()
-        for i, router in enumerate(self.topology.routers):
-            cls = speaker_for(self._speaker_choice, i)
-            self.speakers[router.name] = cls(self.lab, self.topology, router.name,
-                                             self.out, self.rundir)
-        for speaker in self.speakers.values():
-            speaker.prepare()
+        prepare_speakers(self.speakers, self.lab, self.topology, self._speaker_choice,
+                         self.out, self.rundir)
         client = self.topology.node(self.scenario.probe.source)
         lan_if = client.interface_on(self.topology.segment_of(
             self.topology.routers[0].name, self.topology.lan_instance().interface))
@@ -144,20 +140,7 @@ class Runner:
         self._start_member_captures()
         self.sampler = start_sampler(self.out)
         for name, speaker in self.speakers.items():
-            self.say(_("starting {speaker} on {router}").format(speaker=speaker.kind, router=name))
-            speaker.start()
-            self._wait_initialised(name)
-
-    def _wait_initialised(self, router: str) -> None:
-        """Until the speaker has set its timers (logged its first state), before the next one
-        starts: two routers started together race for the first election, and the higher
-        priority wins it only if it starts within the difference of their Skew_Times (78 ms
-        at 1 s adverts for 120 and 100). With nopreempt, or a preempt_delay, the loser of
-        that race would stay master (or hold the role seconds longer) against the lesson."""
-        speaker = self.speakers[router]
-        wait_until(lambda: speaker.state() != "INIT" or not speaker.running,
-                   bounds.STARTUP_ALLOWANCE_S,
-                   Message(N_("{router}'s {kind} to start"), router=router, kind=speaker.kind))
+            start_speaker(name, speaker, self.say)
 
     def _do(self, step: Step) -> None:
         if step.action == "wait_master":
@@ -324,13 +307,9 @@ class Runner:
         steps += [self._collect_evidence]
         steps += [s.stop for s in self.speakers.values()]
         steps += [self._capture_stop, self.lab.stop]
-        for step in steps:
-            try:
-                step()
-            except (KeyboardInterrupt, Interrupted):
-                self.record.interrupted = True
-            except Exception as exc:  # keep tearing down whatever failed
-                self.record.errors.append(f"teardown: {exc}")
+        errors, interrupted = teardown(steps)
+        self.record.errors += errors
+        self.record.interrupted = self.record.interrupted or interrupted
         self.record.end = time.time()
 
     def _collect_evidence(self) -> None:
@@ -382,6 +361,46 @@ class Runner:
                               self.out / f"capture.{segment}.pcap")
             capture.start()
             self.member_captures.append(capture)
+
+
+def prepare_speakers(speakers: dict, lab: Lab, topology, choice: str, out: Path,
+                     rundir: Path) -> None:
+    """Put one speaker per router into `speakers` (the kind `--speaker choice` gives each),
+    then write and check each one's config (LabError if a speaker refuses it)."""
+    for i, router in enumerate(topology.routers):
+        cls = speaker_for(choice, i)
+        speakers[router.name] = cls(lab, topology, router.name, out, rundir)
+    for speaker in speakers.values():
+        speaker.prepare()
+
+
+def start_speaker(router: str, speaker, say: Callable[[str], None]) -> None:
+    """Start a router's daemon and wait until it has set its timers (logged its first
+    state), before the next one starts: two routers started together race for the first
+    election, and the higher priority wins it only if it starts within the difference of
+    their Skew_Times (78 ms at 1 s adverts for 120 and 100). With nopreempt, or a
+    preempt_delay, the loser of that race would stay master (or hold the role seconds
+    longer) against the lesson."""
+    say(_("starting {speaker} on {router}").format(speaker=speaker.kind, router=router))
+    speaker.start()
+    wait_until(lambda: speaker.state() != "INIT" or not speaker.running,
+               bounds.STARTUP_ALLOWANCE_S,
+               Message(N_("{router}'s {kind} to start"), router=router, kind=speaker.kind))
+
+
+def teardown(steps: list[Callable[[], None]]) -> tuple[list[str], bool]:
+    """Run every step of a teardown, each on its own: one that fails, or that Ctrl-C or
+    SIGTERM interrupts, does not keep the next from running. Returns what failed
+    ("teardown: ...", English) and whether anything was interrupted."""
+    errors, interrupted = [], False
+    for step in steps:
+        try:
+            step()
+        except (KeyboardInterrupt, Interrupted):
+            interrupted = True
+        except Exception as exc:  # keep tearing down whatever failed
+            errors.append(f"teardown: {exc}")
+    return errors, interrupted
 
 
 def _and(routers) -> str:
