@@ -110,6 +110,10 @@ def validate(files: tuple[Path, ...]) -> None:
               help="Run the scenario in this VRRP version (3 drops auth_pass) "
                    "[default: the topology's].")
 @click.option("--json", "as_json", is_flag=True, help="Print results.json on stdout.")
+@click.option("--quiet", "-q", is_flag=True, help="Print only the summary at the end.")
+@click.option("--pace", is_flag=True,
+              help="In class: before each step say what will happen, ask for the RFC's figure, "
+                   "wait for Enter; after a fault show the measured value beside it.")
 @click.option("--spread-faults", is_flag=True,
               help="Wait a random time (up to one advert interval) before each fault, so "
                    "repeated runs hit every phase of the advert timer; recorded per fault.")
@@ -117,16 +121,20 @@ def validate(files: tuple[Path, ...]) -> None:
 @lang_option
 @friendly_errors
 def run(scenario: str, speaker: str, out: Path, probe_interval: float | None,
-        vrrp_version: str | None, as_json: bool, spread_faults: bool,
+        vrrp_version: str | None, as_json: bool, quiet: bool, pace: bool, spread_faults: bool,
         run_dir: Path | None) -> None:
-    """Build the lab, run SCENARIO (a name or a file), explain what happened."""
+    """Build the lab, run SCENARIO (a name or a file), explain what happened.
+
+    On a terminal a live view shows the routers, the client's pings and each step; piped
+    (or with --json), one timestamped line per event."""
     from vrrplab.lab import sandbox
 
     path = find_scenario(scenario)
     version = int(vrrp_version) if vrrp_version else None
     loaded = load_scenario(path, vrrp_version=version)
     if run_dir is not None and sandbox.is_inside():
-        sys.exit(_run_here(loaded, speaker, run_dir, probe_interval, as_json, spread_faults))
+        sys.exit(_run_here(loaded, speaker, run_dir, probe_interval, as_json, spread_faults,
+                           quiet, pace))
     sandbox.require_root()
     sandbox.require_tools({"keepalived": "keepalived"})
     sandbox.require_kernel()
@@ -143,7 +151,13 @@ def run(scenario: str, speaker: str, out: Path, probe_interval: float | None,
         argv.append("--json")
     if spread_faults:
         argv.append("--spread-faults")
-    code = sandbox.run_inside(argv, run_id, run_dir)
+    if quiet:
+        argv.append("--quiet")
+    if pace:
+        argv.append("--pace")
+    # paced, the class sets the time: no deadline (Ctrl-C ends it)
+    deadline = None if pace else sandbox.RUN_DEADLINE_S
+    code = sandbox.run_inside(argv, run_id, run_dir, timeout=deadline)
     results = run_dir / "results.json"
     if as_json and results.exists():
         click.echo(results.read_text(), nl=False)
@@ -151,21 +165,27 @@ def run(scenario: str, speaker: str, out: Path, probe_interval: float | None,
 
 
 def _run_here(scenario, speaker: str, run_dir: Path, probe_interval, as_json: bool,
-              spread_faults: bool = False) -> int:
+              spread_faults: bool = False, quiet: bool = False, pace: bool = False) -> int:
     """Inside the private namespace: run, write the report, return the exit code."""
     from vrrplab.analysis.html import write_html_report
     from vrrplab.analysis.report import plot_timeline, summary
     from vrrplab.analysis.results import build_results, write_results
     from vrrplab.lab import sandbox
     from vrrplab.run.runner import Runner
+    from vrrplab.view.live import choose_view
 
     def say(line: str) -> None:
-        click.echo(line, err=as_json)
+        if not quiet:
+            click.echo(line, err=as_json)
 
     sandbox.prepare_inside()
     say(f"vrrplab {scenario.name}: {_described(scenario.description)}")
-    record = Runner(scenario, speaker, run_dir, run_dir.name, probe_interval, say=say,
-                    spread_faults=spread_faults).run()
+    view = choose_view(quiet, as_json, f"vrrplab run {scenario.name} · {speaker}", say)
+    try:
+        record = Runner(scenario, speaker, run_dir, run_dir.name, probe_interval, view=view,
+                        spread_faults=spread_faults, pace=pace).run()
+    finally:
+        view.close()
     results = build_results(record)
     write_results(results, run_dir)
     try:
@@ -176,7 +196,7 @@ def _run_here(scenario, speaker: str, run_dir: Path, probe_interval, as_json: bo
         write_html_report(run_dir, results)
     except Exception as exc:  # the page must never hide the verdict
         say(_("warning: could not write report.html: {error}").format(error=exc))
-    say(summary(results))
+    click.echo(summary(results), err=as_json)
     say(_("report: {folder}").format(folder=run_dir))
     say(_("open in a browser: {page}").format(page=run_dir / "report.html"))
     if results["interrupted"]:
@@ -216,6 +236,29 @@ def clean(dry_run: bool) -> None:
 
     sandbox.require_root()
     sandbox.clean(dry_run, say=click.echo)
+
+
+@main.command()
+@click.argument("lab")
+@click.option("--speaker", type=click.Choice(SPEAKER_CHOICES), default="keepalived",
+              show_default=True, help="Which VRRP daemon the routers run.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("reports"),
+              show_default=True, help="Configs and logs go to OUT/shell/<name>/<run-id>/.")
+@click.option("--run-dir", type=click.Path(path_type=Path), hidden=True)
+@lang_option
+@friendly_errors
+def shell(lab: str, speaker: str, out: Path, run_dir: Path | None) -> None:
+    """Build the lab of LAB (a scenario or a topology) and open a prompt where the lesson's
+    commands work: r1 ip addr show eth0, c1 ping 192.168.1.1 &, r1 systemctl stop
+    keepalived, state, help..."""
+    from vrrplab.lab import sandbox
+    from vrrplab.shell.launch import find_lab, launch, load_lab, shell_here
+
+    path = find_lab(lab)
+    scenario = load_lab(path)
+    if run_dir is not None and sandbox.is_inside():
+        sys.exit(shell_here(scenario, speaker, run_dir))
+    sys.exit(launch(path, scenario, speaker, out))
 
 
 @main.command()

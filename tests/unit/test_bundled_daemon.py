@@ -516,6 +516,28 @@ def test_speaker_state_and_evidence_from_the_json_log(tmp_path):
     assert speaker.command()[1:] == ["-m", "vrrplab.bundled", "--config", str(tmp_path / "r1.bundled.json")]
 
 
+def test_keepalived_is_stopped_from_its_stopping_line(tmp_path):
+    """After SIGTERM keepalived logs Stopping, sends priority 0 and drops its VIPs at once,
+    but its process lives about a second more: it is no longer MASTER (the live view would
+    show two masters, a wait for "none MASTER" would wait that second)."""
+    from vrrplab.loader import load_topology
+
+    topo = load_topology(Path(__file__).resolve().parents[2] / "topologies/textbook.yaml")
+    speaker = KeepalivedSpeaker(None, topo, "r1", tmp_path, tmp_path)
+    speaker.proc = RunningProc()
+    lines = ["Fri Dec  4 22:42:55 2026: Starting Keepalived v2.2.7",
+             "Fri Dec  4 22:42:59 2026: (VI_LAN) Entering MASTER STATE"]
+    speaker.log_path.write_text("\n".join(lines) + "\n")
+    assert speaker.state() == "MASTER"
+    with speaker.log_path.open("a") as log:
+        log.write("Fri Dec  4 22:43:01 2026: Stopping\n")
+    assert speaker.state() == "STOPPED"
+    with speaker.log_path.open("a") as log:  # started again: a new run of the log
+        log.write("Fri Dec  4 22:43:05 2026: Starting Keepalived v2.2.7\n"
+                  "Fri Dec  4 22:43:05 2026: (VI_LAN) Entering BACKUP STATE (init)\n")
+    assert speaker.state() == "BACKUP"
+
+
 class CheckingLab:
     """Just enough of `vrrplab.lab.network.Lab` for `prepare`: `run` answers like `vrrplab speaker --check`."""
 

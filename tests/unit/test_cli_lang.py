@@ -18,7 +18,7 @@ def inside(monkeypatch):
     handed = []
     for check in ("require_root", "require_tools", "require_kernel"):
         monkeypatch.setattr(sandbox, check, lambda *a, **k: None)
-    monkeypatch.setattr(sandbox, "run_inside", lambda argv, run_id, out: handed.append(argv) or 0)
+    monkeypatch.setattr(sandbox, "run_inside", lambda argv, run_id, out, timeout=None: handed.append(argv) or 0)
     return handed
 
 

@@ -30,10 +30,12 @@ from pathlib import Path
 import jinja2
 
 from vrrplab import i18n
+from vrrplab.analysis import formula as formula_text
 from vrrplab.analysis.report import checks_in_language, plot_timeline
 from vrrplab.analysis.timing import reason_in_language
 from vrrplab.faults.catalogue import KINDS
 from vrrplab.i18n import _
+from vrrplab.vrrp import bounds, timers
 from vrrplab.vrrp.packet import virtual_mac
 
 TEMPLATE = "report.html"
@@ -249,22 +251,19 @@ def formula(results: dict, fault: dict) -> str | None:
     for gw in vrrp.get("gateways", []):
         if router in gw.get("priorities", {}):
             priorities.add(gw["priorities"][router])
-    for p in sorted(priorities):
-        if vrrp["version"] == 2:
-            skew_text, skew = f"(256 − {p}) / 256", (256 - p) / 256
-        else:
-            skew_text, skew = f"(256 − {p}) × {short(interval)} / 256", (256 - p) * interval / 256
-        mdi_text = f"3 × {short(interval)} + {skew_text}"
-        if figure == "Skew_Time" and math.isclose(skew, figure_s, abs_tol=1e-5):
-            return f"Skew_Time = {skew_text} = {seconds(figure_s)}"
-        mdi = 3 * interval + skew
-        if figure == "Master_Down_Interval" and math.isclose(mdi, figure_s, abs_tol=1e-5):
-            return f"Master_Down_Interval = {mdi_text} = {seconds(figure_s)}"
-        delay = vrrp.get("preempt_delay_s") or 0.0
-        if (figure == "Master_Down_Interval + preempt_delay"
-                and math.isclose(mdi + delay, figure_s, abs_tol=1e-5)):
-            return (f"Master_Down_Interval + preempt_delay = {mdi_text} + {short(delay)} "
-                    f"= {seconds(figure_s)}")
+    version, delay = vrrp["version"], vrrp.get("preempt_delay_s") or 0.0
+    spelled = {"Skew_Time": (bounds.SKEW_TIME, 0.0),
+               "Master_Down_Interval": (bounds.MASTER_DOWN_INTERVAL, 0.0),
+               "Master_Down_Interval + preempt_delay": (bounds.MASTER_DOWN_INTERVAL, delay)}
+    if figure in spelled:
+        kind, with_delay = spelled[figure]
+        for p in sorted(priorities):
+            value = bounds.takeover_bound_s(kind, timers.skew_time(p, interval, version),
+                                            timers.master_down_interval(p, interval, version),
+                                            preempt_delay_s=with_delay)
+            if math.isclose(value, figure_s, abs_tol=1e-5):
+                text = formula_text.bound_text(kind, p, interval, version, with_delay)
+                return f"{text} = {seconds(figure_s)}"
     return f"{figure} = {seconds(figure_s)}"
 
 

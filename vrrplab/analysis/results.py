@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 
 from vrrplab import i18n
-from vrrplab.analysis import metrics, timing
+from vrrplab.analysis import formula, metrics, timing
 from vrrplab.analysis.checks import build_checks
 from vrrplab.bundled.log import read_events
 from vrrplab.faults.catalogue import ATTACK_KINDS, KINDS
@@ -237,21 +237,6 @@ def _impact(trace, at: float, end: float) -> dict:
             "delayed_probes": impact.delayed_probes, "recovered_at": impact.recovered_at}
 
 
-def _bound_s(bound_kind: str, fault, vrrp, instance: str) -> float:
-    """The RFC bound on the takeover after `fault`, from the gateway `instance`'s timers.
-
-    The router that must act is the expected master (with no master expected, a rogue
-    router, the slowest one); a health check counts only on a router's own scripts."""
-    router = fault.expect_master or max(vrrp.routers, key=lambda r: vrrp.master_down_interval(
-        r.name, instance)).name
-    routers = {r.name for r in vrrp.routers}
-    notice = bounds.healthcheck_notice_s(vrrp.router(fault.target).track_scripts) \
-        if bound_kind == bounds.HEALTHCHECK and fault.target in routers else 0.0
-    delay = vrrp.preempt_delay if KINDS[fault.kind].returns else 0.0
-    return bounds.takeover_bound_s(bound_kind, vrrp.skew_time(router, instance),
-                                   vrrp.master_down_interval(router, instance), notice, delay)
-
-
 def _fault_result(fr, end, all_adverts, gw, traces, ip_to_router, vrrp, t0, gateway) -> dict:
     fault = fr.fault
     at = fr.at
@@ -275,7 +260,7 @@ def _fault_result(fr, end, all_adverts, gw, traces, ip_to_router, vrrp, t0, gate
     adverts_before = old_last
     new_master = ip_to_router.get(new_master_ip, new_master_ip)
     bound_kind = fault.bound or KINDS[fault.kind].bound
-    bound = _bound_s(bound_kind, fault, vrrp, gw.name)
+    bound = formula.fault_bound_s(bound_kind, fault, vrrp, gw.name)
     mastership = _mastership(adverts, at, end, ip_to_router)
     per_target = {}
     for target, trace in traces.items():

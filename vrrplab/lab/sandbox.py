@@ -115,11 +115,11 @@ def _command(argv: list[str]) -> list[str]:
             "--", sys.executable, "-m", "vrrplab", *argv]
 
 
-def run_inside(argv: list[str], run_id: str, out: Path, timeout: float = RUN_DEADLINE_S,
+def run_inside(argv: list[str], run_id: str, out: Path, timeout: float | None = RUN_DEADLINE_S,
                grace: float = STOP_GRACE_S) -> int:
     """Run `python -m vrrplab ARGV` inside a private namespace; return its exit code.
 
-    Past `timeout` the run is stopped (`_stop`) and LabError says so.
+    Past `timeout` the run is stopped (`_stop`) and LabError says so; None: no deadline.
     """
     env = {**os.environ, INSIDE_ENV: "1"}
     proc = subprocess.Popen(_command(argv), env=env, preexec_fn=_die_with_parent,

@@ -31,6 +31,10 @@ class Probers:
         return [(self.out / probe_log_name(n, probe.source), probe)
                 for n, probe in enumerate(self.scenario.probes)]
 
+    def logs(self) -> list[tuple[str, Path, list[str]]]:
+        """(client, its probe log, its targets): what the live view reads as it grows."""
+        return [(probe.source, log, [str(t) for t in probe.targets]) for log, probe in self._logs()]
+
     def start(self) -> None:
         """Start every client's prober once; return when each has opened its log."""
         if self.processes:

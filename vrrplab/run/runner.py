@@ -28,8 +28,10 @@ from vrrplab.loader.model import Fault, Scenario, Step
 from vrrplab.run.capture import Capture
 from vrrplab.run.latency import start_sampler
 from vrrplab.run.observe import Observer, Snapshot
+from vrrplab.run.pace import Pacer
 from vrrplab.run.probes import Probers
 from vrrplab.speakers import speaker_for
+from vrrplab.view.live import PlainView
 from vrrplab.vrrp import bounds
 
 SAMPLER_STOP_S = 5.0  # SIGTERM to exit; then SIGKILL
@@ -79,12 +81,13 @@ class RunRecord:
 
 class Runner:
     def __init__(self, scenario: Scenario, speaker: str, out: Path, run_id: str,
-                 probe_interval: float | None = None, say: Callable[[str], None] = print,
-                 spread_faults: bool = False):
+                 probe_interval: float | None = None, view: PlainView | None = None,
+                 spread_faults: bool = False, pace: bool = False):
         self.scenario = scenario
         self.topology = scenario.topology
         self.out = out
-        self.say = say
+        self.view = view or PlainView()  # what a person sees while it runs
+        self.say = self.view.event
         self.lab = Lab(self.topology)
         self.rundir = RUN_DIR  # a tmpfs private to the run's namespace
         self.speakers = {}
@@ -104,6 +107,8 @@ class Runner:
         # a random wait (up to one advert interval) before each fault, so that repeated runs
         # land faults at every phase of the master's advert timer (benchmarks: medians)
         self.spread_faults = spread_faults
+        self.pace = pace  # --pace: the class predicts, then Enter runs each step
+        self.pacer: Pacer | None = None
 
     # -- the run ------------------------------------------------------------
 
@@ -112,6 +117,8 @@ class Runner:
         try:
             self._build()
             for step in self.scenario.steps:
+                if self.pacer:
+                    self.pacer.before(step)
                 self._do(step)
         except (KeyboardInterrupt, Interrupted):
             self.record.interrupted = True
@@ -137,8 +144,11 @@ class Runner:
             self.topology.routers[0].name, self.topology.lan_instance().interface))
         self.capture = Capture(self.lab, client.name, lan_if.name, self.out / "capture.pcap")
         self.capture.start()
+        if self.pace:
+            self.pacer = Pacer(self.view, self.topology, self.capture.pcap)
         self._start_member_captures()
         self.sampler = start_sampler(self.out)
+        self.view.attach(self.topology, self.speakers, self.probers.logs(), self.record.t0)
         for name, speaker in self.speakers.items():
             start_speaker(name, speaker, self.say)
 
@@ -163,6 +173,8 @@ class Runner:
             self._snapshot("converge", first, step.routers)
         elif step.action == "hold":
             self._start_probes()
+            self.view.step(_("holding {seconds} s: the lab as it is").format(
+                seconds=number(step.seconds)), step.seconds)
             time.sleep(step.seconds)
         elif step.action == "fault":
             self._start_probes()
@@ -237,6 +249,7 @@ class Runner:
         record = FaultRecord(fault, at, undo, applied_at=time.time(), log_offsets=offsets,
                              spread_s=spread)
         self.record.faults.append(record)
+        self.view.fault(fault, at)
         holders = fault.holders()
         try:
             if fault.unstable:
@@ -253,6 +266,8 @@ class Runner:
             self._fault_snapshot(fault, holders)  # what the failed wait left: for the report
             raise
         self._fault_snapshot(fault, holders)  # (not when interrupted: teardown comes first)
+        if self.pacer:
+            self.pacer.after_fault(fault, at)
 
     def _fault_snapshot(self, fault: Fault, holders: tuple[str, ...]) -> None:
         lan = self.topology.lan_instance().name
@@ -301,6 +316,7 @@ class Runner:
         # the last phase ends here: what the undos cause (a stopped speaker started again)
         # is not its evidence
         self.record.phases_end = time.time()
+        self.view.ending()
         self._phase_ends = {r: s.log_size() for r, s in self.speakers.items()}
         steps = [self._stop_probes, lambda: stop_process(self.sampler, SAMPLER_STOP_S)]
         steps += [f.undo for f in reversed(self.record.faults)]

@@ -12,6 +12,9 @@ from vrrplab.speakers.keepalived_conf import render_keepalived_conf, script_path
 
 TRUNCATION = "Truncating auth_pass to 8 characters"
 STATE_LINE = re.compile(r"\((?P<instance>[^)]+)\) Entering (?P<state>[A-Z]+) STATE")
+# SIGTERM: keepalived logs this, sends priority 0 and removes its VIPs at once, but its
+# process lives about a second more: from this line on it is STOPPED for VRRP
+STOPPING_LINE = re.compile(r": Stopping$", re.MULTILINE)
 
 
 class KeepalivedSpeaker(Speaker):
@@ -56,8 +59,11 @@ class KeepalivedSpeaker(Speaker):
         if not self.running:
             return "STOPPED"
         lan = instance or self.topology.lan_instance().name
+        log = self._current_run_log()
+        if STOPPING_LINE.search(log):
+            return "STOPPED"
         state = "INIT"
-        for match in STATE_LINE.finditer(self._current_run_log()):
+        for match in STATE_LINE.finditer(log):
             if match["instance"] == lan:
                 state = match["state"]
         return state
