@@ -18,12 +18,13 @@ if [ "$(id -u)" != 0 ]; then
 fi
 
 # --no-install-recommends: Mininet recommends Open vSwitch, which vrrplab does
-# not use (its bridges are plain Linux bridges).
+# not use (its bridges are plain Linux bridges). net-tools: the lesson's `arp -a`
+# in `vrrplab shell`.
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
 apt-get install -y -q --no-install-recommends \
   mininet keepalived iproute2 iputils-ping tcpdump nftables procps util-linux mount \
-  python3 python3-venv python3-pip
+  net-tools python3 python3-venv python3-pip
 if [ -n "$extras" ]; then
   # the headless browser that opens report.html in its test (tests/unit/test_html_report.py)
   apt-get install -y -q --no-install-recommends chromium fonts-dejavu-core

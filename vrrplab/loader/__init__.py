@@ -21,6 +21,7 @@ from vrrplab.loader.scenario import (
     MAX_RUN_S,
     NO_MASTER,
     PROJECT_ROOT,
+    default_probes,
     find_scenario,
     list_scenarios,
     load_scenario,
@@ -52,6 +53,7 @@ from vrrplab.loader.yamlio import (
 
 __all__ = [
     "load_topology", "load_scenario", "find_scenario", "list_scenarios", "read_yaml", "show",
+    "default_probes",
     "Checker", "PROJECT_ROOT", "NODE_NAME", "BRIDGE_NAME", "IFNAME", "IFNAMSIZ",
     "RESERVED_IFNAMES", "SEGMENT_NAME", "LOWER_NAME", "LOWER_NAME_TEXT", "ONE_LINE",
     "CONF_NAME", "CONF_NAME_TEXT", "AUTH_PASS", "NO_MASTER", "HOST_ROLES",

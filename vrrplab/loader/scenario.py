@@ -437,6 +437,15 @@ def _probes(c: Checker, raw: Any, topology: Topology) -> tuple[Probe, ...]:
     return tuple(Probe(client, _default_targets(topology, client), 0.005) for client in clients)
 
 
+def default_probes(topology: Topology) -> tuple[Probe, ...]:
+    """What a scenario without `probe` probes (every client its gateway, then the upstream
+    hosts), for a bare topology (`vrrplab shell TOPOLOGY`'s `measure`)."""
+    c = Checker(topology.path)
+    probes = _probes(c, {}, topology)
+    c.raise_if_any()
+    return probes
+
+
 def _default_targets(topology: Topology, client: str) -> tuple[Address, ...]:
     """The client's gateway VIP (else the first one), then the upstream hosts.
 
