@@ -209,7 +209,8 @@ class LiveView(PlainView):
     def pause(self, text: str, ask: Callable[[], str]) -> str:
         self._live.stop()
         try:
-            self.console.print(text)
+            # file text: no markup; the terminal wraps long lines itself
+            self.console.print(text, markup=False, highlight=False, soft_wrap=True)
             return ask()
         finally:
             self._live.start()
