@@ -7,6 +7,7 @@ import time
 
 from rich.console import Console
 
+from vrrplab.analysis.metrics import DELAYED_S
 from vrrplab.i18n import using
 from vrrplab.loader import find_scenario, load_scenario
 from vrrplab.view.live import LiveView, PlainView, QuietView, choose_view
@@ -103,6 +104,23 @@ def test_probe_tail_waits_before_calling_a_probe_lost(tmp_path):
     assert "lost" in cells and "wait" in cells and "ok" not in cells
     # the young probe is not judged yet: one outage begun, none ended
     assert [o.end for o in tail.outages(now)] == [None]
+
+
+def test_probe_tail_shows_a_late_reply_as_late_not_answered(tmp_path):
+    # during a takeover the client's pings wait for the new master: answered, but late
+    log = tmp_path / "probes.log"
+    now = time.time()
+    sent_at = now - 3
+    _probe_log(log, [("S", 0, sent_at), ("R", 0, sent_at + DELAYED_S + 0.05),
+                     ("S", 1, now - 1), ("R", 1, now - 1 + DELAYED_S / 2)])
+    tail = ProbeTail(log, ["192.168.1.1"])
+    tail.update()
+    cells = [c for c in tail.strip(0, now, 10, 5.0) if c]
+    assert cells == ["late", "ok"]
+    # and the wait is an outage: from the late probe to the next one answered in time
+    found = [(round(o.start - now, 3), o.end and round(o.end - now, 3))
+             for o in tail.outages(now)]
+    assert found == [(-3, None), (-3, -1)]
 
 
 def test_probe_tail_reads_only_complete_lines(tmp_path):

@@ -74,7 +74,8 @@ Command = NodeCommand | ServiceCommand | JournalCommand | LabCommand
 # vrrplab's own commands: name -> (its arguments as help shows them, what it does)
 LAB_COMMANDS: dict[str, tuple[str, str]] = {
     "state": ("", N_("who is MASTER of each instance, priorities, who holds the VIPs")),
-    "watch": ("", N_("the same table, kept up to date until Ctrl-C")),
+    "watch": ("", N_("the live view: the routers, the probes while measuring, each change "
+                     "as it comes; Ctrl-C returns")),
     "crash": ("ROUTER", N_("the router crashes: its daemon killed (SIGKILL), every link down")),
     "link": ("NODE IF up|down", N_("take one of a node's links down, or up again")),
     "freeze": ("ROUTER", N_("freeze the router's VRRP daemon (SIGSTOP): alive but silent")),

@@ -172,7 +172,8 @@ class Prompt(cmd.Cmd):
             with self.terminal.lock:  # a background job's line waits for the whole table
                 self.console.print(table)
         elif name == "watch":
-            watch(self.topology, session.speakers, self.console)
+            probe_logs = session.probers.logs() if session.measuring else []
+            watch(self.topology, session.speakers, probe_logs, self.console)
         elif name == "crash":
             session.crash(args[0])
             links = ", ".join(i.name for i in self.topology.node(args[0]).interfaces)

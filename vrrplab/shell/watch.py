@@ -1,28 +1,28 @@
-"""`watch`: the routers' table (`view.status`), redrawn about four times a second until
-Ctrl-C. Kept to one function so that a fuller live view can take its place."""
+"""`watch`: the run's live view (`view.live.LiveView`) on the shell's lab until Ctrl-C:
+the routers' table, the client's probes while `measure` runs, and the state changes as
+they happen."""
 
 from __future__ import annotations
 
 import time
 
 from rich.console import Console
-from rich.live import Live
 
-from vrrplab.view.status import read_status, routers_table
+from vrrplab.i18n import _
+from vrrplab.view.live import LiveView
 
-REFRESH_S = 0.25
+SLEEP_S = 0.25  # the main thread only waits for Ctrl-C; the view redraws on its own
 
 
-def watch(topology, speakers: dict, console: Console) -> None:
+def watch(topology, speakers: dict, probe_logs: list, console: Console) -> None:
     """Until Ctrl-C (KeyboardInterrupt, which ends it quietly)."""
-
-    def table():
-        return routers_table(read_status(topology, speakers))
-
-    with Live(table(), console=console, refresh_per_second=1 / REFRESH_S) as live:
-        try:
-            while True:
-                time.sleep(REFRESH_S)
-                live.update(table())
-        except KeyboardInterrupt:
-            pass
+    view = LiveView(console, _("watch (Ctrl-C: back to the prompt)"))
+    view.attach(topology, speakers, probe_logs, time.time())
+    try:
+        while True:
+            time.sleep(SLEEP_S)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        view.stop_watching()
+        view.close()

@@ -39,8 +39,8 @@ EVENTS_SHOWN = 10  # the live panel's event log: the last lines
 STRIP_CELLS = 60  # the probe strip: cells of STRIP_SECONDS / STRIP_CELLS each
 STRIP_SECONDS = 15.0
 COUNTDOWN_FROM_S = 1.0  # a wait shorter than this gets no countdown
-CELL_STYLES = {"ok": ("█", "green"), "some": ("█", "yellow"), "lost": ("█", "red"),
-               "wait": ("▒", "grey50"), "": ("·", "grey30")}
+CELL_STYLES = {"ok": ("█", "green"), "late": ("█", "yellow"), "some": ("█", "yellow"),
+               "lost": ("█", "red"), "wait": ("▒", "grey50"), "": ("·", "grey30")}
 
 
 class PlainView:
@@ -100,13 +100,18 @@ class PlainView:
     def ending(self) -> None:
         """The run's steps are over: the last changes, then no more watching (the teardown's
         own state changes, speakers stopped one after the other, are not the lesson's)."""
+        if self.stop_watching():
+            self.step(_("tearing the lab down"))
+
+    def stop_watching(self) -> bool:
+        """Read the logs a last time and stop the watcher; False if it was stopped already."""
         if self._stopping.is_set():
-            return
+            return False
         self._stopping.set()
         if self._watcher is not None:
             self._watcher.join(timeout=2 * WATCH_EVERY_S + 1)
             self._watch_once()
-        self.step(_("tearing the lab down"))
+        return True
 
     def close(self) -> None:
         self._stopping.set()
@@ -161,6 +166,8 @@ class PlainView:
         for client, tail in self._tails:
             tail.update()
             for outage in tail.outages(now):
+                if (outage.end if outage.end is not None else outage.start) < self.t0:
+                    continue  # before the view began (the shell's watch): the strip shows it
                 if outage.end is None:
                     text = _("{client}: no reply from {target} since {at} s").format(
                         client=client, target=outage.target, at=self._since(outage.start))
@@ -250,7 +257,7 @@ class LiveView(PlainView):
                     text.append(mark, style=style)
                 text.append("\n")
         if text:
-            text.append(_("(the last {seconds} s; green: answered, red: lost)").format(
+            text.append(_("(the last {seconds} s; green: answered, yellow: late or partly lost, red: lost)").format(
                 seconds=number(STRIP_SECONDS, 0)) + "\n", style="grey50")
         return text
 

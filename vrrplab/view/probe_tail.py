@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from vrrplab.analysis.metrics import DELAYED_S
+
 # the view calls a probe lost once it waited this long for its reply (the analysis, at
 # the end, calls lost what never got one); a reply later than this is rare in the lab
 PROBE_LOST_AFTER_S = 1.0
@@ -64,18 +66,21 @@ class ProbeTail:
                 trace.last_reply = stamp
 
     def strip(self, target: int, now: float, width: int, seconds: float) -> list[str]:
-        """The last `seconds`, `width` cells: "ok" every probe answered, "lost" none,
-        "some" part, "wait" none judged yet, "" nothing sent."""
+        """The last `seconds`, `width` cells: "ok" every probe answered in time, "late"
+        answered but some after DELAYED_S (the client waited, as during a takeover),
+        "lost" none, "some" part, "wait" none judged yet, "" nothing sent."""
         trace = self.traces[target]
         cell = seconds / width
         start = now - seconds
-        cells: list[list[int]] = [[0, 0, 0] for _ in range(width)]  # answered, lost, waiting
+        # answered, lost, waiting, answered late
+        cells: list[list[int]] = [[0, 0, 0, 0] for _ in range(width)]
         for n, sent in reversed(trace.sent.items()):
             if sent < start:
                 break
             i = min(int((sent - start) / cell), width - 1)
             if n in trace.recv:
                 cells[i][0] += 1
+                cells[i][3] += trace.recv[n] - sent > DELAYED_S
             elif now - sent > PROBE_LOST_AFTER_S:
                 cells[i][1] += 1
             else:
@@ -84,15 +89,17 @@ class ProbeTail:
 
     def outages(self, now: float) -> list[Outage]:
         """Outages begun or ended since the last call, judged on probes old enough to know
-        (a probe without reply after PROBE_LOST_AFTER_S is lost)."""
+        (a probe without reply after PROBE_LOST_AFTER_S is lost). A reply later than
+        DELAYED_S counts as none: during a takeover the client's pings wait, and the class
+        should see that wait."""
         found = []
         for trace in self.traces:
             judged = self._judged[trace.target]
             for n, sent in trace.sent.items():
                 if n <= judged:
                     continue
-                answered = n in trace.recv
-                if not answered and now - sent <= PROBE_LOST_AFTER_S:
+                answered = n in trace.recv and trace.recv[n] - sent <= DELAYED_S
+                if n not in trace.recv and now - sent <= PROBE_LOST_AFTER_S:
                     break  # not known yet: later probes wait for it
                 self._judged[trace.target] = n
                 start = self._outage_start[trace.target]
@@ -105,11 +112,11 @@ class ProbeTail:
         return found
 
 
-def _cell(answered: int, lost: int, waiting: int) -> str:
+def _cell(answered: int, lost: int, waiting: int, late: int) -> str:
     if lost and answered:
         return "some"
     if lost:
         return "lost"
     if answered:
-        return "ok"
+        return "late" if late else "ok"
     return "wait" if waiting else ""
