@@ -22,6 +22,34 @@ def script_path(folder: Path, router: str, name: str) -> Path:
     return folder / f"{router}.{name}.sh"
 
 
+# characters keepalived reads as themselves in a script's path; any other is escaped
+_PLAIN = frozenset("/._-+,:@%=~")
+
+
+def script_word(path: Path) -> str:
+    r"""`path` as keepalived 2.2 reads it on a `script` line, in its double quotes.
+
+    The line goes through two readers (keepalived.conf(5), "Quoted strings"; checked
+    with `keepalived -t` on 2.2.7): the config parser reads `\\` as `\` and `\NNN` as
+    the octal byte inside the double quotes, then the script is split into words at
+    unescaped blanks, `\C` standing for C. So each character but letters (accented ones
+    included), digits and `_PLAIN` is written `\\C`: the space of "Mes TP" stays in
+    the path. A backslash is `\\\\`; a double quote and a control character are
+    `\\` then their octal escape, so the line's own quotes still match.
+    """
+    out = []
+    for char in str(path):
+        if char.isalnum() or char in _PLAIN:
+            out.append(char)
+        elif char == "\\":
+            out.append("\\\\\\\\")
+        elif char == '"' or ord(char) < 32 or ord(char) == 127:
+            out.append("\\\\" + f"\\{ord(char):03o}")
+        else:
+            out.append("\\\\" + char)
+    return '"' + "".join(out) + '"'
+
+
 def render_keepalived_conf(topology: Topology, router: str, script_dir: Path = Path(".")) -> str:
     vrrp = topology.vrrp
     me = vrrp.router(router)
@@ -39,7 +67,7 @@ def render_keepalived_conf(topology: Topology, router: str, script_dir: Path = P
     lines.append("}")
     for script in me.track_scripts:
         lines += ["", f"vrrp_script {script.name} {{",
-                  f'    script "{script_path(script_dir, router, script.name)}"',
+                  f"    script {script_word(script_path(script_dir, router, script.name))}",
                   f"    interval {script.interval:g}", f"    weight {script.weight}",
                   f"    rise {script.rise}", f"    fall {script.fall}", "}"]
     if vrrp.sync_group and len(vrrp.instances) > 1:
