@@ -14,6 +14,7 @@ from typing import Any
 
 from vrrplab.i18n import N_, Message
 from vrrplab.linux import IFNAMSIZ
+from vrrplab.loader import limits
 from vrrplab.loader.model import (
     LINK_LOCAL,
     Address,
@@ -86,9 +87,10 @@ def load_topology(path: Path, vrrp_overrides: dict | None = None,
     if force_version and isinstance(data, dict) and isinstance(data.get("vrrp"), dict):
         data = {**data, "vrrp": _with_version(data["vrrp"], force_version)}
     top = c.mapping(data, "", required=("name", "segments", "routers", "vrrp"),
-                    optional=("description", "hosts"))
+                    optional=("description", "hosts"), what=N_("a vrrplab topology"))
     if not isinstance(data, dict):
         c.raise_if_any()  # nothing more to say about a file that is not a mapping
+    _check_size(c, top)
     name = c.string(top.get("name"), "name", LOWER_NAME, LOWER_NAME_TEXT)
     description = _given(top, "description", "")
     c.string(description, "description", ONE_LINE, N_("a one-line text"))
@@ -111,6 +113,22 @@ def load_topology(path: Path, vrrp_overrides: dict | None = None,
     return Topology(name=name, description=description, path=path,
                     segments={k: v for k, v in segments.items() if v}, nodes=tuple(nodes),
                     vrrp=vrrp)
+
+
+QUANTITIES = {"nodes": N_("nodes"), "routers": N_("routers"), "segments": N_("segments"),
+              "instances": N_("VRRP instances"), "links": N_("links (interfaces)")}
+
+
+def _check_size(c: Checker, top: dict) -> None:
+    """A lab past `limits` is refused at once: its thousands of nodes are not checked one
+    by one, and nothing is built."""
+    for quantity, (field, count) in limits.counts(top).items():
+        limit = limits.LIMITS[quantity]
+        if count > limit:
+            c.say(field, Message(N_("expected at most {limit} {quantity} (vrrplab's lab size "
+                                    "limit), got {count}"), limit=limit,
+                                 quantity=Message(QUANTITIES[quantity]), count=count))
+    c.raise_if_any()
 
 
 def _segments(c: Checker, raw: Any) -> dict[str, Network | None] | None:
