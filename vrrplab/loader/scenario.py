@@ -58,17 +58,18 @@ def _is_file(path: Path) -> bool:
 
 
 def find_scenario(name_or_path: str) -> Path:
-    """A path as given, or a name looked up in ./scenarios then the project's scenarios/."""
+    """A path as given (a `.yaml` name or one with a `/`), or a name of the catalogue: what
+    `vrrplab list` shows, never a look-alike in the current folder (a `./scenarios/NAME.yaml`
+    runs when named by its path)."""
     candidate = Path(name_or_path)
     if candidate.suffix in (".yaml", ".yml") or "/" in name_or_path:
         if not _is_file(candidate):
             raise InputError(Message(N_("{name}: no such scenario file"),
                                      name=_one_line(name_or_path)))
         return candidate
-    for folder in (Path.cwd() / "scenarios", PROJECT_ROOT / "scenarios"):
-        path = folder / f"{name_or_path}.yaml"
-        if _is_file(path):
-            return path
+    path = PROJECT_ROOT / "scenarios" / f"{name_or_path}.yaml"
+    if _is_file(path) and path in list_scenarios():
+        return path
     known = ", ".join(p.stem for p in list_scenarios())
     raise InputError(Message(N_("{name}: no such scenario (known: {known})"),
                              name=_one_line(name_or_path), known=known))

@@ -48,14 +48,15 @@ SHELL_DEADLINE_S = 12 * 3600.0
 
 
 def find_lab(target: str) -> Path:
-    """A scenario (a name or a file, as `run` finds one), else a topology's name or file."""
+    """A scenario (a name or a file, as `run` finds one), else a topology of the catalogue by
+    its name: never a look-alike in the current folder (a file there is named by its path)."""
     try:
         return find_scenario(target)
     except InputError:
         pass
-    for folder in (Path.cwd() / "topologies", PROJECT_ROOT / "topologies"):
-        if "/" not in target and (folder / f"{target}.yaml").is_file():
-            return folder / f"{target}.yaml"
+    path = PROJECT_ROOT / "topologies" / f"{target}.yaml"
+    if "/" not in target and path.is_file():
+        return path
     topologies = sorted(p.stem for p in (PROJECT_ROOT / "topologies").glob("*.yaml"))
     raise InputError(Message(N_("{name}: no such scenario or topology (scenarios: "
                                 "{scenarios}; topologies: {topologies})"), name=target,
