@@ -22,6 +22,7 @@ its unsolicited NAs (Override set) must move c1's cache entries to its MAC.
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -195,7 +196,9 @@ def inside(out: Path) -> None:
         with (out / f"{router}.bundled.log").open("w") as log:
             daemons[router] = subprocess.Popen(
                 nodes[router].argv(sys.executable, "-m", "vrrplab.bundled", "--config",
-                                   str(out / f"{router}.bundled.json")), stdout=log, stderr=subprocess.STDOUT)
+                                   str(out / f"{router}.bundled.json")), stdout=log, stderr=subprocess.STDOUT,
+                # the lab marker, as Lab.popen gives it: the speaker refuses to run without it
+                env={**os.environ, "VRRPLAB_LAB_NODE": router})
         state = "MASTER" if router == "r1" else "BACKUP"
         _wait(lambda: _logged_state(out / f"{router}.bundled.log", state), 15, f"{router} {state}")
     time.sleep(10 * ADVERT_S)  # hold: r2 hears r1 and stays BACKUP

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from vrrplab import linux
 from vrrplab.faults import attack
 
 
@@ -15,7 +16,7 @@ def test_refuses_without_the_lab_marker(monkeypatch):
 
 def test_refuses_in_the_namespace_of_pid_1(monkeypatch):
     monkeypatch.setenv("VRRPLAB_LAB_NODE", "1")
-    monkeypatch.setattr(attack.os, "readlink", lambda path: "net:[4026531840]")
+    monkeypatch.setattr(linux.os, "readlink", lambda path: "net:[4026531840]")
     with pytest.raises(attack.NotInLab, match="not a lab node's network namespace"):
         attack.ensure_inside_lab_node()
 

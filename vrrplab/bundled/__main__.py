@@ -3,6 +3,8 @@
 The same `daemon.main` as `vrrplab speaker`, reached without importing click
 and the YAML loader: a speaker that starts 0.1 s sooner preempts 0.1 s sooner
 after a restart, and `BundledSpeaker.command()` uses this door for that reason.
+Like `vrrplab speaker`, it refuses to run outside a vrrplab lab node (it would add
+the VIPs to the host's interfaces) unless given --outside-lab; --check runs anywhere.
 """
 
 from __future__ import annotations
@@ -11,16 +13,30 @@ import argparse
 import sys
 from pathlib import Path
 
-from vrrplab.bundled.daemon import main
+from vrrplab.bundled.daemon import main, refuse_outside_lab
+from vrrplab.errors import EnvironmentProblem
 
 
 def _args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m vrrplab.bundled", description=__doc__.splitlines()[0])
     parser.add_argument("--config", required=True, type=Path, help="the speaker's JSON config")
     parser.add_argument("--check", action="store_true", help="only validate the config, like keepalived -t")
+    parser.add_argument("--outside-lab", action="store_true",
+                        help="run even outside a vrrplab lab node (the VIPs go on this namespace's interfaces)")
     return parser.parse_args(argv)
 
 
+def run(argv: list[str]) -> int:
+    """`vrrplab speaker`'s rules, click aside: outside a lab node only with --outside-lab."""
+    args = _args(argv)
+    if not (args.check or args.outside_lab):
+        try:
+            refuse_outside_lab()
+        except EnvironmentProblem as exc:
+            print(f"vrrplab: {exc.localized()}", file=sys.stderr)
+            return exc.exit_code
+    return main(args.config, check_only=args.check)
+
+
 if __name__ == "__main__":
-    args = _args(sys.argv[1:])
-    sys.exit(main(args.config, check_only=args.check))
+    sys.exit(run(sys.argv[1:]))

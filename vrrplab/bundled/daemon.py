@@ -71,7 +71,9 @@ from vrrplab.bundled.net import (
     link_local_addresses,
 )
 from vrrplab.bundled.tracking import Events, Tracker
-from vrrplab.linux import PROC_NET, SYS_NET
+from vrrplab.errors import EnvironmentProblem, InputError
+from vrrplab.i18n import N_, Message
+from vrrplab.linux import PROC_NET, SYS_NET, outside_lab_node
 from vrrplab.vrrp.actions import (
     Action,
     AddVips,
@@ -581,8 +583,18 @@ def wait_link_local(inst: InstanceSpec, timeout: float = LINK_LOCAL_WAIT_S) -> s
     return source
 
 
+def refuse_outside_lab() -> None:
+    """Raise EnvironmentProblem (exit 3) unless this process is in a vrrplab lab node: the
+    speaker adds VIPs and sends adverts where it runs, the host's namespace included."""
+    problem = outside_lab_node("vrrplab speaker")
+    if problem is not None:
+        raise EnvironmentProblem(Message(N_("{problem} (--outside-lab runs it here anyway)"),
+                                         problem=problem))
+
+
 def main(config_path: Path, check_only: bool = False) -> int:
-    """`vrrplab speaker`: the exit code (0 ok, 1 config refused or the daemon failed)."""
+    """`vrrplab speaker`: the exit code (0 ok, 1 config refused or the daemon failed, 2 the
+    file is no config at all: unreadable, not JSON, another schema)."""
     log = JsonLog()
     try:
         config = load_config(Path(config_path))
@@ -591,6 +603,12 @@ def main(config_path: Path, check_only: bool = False) -> int:
             raise ConfigProblem(problems)
         if not check_only:
             config = with_link_local_sources(config, wait_link_local)
+    except InputError as exc:  # not a config at all (vrrplab.boundedio): one line, exit 2
+        for line in exc.localized().splitlines():
+            print(line, file=sys.stderr)
+        if not check_only:
+            log.emit("error", msg=str(exc))
+        return exc.exit_code
     except ConfigProblem as exc:
         if check_only:
             for problem in exc.problems:

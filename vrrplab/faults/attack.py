@@ -28,13 +28,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import signal
 import subprocess
 import sys
 import time
 from typing import Callable
 
+from vrrplab.linux import outside_lab_node
 from vrrplab.vrrp.packet import VRRP_GROUP_V4, VRRP_PROTO, VRRP_TTL
 
 
@@ -43,15 +43,9 @@ class NotInLab(SystemExit):
 
 
 def ensure_inside_lab_node() -> None:
-    if not os.environ.get("VRRPLAB_LAB_NODE"):
-        raise NotInLab("vrrplab.faults.attack runs only inside a vrrplab lab node "
-                       "(VRRPLAB_LAB_NODE is not set): refusing")
-    try:
-        ours, init = os.readlink("/proc/self/ns/net"), os.readlink("/proc/1/ns/net")
-    except OSError:  # cannot tell: assume the worst
-        ours = init = None
-    if ours is None or ours == init:
-        raise NotInLab("vrrplab.faults.attack: this is not a lab node's network namespace: refusing")
+    problem = outside_lab_node("vrrplab.faults.attack")  # the speaker's test too
+    if problem is not None:
+        raise NotInLab(str(problem))
 
 
 def sniff_advert(iface: str, vrid: int, timeout: float):

@@ -23,6 +23,7 @@ from mininet.net import Mininet
 from mininet.node import Host, Switch
 
 from vrrplab.errors import LabError
+from vrrplab.linux import LAB_NODE_ENV
 from vrrplab.loader.model import Topology
 
 CMD_TIMEOUT_S = 10.0  # every shell command in a node: ip, sysctl, cat (milliseconds, normally)
@@ -413,9 +414,10 @@ class Lab:
     def popen(self, node: str, argv: list[str], **kwargs) -> subprocess.Popen:
         """Start a process in the node's namespace (the caller owns and reaps it).
 
-        It carries VRRPLAB_LAB_NODE, which lab-only tools (the attacker) insist on.
+        It carries VRRPLAB_LAB_NODE (`linux.LAB_NODE_ENV`), which lab-only tools (the
+        attacker, the bundled speaker) insist on.
         """
-        env = {**os.environ, **kwargs.pop("env", {}), "VRRPLAB_LAB_NODE": node}
+        env = {**os.environ, **kwargs.pop("env", {}), LAB_NODE_ENV: node}
         return self.host(node).popen(argv, env=env, **kwargs)
 
     def run(self, node: str, argv: list[str], timeout: float,
