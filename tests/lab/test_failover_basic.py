@@ -62,14 +62,14 @@ def test_failover_basic_on_keepalived(tmp_path):
     assert host_snapshot() == before
 
 
-def test_sigterm_mid_run_exits_130_with_partial_results(tmp_path):
+def test_sigterm_mid_run_exits_143_with_partial_results(tmp_path):
     before = host_snapshot()
     proc = subprocess.Popen([*VRRPLAB, "run", "failover-basic", "--out", str(tmp_path)],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     _wait_for(lambda: b"fault stop-r1" in _peek(tmp_path), 60, "the first fault")
     proc.send_signal(signal.SIGTERM)
     out, _ = proc.communicate(timeout=60)
-    assert proc.returncode == 130, out
+    assert proc.returncode == 128 + signal.SIGTERM, out
     results = json.loads((_run_dir(tmp_path) / "results.json").read_text())
     assert results["interrupted"] is True and results["verdict"] == "interrupted"
     assert results["faults"][0]["name"] == "stop-r1"

@@ -45,7 +45,7 @@ def test_chaos_kills_leave_nothing_and_a_normal_run_passes(tmp_path):
         proc.send_signal(signum)
         code = proc.wait(timeout=60)
         if signum != signal.SIGKILL and code != 0:  # a run may finish before its signal
-            assert code == 130, f"seed {seed} run {i}: {signum!r} after {delay:.2f} s gave {code}"
+            assert code == 128 + signum, f"seed {seed} run {i}: {signum!r} after {delay:.2f} s gave {code}"
         assert _settle(before) == before, f"seed {seed} run {i}: {signum!r} after {delay:.2f} s"
     normal = subprocess.run([*VRRPLAB, "run", "failover-basic", "--out", str(tmp_path / "ok"),
                              "--json"], capture_output=True, text=True, timeout=120)

@@ -49,8 +49,12 @@ def test_the_run_inside_speaks_the_language_it_was_handed(monkeypatch, tmp_path)
     from vrrplab import cli
     from vrrplab.lab import sandbox
 
+    from vrrplab.run import signals
+
     spoken = []
     monkeypatch.setattr(sandbox, "is_inside", lambda: True)
+    # inside, `run` handles the stop signals for its whole life: not this test process's
+    monkeypatch.setattr(signals, "install", lambda: signals.Guard())
     monkeypatch.setattr(cli, "_run_here", lambda *a, **k: spoken.append(i18n.language()) or 0)
     result = CliRunner().invoke(main, ["run", "failover-basic", "--run-dir", str(tmp_path),
                                        "--lang", "fr"])

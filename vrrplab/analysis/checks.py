@@ -34,7 +34,11 @@ def build_checks(results: dict) -> list[dict]:
         checks.append(_client_reaches_vip(results, vip))
     if results.get("auth_mismatch"):
         checks.append(_auth_mismatch_check(results))
+    cut = _cut_short(results)
     for fault in results["faults"]:
+        if fault["name"] == cut:
+            checks.append(_cut_short_check(fault))
+            continue
         checks += _fault_checks(fault, results, fault.get("vip", vip))
         if fault["kind"] in ATTACK_KINDS:
             checks += _attack_checks(fault, results)
@@ -45,6 +49,22 @@ def build_checks(results: dict) -> list[dict]:
     if len(results["vrrp"].get("gateways", [])) > 1:
         checks += _load_sharing_checks(results, snapshots, vmac)
     return checks
+
+
+def _cut_short(results: dict) -> str | None:
+    """The fault an interruption cut short: the last one, when the run stopped before
+    its phase was observed (no snapshot of it). Its checks would judge a phase that did
+    not happen: they are not judged."""
+    if not results.get("interrupted") or not results["faults"]:
+        return None
+    last = results["faults"][-1]["name"]
+    return None if any(s["label"] == last for s in results["snapshots"]) else last
+
+
+def _cut_short_check(fault: dict) -> dict:
+    return check(_prefix(fault["name"]) + _("the fault's outcome"), True,
+                 _("not judged: the run was interrupted before this fault's phase ended"),
+                 judged=False)
 
 
 def _load_sharing_checks(results: dict, snapshots: dict, vmac: str | None) -> list[dict]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import signal
 from pathlib import Path
 
 from vrrplab import i18n
@@ -87,6 +88,7 @@ def build_results(record) -> dict:
         "t0": t0,
         "duration_s": _r(record.end - t0, 3),
         "interrupted": record.interrupted,
+        "signal": signal_name(record.signal),
         "errors": record.errors,
         "vrrp": {
             "version": vrrp.version,
@@ -415,6 +417,18 @@ def _speaker_label(speakers: dict[str, str]) -> str:
 
 def _artifacts(record) -> list[str]:
     return sorted(p.name for p in Path(record.out).iterdir() if p.is_file())
+
+
+def signal_name(signum: int | None) -> str | None:
+    return signal.Signals(signum).name if signum else None
+
+
+def mark_interrupted(results: dict, signum: int) -> None:
+    """A stop signal came after the steps (teardown, plot, report): what was measured
+    stands, the checks too; the run is marked interrupted."""
+    results["interrupted"] = True
+    results["signal"] = signal_name(signum)
+    results["verdict"] = "interrupted"
 
 
 def write_results(results: dict, out: Path) -> Path:

@@ -25,7 +25,8 @@ import sys
 import time
 from pathlib import Path
 
-from vrrplab.errors import EnvironmentProblem, LabError
+from vrrplab.boundedio import Problem, read_json
+from vrrplab.errors import EnvironmentProblem, InputError, LabError
 from vrrplab.i18n import N_, Message, _
 from vrrplab.loader import MAX_RUN_S
 
@@ -36,6 +37,26 @@ REQUIRED_TOOLS = {
     "mnexec": "mininet", "tcpdump": "tcpdump",
 }
 PR_SET_PDEATHSIG = 1
+MAX_ENTRY_BYTES = 64 * 1024  # an entry is one line of JSON (its `out` a path)
+ENTRY_MAX_DEPTH = 2
+
+
+def _pid(value) -> bool:
+    return type(value) is int and value > 0  # never 0 or -1: kill() would reach a group, or all
+
+
+def _start(value) -> bool:
+    return value is None or (isinstance(value, str) and value.isdigit())
+
+
+# what `leftovers` and `clean` read of an entry, each with its expected-phrase
+ENTRY_FIELDS = {
+    "run_id": (N_("a run id (a string)"), lambda v: isinstance(v, str) and v != ""),
+    "supervisor": (N_("a process id (an integer above 0)"), _pid),
+    "supervisor_start": (N_("a start time in clock ticks (digits) or null"), _start),
+    "unshare": (N_("a process id (an integer above 0)"), _pid),
+    "unshare_start": (N_("a start time in clock ticks (digits) or null"), _start),
+}
 
 # The run's deadline, seen from outside: the longest scenario the loader admits (MAX_RUN_S:
 # its holds, and each fault's Master_Down_Interval and margin) plus what the loader does
@@ -128,7 +149,12 @@ def run_inside(argv: list[str], run_id: str, out: Path, timeout: float | None = 
 
     def forward(signum, _frame):
         try:
-            os.killpg(proc.pid, signum)
+            if signum == signal.SIGHUP and (init := _namespace_init(proc.pid)):
+                # to the run alone: unshare, which ignores only SIGINT and SIGTERM,
+                # would die of it and take the run with it (SIGKILL, no results)
+                os.kill(init, signum)
+            else:
+                os.killpg(proc.pid, signum)
         except ProcessLookupError:
             pass
 
@@ -146,6 +172,15 @@ def run_inside(argv: list[str], run_id: str, out: Path, timeout: float | None = 
         if proc.poll() is not None:  # a run still alive stays recorded, for `vrrplab clean`
             _unregister(record)
     return 128 - code if code < 0 else code
+
+
+def _namespace_init(unshare_pid: int) -> int | None:
+    """The run's PID 1, as the host numbers it: `unshare --fork`'s only child."""
+    try:
+        children = Path(f"/proc/{unshare_pid}/task/{unshare_pid}/children").read_text().split()
+    except OSError:
+        return None
+    return int(children[0]) if children else None
 
 
 def _stop(proc: subprocess.Popen, grace: float) -> Message:
@@ -209,25 +244,46 @@ def _alive(pid: int, start: str | None) -> bool:
     return start is not None and _start_time(pid) == start
 
 
-def leftovers() -> list[dict]:
-    """Registry entries whose supervisor is gone: what a killed run left."""
+def read_entry(path: Path) -> dict:
+    """One registry entry, as `_register` writes it, read by `vrrplab.boundedio` and
+    checked; InputError (one line naming the file and the field) if it is not one."""
+    entry = read_json(path, MAX_ENTRY_BYTES, ENTRY_MAX_DEPTH)
+    if not isinstance(entry, dict):
+        raise InputError(Problem(N_("{file}: expected a run record (a mapping with run_id, "
+                                    "supervisor, unshare...), got {value}"), file=str(path),
+                                 value=type(entry).__name__))
+    for key, (expected, ok) in ENTRY_FIELDS.items():
+        if not ok(entry.get(key)):
+            raise InputError(Problem(N_("{file}: {field}: expected {expected}"), file=str(path),
+                                     field=key, expected=Message(expected)))
+    return entry
+
+
+def leftovers(say=None) -> list[dict]:
+    """Registry entries whose supervisor is gone: what a killed run left.
+
+    An entry that cannot be read or is not a run record is said (`say`) and skipped:
+    never a pid from it signalled, never it removed; the others are still cleaned.
+    """
     found = []
     for path in sorted(REGISTRY.glob("*.json")) if REGISTRY.is_dir() else []:
         try:
-            entry = json.loads(path.read_text())
-        except (OSError, ValueError):
-            entry = {"run_id": path.stem, "supervisor": 0, "unshare": 0}
-        if _alive(entry.get("supervisor", 0), entry.get("supervisor_start")):
+            entry = read_entry(path)
+        except InputError as exc:
+            if say:
+                say(_("skipped: {problem}").format(problem=exc.localized()))
+            continue
+        if _alive(entry["supervisor"], entry["supervisor_start"]):
             continue  # still running: not a leftover
         entry["path"] = str(path)
-        entry["lab_alive"] = _alive(entry.get("unshare", 0), entry.get("unshare_start"))
+        entry["lab_alive"] = _alive(entry["unshare"], entry["unshare_start"])
         found.append(entry)
     return found
 
 
 def clean(dry_run: bool, say=print) -> int:
     """Remove what killed runs left: their lab (by recorded pid + start time) and record."""
-    entries = leftovers()
+    entries = leftovers(say)
     for entry in entries:
         run, pid = entry["run_id"], entry["unshare"]
         if entry["lab_alive"]:

@@ -9,7 +9,6 @@ into the results document. Everything this run starts is stopped in `finally`.
 from __future__ import annotations
 
 import random
-import signal
 import subprocess
 import time
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ from vrrplab.faults.actions import ACTIONS, FaultContext
 from vrrplab.faults.catalogue import KINDS
 from vrrplab.faults.files import RUN_DIR
 from vrrplab.i18n import N_, Joined, Message, _, localized, ngettext, number
+from vrrplab.lab import sandbox
 from vrrplab.lab.network import Lab
 from vrrplab.lab.process import stop_process
 from vrrplab.lab.wait import WaitTimeout, wait_until
@@ -30,15 +30,12 @@ from vrrplab.run.latency import start_sampler
 from vrrplab.run.observe import Observer, Snapshot
 from vrrplab.run.pace import Pacer
 from vrrplab.run.probes import Probers
+from vrrplab.run.signals import Interrupted, checkpoint, installed
 from vrrplab.speakers import speaker_for
 from vrrplab.view.live import PlainView
 from vrrplab.vrrp import bounds
 
 SAMPLER_STOP_S = 5.0  # SIGTERM to exit; then SIGKILL
-
-
-class Interrupted(Exception):
-    """SIGINT or SIGTERM reached the run."""
 
 
 @dataclass
@@ -77,6 +74,7 @@ class RunRecord:
     cpu_s: dict[str, float | None] = field(default_factory=dict)  # daemon CPU at teardown
     logs: dict[str, str] = field(default_factory=dict)
     interrupted: bool = False
+    signal: int | None = None  # the stop signal that interrupted the run (run/signals)
 
 
 class Runner:
@@ -113,22 +111,25 @@ class Runner:
     # -- the run ------------------------------------------------------------
 
     def run(self) -> RunRecord:
-        previous = signal.signal(signal.SIGTERM, _raise_interrupted)
-        try:
-            self._build()
-            for step in self.scenario.steps:
-                if self.pacer:
-                    self.pacer.before(step)
-                self._do(step)
-        except (KeyboardInterrupt, Interrupted):
-            self.record.interrupted = True
-            self.say(_("interrupted: tearing the lab down"))
-        except LabError as exc:
-            self.record.errors.append(str(exc))  # results.json: English
-            self.say(_("error: {error}").format(error=localized(exc)))
-        finally:
-            self._teardown()
-            signal.signal(signal.SIGTERM, previous)
+        with installed() as guard:
+            try:
+                if guard.received:  # it came before the run began
+                    raise Interrupted(guard.received)
+                self._build()
+                for step in self.scenario.steps:
+                    if self.pacer:
+                        self.pacer.before(step)
+                    self._do(step)
+            except (KeyboardInterrupt, Interrupted) as exc:
+                self.record.interrupted = True
+                self.record.signal = guard.received or getattr(exc, "signum", None)
+                self.say(_("interrupted: tearing the lab down"))
+            except LabError as exc:
+                self.record.errors.append(str(exc))  # results.json: English
+                self.say(_("error: {error}").format(error=localized(exc)))
+            finally:
+                with guard.deferred():  # a second signal must not cut the teardown short
+                    self._teardown()
         return self.record
 
     def _build(self) -> None:
@@ -137,6 +138,7 @@ class Runner:
         self.say(_("building lab {name} ({n} nodes)").format(name=self.topology.name,
                                                              n=len(self.topology.nodes)))
         self.lab.start()
+        checkpoint("build", self.out)
         prepare_speakers(self.speakers, self.lab, self.topology, self._speaker_choice,
                          self.out, self.rundir)
         client = self.topology.node(self.scenario.probe.source)
@@ -251,6 +253,7 @@ class Runner:
         self.record.faults.append(record)
         self.view.fault(fault, at)
         holders = fault.holders()
+        checkpoint("fault", self.out)  # (a test's signal: the fault cut short)
         try:
             if fault.unstable:
                 # elections over and over: no master to wait for; the checks count them
@@ -316,13 +319,18 @@ class Runner:
         # the last phase ends here: what the undos cause (a stopped speaker started again)
         # is not its evidence
         self.record.phases_end = time.time()
+        checkpoint("teardown", self.out)
         self.view.ending()
         self._phase_ends = {r: s.log_size() for r, s in self.speakers.items()}
         steps = [self._stop_probes, lambda: stop_process(self.sampler, SAMPLER_STOP_S)]
         steps += [f.undo for f in reversed(self.record.faults)]
         steps += [self._collect_evidence]
         steps += [s.stop for s in self.speakers.values()]
-        steps += [self._capture_stop, self.lab.stop]
+        steps += [self._capture_stop]
+        # interrupted inside its namespace, the run leaves the lab to the kernel: the
+        # namespaces go with the run's PID 1, all at once (a large lab's stop takes long)
+        if not (self.record.interrupted and sandbox.is_inside()):
+            steps.append(self.lab.stop)
         errors, interrupted = teardown(steps)
         self.record.errors += errors
         self.record.interrupted = self.record.interrupted or interrupted
@@ -423,6 +431,3 @@ def _and(routers) -> str:
     # TRANSLATORS: between router names: "r1 and r2"
     return _(" and ").join(routers)
 
-
-def _raise_interrupted(_signum, _frame):
-    raise Interrupted()
