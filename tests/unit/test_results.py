@@ -9,7 +9,7 @@ import pytest
 from tests.unit import synthetic
 from vrrplab.analysis.metrics import data_impact, takeover_time
 from vrrplab.analysis.report import plot_timeline, summary
-from vrrplab.analysis.results import build_results, write_results
+from vrrplab.analysis.results import add_report_stage, build_results, write_results
 
 
 @pytest.fixture
@@ -100,3 +100,26 @@ def test_takeover_ignores_priority_zero_and_other_vrids():
                AdvertSeen(1.6, "10.0.0.2", 10, 100, 2, 255)]
     assert takeover_time(adverts, 0.5, "10.0.0.2", 10) == pytest.approx(1.1)
     assert takeover_time(adverts, 2.0, "10.0.0.2", 10) is None
+
+
+def test_stages_say_where_the_wall_time_went(tmp_path):
+    rec = synthetic.record(tmp_path)
+    t0 = rec.t0
+    rec.marks = {"lab_built": t0 + 0.2, "speakers_up": t0 + 0.25, "first_master": t0 + 3.75,
+                 "probes_started": t0 + 3.8, "arp_settled": t0 + 3.81, "steps_done": t0 + 9.0,
+                 "teardown_done": t0 + 10.0}
+    results = build_results(rec)
+    assert results["stages_s"] == {"lab_build": 0.2, "speakers_start": 0.05,
+                                   "first_master": 3.5, "probes_start": 0.05,
+                                   "arp_settle": 0.01, "steps": 5.19, "teardown": 1.0}
+    add_report_stage(results, 1.234)
+    line = next(x for x in summary(results).splitlines() if "time:" in x)
+    assert line.strip() == ("time: lab 0.20 s, speakers 0.05 s, first master 3.50 s, probes "
+                            "0.05 s, ARP 0.01 s, steps 5.19 s, teardown 1.00 s, report 1.23 s "
+                            "(total 11.2 s)")
+
+
+def test_an_interrupted_run_has_the_stages_it_reached(tmp_path):
+    rec = synthetic.record(tmp_path)
+    rec.marks = {"lab_built": rec.t0 + 0.3}
+    assert build_results(rec)["stages_s"] == {"lab_build": 0.3}

@@ -87,6 +87,7 @@ def build_results(record) -> dict:
         "started_at": dt.datetime.fromtimestamp(t0, dt.timezone.utc).isoformat(timespec="milliseconds"),
         "t0": t0,
         "duration_s": _r(record.end - t0, 3),
+        "stages_s": stage_durations(record.marks, t0),
         "interrupted": record.interrupted,
         "signal": signal_name(record.signal),
         "errors": record.errors,
@@ -417,6 +418,28 @@ def _speaker_label(speakers: dict[str, str]) -> str:
 
 def _artifacts(record) -> list[str]:
     return sorted(p.name for p in Path(record.out).iterdir() if p.is_file())
+
+
+# the run's stages in order, each ending at the runner's mark of that name (RunRecord.marks)
+STAGES = (("lab_build", "lab_built"), ("speakers_start", "speakers_up"),
+          ("first_master", "first_master"), ("probes_start", "probes_started"),
+          ("arp_settle", "arp_settled"), ("steps", "steps_done"), ("teardown", "teardown_done"))
+
+
+def stage_durations(marks: dict[str, float], t0: float) -> dict[str, float]:
+    """How long each stage the run reached took, from the previous mark (or its start)."""
+    durations, since = {}, t0
+    for stage, mark in STAGES:
+        if mark in marks:
+            durations[stage] = _r(marks[mark] - since, 3)
+            since = marks[mark]
+    return durations
+
+
+def add_report_stage(results: dict, seconds: float) -> None:
+    """The last stage, timed by the command that writes results.json, the plot and the
+    page: known only once they are written."""
+    results.setdefault("stages_s", {})["report"] = _r(seconds, 3)
 
 
 def signal_name(signum: int | None) -> str | None:

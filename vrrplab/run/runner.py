@@ -62,6 +62,9 @@ class RunRecord:
     t0: float
     end: float = 0.0
     phases_end: float | None = None  # teardown's start: the last phase's window ends there
+    # when each stage of the run ended (analysis/results.STAGES names them): where the
+    # wall time goes, apart from what the scenario itself waits for
+    marks: dict[str, float] = field(default_factory=dict)
     probe_start: float | None = None
     probe_end: float | None = None
     faults: list[FaultRecord] = field(default_factory=list)
@@ -138,6 +141,7 @@ class Runner:
         self.say(_("building lab {name} ({n} nodes)").format(name=self.topology.name,
                                                              n=len(self.topology.nodes)))
         self.lab.start()
+        self._mark("lab_built")
         checkpoint("build", self.out)
         prepare_speakers(self.speakers, self.lab, self.topology, self._speaker_choice,
                          self.out, self.rundir)
@@ -153,6 +157,10 @@ class Runner:
         self.view.attach(self.topology, self.speakers, self.probers.logs(), self.record.t0)
         for name, speaker in self.speakers.items():
             start_speaker(name, speaker, self.say)
+        self._mark("speakers_up")
+
+    def _mark(self, stage: str) -> None:
+        self.record.marks.setdefault(stage, time.time())  # the first time it is reached
 
     def _do(self, step: Step) -> None:
         if step.action == "wait_master":
@@ -160,8 +168,7 @@ class Runner:
             for instance, router in step.masters:
                 self._expect(router, (instance,))
             self._wait_masters(max(self._startup_timeout(r) for r in set(self.expected.values())))
-            self._start_probes()
-            self._wait_recovered(self.record.probe_start)
+            self._converged()
             self._snapshot("converge", self.expected[self.topology.lan_instance().name])
         elif step.action == "wait_masters":
             first = step.routers[0]
@@ -170,8 +177,7 @@ class Runner:
                        Message(N_("{routers} to be MASTER at once"),
                                routers=Joined(Message(N_(" and ")), step.routers)))
             self.say(_("{routers} are all MASTER").format(routers=_and(step.routers)))
-            self._start_probes()
-            self._wait_recovered(self.record.probe_start)
+            self._converged()
             self._snapshot("converge", first, step.routers)
         elif step.action == "hold":
             self._start_probes()
@@ -183,6 +189,15 @@ class Runner:
             self._inject(step.fault)
 
     # -- steps ----------------------------------------------------------------
+
+    def _converged(self) -> None:
+        """The first masters are up: start the client's probes, wait for their replies
+        (the client's ARP entry for the VIP settled)."""
+        self._mark("first_master")
+        self._start_probes()
+        self._mark("probes_started")
+        self._wait_recovered(self.record.probe_start)
+        self._mark("arp_settled")
 
     def _startup_timeout(self, router: str) -> float:
         # a router that lost the first election preempts only after its preempt_delay
@@ -319,6 +334,7 @@ class Runner:
         # the last phase ends here: what the undos cause (a stopped speaker started again)
         # is not its evidence
         self.record.phases_end = time.time()
+        self._mark("steps_done")
         checkpoint("teardown", self.out)
         self.view.ending()
         self._phase_ends = {r: s.log_size() for r, s in self.speakers.items()}
@@ -335,6 +351,7 @@ class Runner:
         self.record.errors += errors
         self.record.interrupted = self.record.interrupted or interrupted
         self.record.end = time.time()
+        self._mark("teardown_done")
 
     def _collect_evidence(self) -> None:
         self._collect_phases(self._phase_ends)
