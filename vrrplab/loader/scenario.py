@@ -12,6 +12,7 @@ from ipaddress import ip_address
 from pathlib import Path
 from typing import Any
 
+from vrrplab.boundedio import one_line
 from vrrplab.errors import InputError
 from vrrplab.faults.catalogue import ATTACKER_KINDS, FORGING_KINDS, KINDS, kinds_where
 from vrrplab.faults.files import PRIORITY_CHECK_S, priority_script
@@ -33,7 +34,6 @@ from vrrplab.loader.yamlio import (
     ONE_LINE,
     Checker,
     _given,
-    _one_line,
     problems_of,
 )
 from vrrplab.vrrp import bounds
@@ -65,14 +65,14 @@ def find_scenario(name_or_path: str) -> Path:
     if candidate.suffix in (".yaml", ".yml") or "/" in name_or_path:
         if not _is_file(candidate):
             raise InputError(Message(N_("{name}: no such scenario file"),
-                                     name=_one_line(name_or_path)))
+                                     name=one_line(name_or_path)))
         return candidate
     path = PROJECT_ROOT / "scenarios" / f"{name_or_path}.yaml"
     if _is_file(path) and path in list_scenarios():
         return path
     known = ", ".join(p.stem for p in list_scenarios())
     raise InputError(Message(N_("{name}: no such scenario (known: {known})"),
-                             name=_one_line(name_or_path), known=known))
+                             name=one_line(name_or_path), known=known))
 
 
 def list_scenarios() -> list[Path]:
@@ -98,7 +98,7 @@ def load_scenario(path: Path, vrrp_version: int | None = None) -> Scenario:
     data = loader.read_yaml(path)
     c = Checker(path)
     top = c.mapping(data, "", required=("name", "description", "topology", "steps"),
-                    optional=("probe", "vrrp", "lesson", "allow"))
+                    optional=("probe", "vrrp", "lesson", "allow"), what=N_("a vrrplab scenario"))
     allow = _given(top, "allow", [])
     if not isinstance(allow, list) or any(a not in ALLOWANCES for a in allow):
         c.fail("allow", Message(N_("a list among {allowances}"),

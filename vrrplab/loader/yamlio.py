@@ -1,7 +1,7 @@
 """Reading YAML safely, and the `Checker` that collects each file's problems.
 
-`read_yaml` refuses duplicate keys, tags it cannot build and files over
-`MAX_FILE_BYTES`; `Checker` turns wrong values into `FILE: FIELD: expected ...,
+`read_yaml` reads through `vrrplab.boundedio` (a regular file of at most
+`MAX_FILE_BYTES`, UTF-8) and refuses duplicate keys and tags it cannot build; `Checker` turns wrong values into `FILE: FIELD: expected ...,
 got ...` lines. Also the names both halves of the loader (topology, scenario)
 check against.
 
@@ -21,6 +21,7 @@ from typing import Any
 
 import yaml
 
+from vrrplab.boundedio import Problem, read_text
 from vrrplab.errors import InputError
 from vrrplab.i18n import N_, Joined, Message
 
@@ -29,6 +30,7 @@ LOWER_NAME_TEXT = N_("a lowercase name of letters, digits and - (at most 64 char
 ONE_LINE = re.compile(r"[^\n\r]*")
 A_NAME, A_STRING = N_("a name"), N_("a string")  # what Checker.table and .string expect
 MAX_FILE_BYTES = 1024 * 1024  # a topology or scenario is a page or two of YAML
+MAX_PROBLEMS = 10  # a file's problems shown; then "and N more" (a wrong file has hundreds)
 MISSING = object()
 
 _SHORT = reprlib.Repr()  # a bad value is quoted, never dumped whole (aliases can nest deep)
@@ -44,33 +46,6 @@ def show(value: Any) -> str:
     except Exception:  # noqa: BLE001 (a repr must never hide the problem)
         return f"<a {type(value).__name__}>"
     return text if len(text) <= 120 else text[:100] + "..."
-
-
-def _one_line(text: str) -> str:
-    """Each problem stays one printable line, whatever characters the file had."""
-    if text.isprintable():
-        return text
-    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
-
-
-def _printable(value: Any) -> Any:
-    """`value` with every string in it (a Message's values too) one printable line.
-
-    The words are the catalogue's (a French non-breaking space is no line break);
-    what came from the file or the system (names, values, paths) is escaped.
-    """
-    if isinstance(value, Joined):
-        return Joined(_printable(value.separator), [_printable(p) for p in value.parts])
-    if isinstance(value, Message):
-        return Message(value.template, **{k: _printable(v) for k, v in value.values.items()})
-    return _one_line(value) if isinstance(value, str) else value
-
-
-class Problem(Message):
-    """One problem, one printable line: `FILE: FIELD: expected ..., got ...`."""
-
-    def __init__(self, template: str, /, **values):
-        super().__init__(template, **{k: _printable(v) for k, v in values.items()})
 
 
 def _phrase(text: str | Message) -> Message:
@@ -136,30 +111,7 @@ _UniqueKeyLoader.add_constructor(
 
 
 def read_yaml(path: Path) -> Any:
-    try:
-        if not path.is_file():  # a FIFO or /dev/zero would never end
-            path.stat()  # the OSError that says why (no such file...), if there is one
-            raise InputError(Problem(N_("{file}: cannot read: not a regular file"),
-                                     file=str(path)))
-        with path.open("rb") as stream:
-            raw = stream.read(MAX_FILE_BYTES + 1)
-        if len(raw) > MAX_FILE_BYTES:
-            raise InputError(Problem(N_("{file}: expected a file of at most {kib} KiB, got "
-                                        "more"), file=str(path), kib=MAX_FILE_BYTES // 1024))
-    except OSError as exc:
-        # TRANSLATORS: {reason} is the system's own words (No such file or directory)
-        raise InputError(Problem(N_("{file}: cannot read: {reason}"), file=str(path),
-                                 reason=str(exc.strerror or exc))) from None
-    except ValueError:  # a NUL in the name
-        raise InputError(Problem(N_("{file}: cannot read: not a valid file name"),
-                                 file=str(path))) from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[:exc.start].count(b"\n") + 1
-        raise InputError(Message(N_("{file}: line {line}: expected UTF-8 text, got the byte "
-                                    "{byte}"), file=str(path), line=line,
-                                 byte=f"0x{raw[exc.start]:02x}")) from None
+    text = read_text(path, MAX_FILE_BYTES)  # a regular file, bounded, UTF-8: boundedio
     try:
         return yaml.load(text, Loader=_UniqueKeyLoader)
     except yaml.reader.ReaderError as exc:  # a control character: no mark, a position
@@ -222,8 +174,20 @@ class Checker:
                                     expected=_phrase(expected), value=_got(got)))
 
     def mapping(self, value: Any, field: str, required: tuple[str, ...] = (),
-                optional: tuple[str, ...] = ()) -> dict:
-        """Check `value` is a mapping with exactly the allowed keys; {} if not."""
+                optional: tuple[str, ...] = (), what: str | None = None) -> dict:
+        """Check `value` is a mapping with exactly the allowed keys; {} if not.
+
+        `what` (the top level: N_("a vrrplab scenario")): a mapping with none of the
+        allowed keys, nor a key close to one, is not that kind of file at all; one line
+        says so, rather than one per key (its lines, for /etc/shadow).
+        """
+        if what and isinstance(value, dict) and value and not self._resembles(value, required
+                                                                             + optional):
+            self.problems.append(Problem(N_("{file}: expected {what} (keys {keys}...), got none "
+                                            "of its keys"), file=_shown_path(self.path),
+                                         what=Message(what), keys=", ".join(required)))
+            self.missing.update(f"{field}.{key}" if field else key for key in required)
+            return {}
         if not isinstance(value, dict):
             if value is None and not field:
                 self.fail(field, Message(N_("a mapping with {keys}, got an empty file"),
@@ -253,6 +217,13 @@ class Checker:
                 self.fail(where, N_("this field (required)"))
                 self.missing.add(where)
         return value
+
+    @staticmethod
+    def _resembles(value: dict, allowed: tuple[str, ...]) -> bool:
+        """Some key of `value` is allowed, or close to an allowed one (a typo)."""
+        keys = [str(key) for key in value]
+        return any(key in allowed or difflib.get_close_matches(key, allowed, n=1)
+                   for key in keys[:MAX_PROBLEMS])
 
     def table(self, value: Any, field: str, pattern: re.Pattern | None = None,
               what: str | Message = A_NAME) -> dict:
@@ -318,7 +289,16 @@ class Checker:
 
     def raise_if_any(self) -> None:
         if self.problems:
-            raise InputError(self.problems)
+            raise InputError(capped(self.problems, self.path))
+
+
+def capped(problems: list[Message], path: Path | str | Message) -> list[Message]:
+    """The first MAX_PROBLEMS of a file's problems, then how many more there are."""
+    if len(problems) <= MAX_PROBLEMS + 1:
+        return problems
+    return problems[:MAX_PROBLEMS] + [Problem(N_("{file}: and {n} more problems"),
+                                              file=_shown_path(path),
+                                              n=len(problems) - MAX_PROBLEMS)]
 
 
 def _shown_path(path: Path | str | Message) -> str | Message:
