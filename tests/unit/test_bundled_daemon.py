@@ -28,7 +28,7 @@ from vrrplab.bundled.health import ScriptHealth, ScriptStatus, tracked_priority
 from vrrplab.bundled.log import JsonLog, format_line, read_events, state_message
 from vrrplab.bundled.net import Datagram, garp_frame, ip_mreqn, parse_ipv4
 from vrrplab.bundled.tracking import Tracker
-from vrrplab.errors import LabError
+from vrrplab.errors import InputError, LabError
 from vrrplab.speakers import SPEAKER_CHOICES, speaker_for
 from vrrplab.speakers.bundled import BundledSpeaker
 from vrrplab.speakers.keepalived import KeepalivedSpeaker
@@ -117,7 +117,7 @@ def test_keepalived_warnings_are_kept_not_refused():
 def test_load_config_reports_a_file_that_is_not_json(tmp_path):
     path = tmp_path / "c.json"
     path.write_text("{not json")
-    with pytest.raises(ConfigProblem, match="not JSON"):
+    with pytest.raises(InputError, match="invalid JSON"):  # no config at all: exit 2
         load_config(path)
 
 

@@ -38,7 +38,10 @@ from ipaddress import (
 from pathlib import Path
 from typing import Any, Callable
 
+from vrrplab.boundedio import Problem, read_json
 from vrrplab.bundled.mistimed import MISTIMINGS
+from vrrplab.errors import InputError
+from vrrplab.i18n import N_, Message
 from vrrplab.linux import IFNAMSIZ
 from vrrplab.vrrp.config import (
     MAX_VRID,
@@ -52,6 +55,8 @@ from vrrplab.vrrp.packet import AUTH_DATA_LEN, virtual_mac
 from vrrplab.vrrp.timers import INTERVAL_FIELDS
 
 SCHEMA = 1
+MAX_CONFIG_BYTES = 1024 * 1024  # a rendered config is a few KiB
+CONFIG_MAX_DEPTH = 16  # a config is 4 levels deep
 TOP_KEYS = {"schema", "router", "source", "sync_group", "scripts", "instances", "test_mistime"}
 INSTANCE_KEYS = {"name", "vrid", "interface", "primary_ip", "vips", "priority", "state", "version",
                  "advert_int", "preempt", "preempt_delay", "auth_pass", "use_vmac",
@@ -152,15 +157,23 @@ class DaemonConfig:
 
 
 def load_config(path: Path) -> DaemonConfig:
-    """Read and check the config file; `ConfigProblem` if it cannot be run."""
-    try:
-        text = path.read_text()
-    except OSError as exc:
-        raise ConfigProblem([f"{path}: cannot read: {exc.strerror}"]) from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ConfigProblem([f"{path}: not JSON: {exc}"]) from None
+    """Read and check the config file; `ConfigProblem` if it cannot be run.
+
+    A file that is no config of this schema at all (unreadable, not a regular file,
+    too large, not UTF-8, not JSON, nested too deep, another `schema`) is an
+    `InputError` (exit 2): one line naming the file, by `vrrplab.boundedio`.
+    """
+    data = read_json(path, MAX_CONFIG_BYTES, CONFIG_MAX_DEPTH)
+    if not isinstance(data, dict):
+        raise InputError(Problem(N_("{file}: expected a speaker config (a mapping with schema, "
+                                    "router, instances), got {value}"), file=str(path),
+                                 value=_shown(data)))
+    schema = data.get("schema")
+    if type(schema) is not int or schema != SCHEMA:
+        got = _shown(schema) if "schema" in data else Message(N_("nothing"))
+        raise InputError(Problem(N_("{file}: schema: expected {version} (the config schema this "
+                                    "speaker reads), got {value}"),
+                                 file=str(path), version=SCHEMA, value=got))
     return parse_config(data)
 
 
@@ -168,7 +181,7 @@ def parse_config(data: Any) -> DaemonConfig:
     """Check a decoded config document; `ConfigProblem` lists all that is wrong."""
     c = _Checker()
     top = c.mapping(data, "config", TOP_KEYS, required={"schema", "router", "instances"})
-    if top.get("schema") != SCHEMA:
+    if type(top.get("schema")) is not int or top.get("schema") != SCHEMA:  # true is not 1
         c.fail("schema", str(SCHEMA), top.get("schema"))
     router = c.string(top.get("router"), "router")
     scripts = _scripts(c, top.get("scripts", {}))
@@ -369,6 +382,12 @@ def _unique(c: _Checker, values: list, what: str) -> None:
     seen = [v for n, v in enumerate(values) if v in values[:n]]
     if seen:
         c.fail(what, "no duplicates", seen)
+
+
+def _shown(value: Any) -> str:
+    """A value as JSON spells it (true, null), cut short."""
+    text = json.dumps(value, default=str)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 class _Checker:
