@@ -13,16 +13,12 @@ from pathlib import Path
 from vrrplab import i18n
 from vrrplab.analysis.checks import build_checks
 from vrrplab.analysis.metrics import DELAYED_S
+from vrrplab.analysis.stored import load_results  # noqa: F401 (read back, checked: stored)
+from vrrplab.boundedio import for_terminal
 from vrrplab.i18n import N_, _, ngettext, number
 
 # results.json's verdicts, as the summary says them
 VERDICTS = {"pass": N_("PASS"), "fail": N_("FAIL"), "interrupted": N_("INTERRUPTED")}
-
-
-def load_results(path: Path) -> dict:
-    if path.is_dir():
-        path = path / "results.json"
-    return json.loads(path.read_text())
 
 
 def _s(value) -> str:
@@ -113,7 +109,7 @@ def summary(results: dict) -> str:
         verdict += ngettext(" ({n} timing check not judged)", " ({n} timing checks not judged)",
                             unjudged).format(n=unjudged)
     lines.append(verdict)
-    return "\n".join(lines)
+    return for_terminal("\n".join(lines))  # names, details, the lesson: text from files
 
 
 def _outcome(f: dict) -> str:
