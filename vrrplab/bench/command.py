@@ -34,6 +34,9 @@ from vrrplab.errors import (
     InputError,
 )
 from vrrplab.loader import find_scenario, load_scenario
+from vrrplab.rundir import check_out, make_run_dir, replace_file
+
+DEFAULT_OUT = Path("reports/bench")  # the bench's folder: DEFAULT_OUT/<timestamp>-<random>
 
 
 def load_scenarios(names: tuple[str, ...]) -> list[tuple[str, Path]]:
@@ -73,10 +76,12 @@ def bench(scenarios: tuple[str, ...], speakers: tuple[str, ...], repeat: int, jo
     found = load_scenarios(scenarios)
     speakers = tuple(dict.fromkeys(speakers))  # each once, in the order given
     base = document.load(baseline) if baseline is not None else None
-    out = out if out is not None else Path("reports/bench") / f"{dt.datetime.now():%Y%m%d-%H%M%S}"
-    if (out / "bench.json").exists():
+    check_out(out if out is not None else DEFAULT_OUT)  # exit 2, one line, nothing started
+    if out is not None and (out / "bench.json").exists():
         raise InputError(f"--out {out}: already holds a bench.json; choose another folder")
     check_machine()
+    if out is None:  # a folder of its own, made by this bench (each run makes its own)
+        out = make_run_dir(DEFAULT_OUT, f"{dt.datetime.now():%Y%m%d-%H%M%S}")
     out.mkdir(parents=True, exist_ok=True)
     runs_dir = (out / "runs").resolve()
     plan = [Job(name, str(path), speaker, index)
@@ -109,11 +114,12 @@ def bench(scenarios: tuple[str, ...], speakers: tuple[str, ...], repeat: int, jo
                          baseline_path=str(baseline) if baseline else None,
                          tolerance_pct=tolerance, findings=lines)
     document.write(doc, out / "bench.json")
-    (out / "bench.md").write_text(markdown.render(doc))
-    junit.write(doc, out / "junit.xml")
+    # each file new, renamed into place: a link planted in --out is replaced, never followed
+    replace_file(out / "bench.md", lambda new: new.write_text(markdown.render(doc)))
+    replace_file(out / "junit.xml", lambda new: junit.write(doc, new))
     drawn = False
     try:
-        drawn = plot.draw(doc, out / "bench.png")
+        drawn = replace_file(out / "bench.png", lambda new: plot.draw(doc, new)) is not None
     except Exception as exc:  # a plot must never hide the verdict
         say(f"warning: could not draw bench.png: {exc}")
 

@@ -11,7 +11,6 @@ Leaves to others: the figures (stats, thresholds), running anything.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 from vrrplab.bench import SCHEMA
@@ -99,10 +98,11 @@ def problems(doc) -> list[str]:
 
 
 def write(doc: dict, path: Path) -> None:
-    """Write atomically (a partial bench.json on interrupt is still whole JSON)."""
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(doc, indent=2) + "\n")
-    os.replace(tmp, path)
+    """Write atomically (a partial bench.json on interrupt is still whole JSON), a new file
+    renamed over the old: a link there is replaced, never written through."""
+    from vrrplab.rundir import replace_file
+
+    replace_file(path, lambda tmp: tmp.write_text(json.dumps(doc, indent=2) + "\n"))
 
 
 def load(path: Path) -> dict:

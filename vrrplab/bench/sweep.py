@@ -64,6 +64,7 @@ from vrrplab.bench.stats import fault_figures
 from vrrplab.errors import (EXIT_CHECK_FAILED, EXIT_ENVIRONMENT, EXIT_INTERRUPTED, EXIT_PASS,
                             InputError)
 from vrrplab.loader import PROJECT_ROOT, find_scenario, load_scenario, read_yaml
+from vrrplab.rundir import check_out, make_run_dir, replace_file
 from vrrplab.loader.topology import deep_merge
 from vrrplab.vrrp import timers
 
@@ -253,7 +254,8 @@ def prepare(source: Path, points: list[Point], folder: Path | None) -> list[Plan
         where.mkdir(parents=True, exist_ok=True)
         for point in points:
             path = where / f"{original.name}--{point.slug}.yaml"
-            path.write_text(render(derive(data, point, topology), source, point))
+            text = render(derive(data, point, topology), source, point)
+            replace_file(path, lambda new: new.write_text(text))  # a link there: replaced
             try:
                 planned.append(_planned(point, path, load_scenario(path)))
             except InputError as exc:
@@ -314,11 +316,18 @@ def csv_rows(planned: Planned, speaker: str, index: int, run: dict,
 
 
 def write_csv(rows: list[dict], keys: tuple[str, ...], path: Path) -> None:
-    with path.open("w", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=columns(keys), extrasaction="raise")
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({k: ("" if row.get(k) is None else row.get(k)) for k in columns(keys)})
+    """A new file renamed over `path` (a link there is replaced, never written through;
+    a reader never sees half a file)."""
+
+    def write(new: Path) -> None:
+        with new.open("w", newline="") as fh:
+            writer = csv.DictWriter(fh, fieldnames=columns(keys), extrasaction="raise")
+            writer.writeheader()
+            for row in rows:
+                writer.writerow({k: ("" if row.get(k) is None else row.get(k))
+                                 for k in columns(keys)})
+
+    replace_file(path, write)
 
 
 # ---------------------------------------------------------------- sweep.png
@@ -489,10 +498,12 @@ def sweep(scenario: str, sets: tuple[str, ...], speaker: str, repeat: int, out: 
     points = grid(settings)
     prepare(source, points, None)  # every point validates, or exit 2 with nothing written
     stamp = f"{dt.datetime.now():%Y%m%d-%H%M%S}"
-    out = out if out is not None else Path("reports/sweep") / f"{name}-{stamp}"
-    if (out / "sweep.csv").exists():
+    check_out(out if out is not None else Path("reports/sweep"))  # exit 2, nothing started
+    if out is not None and (out / "sweep.csv").exists():
         raise InputError(f"--out {out}: already holds a sweep.csv; choose another folder")
     check_machine()
+    if out is None:  # a folder of its own, made by this sweep (each run makes its own)
+        out = make_run_dir(Path("reports/sweep"), f"{name}-{stamp}")
     planned = prepare(source, points, out / "scenarios")
     keys = tuple(s.key for s in settings)
     total = len(planned) * repeat
@@ -536,8 +547,9 @@ def sweep(scenario: str, sets: tuple[str, ...], speaker: str, repeat: int, out: 
     write_csv(rows, keys, csv_path)
     drawn = False
     try:
-        drawn = draw(planned, rows, png_path, base_version,
-                     f"vrrplab sweep {name} ({speaker}, {repeat} run(s) a point)")
+        drawn = replace_file(png_path, lambda new: draw(
+            planned, rows, new, base_version,
+            f"vrrplab sweep {name} ({speaker}, {repeat} run(s) a point)")) is not None
     except Exception as exc:  # a plot must never hide the verdict
         say(f"warning: could not draw sweep.png: {exc}")
 

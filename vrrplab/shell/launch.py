@@ -9,7 +9,8 @@ the namespace, and the whole lab, with it. The terminal's settings are put back 
 (readline changes them inside). Inside (`shell_here`): the session is built, the prompt
 runs, and the lab is torn down however the prompt ends.
 
-The configs, logs and probe logs go to OUT/shell/<name>/<run-id>/, as a run's do.
+The configs, logs and probe logs go to OUT/shell/<name>/<run-id>/, a folder made for this
+shell alone (`rundir.make_run_dir`), as a run's are.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from vrrplab.loader import (
     read_yaml,
 )
 from vrrplab.loader.model import Scenario
+from vrrplab.rundir import check_out, make_run_dir
 from vrrplab.run.runner import Interrupted
 from vrrplab.shell.jobs import Terminal
 from vrrplab.shell.prompt import Prompt
@@ -77,12 +79,13 @@ def load_lab(path: Path) -> Scenario:
 
 def launch(path: Path, scenario: Scenario, speaker: str, out: Path) -> int:
     """Outside: check the machine, then run the shell in a private namespace."""
+    check_out(out)  # exit 2, one line, before anything starts
     sandbox.require_root()
     sandbox.require_tools({"keepalived": "keepalived"})
     sandbox.require_kernel()
-    run_id = f"shell-{dt.datetime.now():%Y%m%d-%H%M%S}-{os.getpid()}"
-    run_dir = (out / "shell" / scenario.name / run_id).resolve()
-    run_dir.mkdir(parents=True)
+    run_dir = make_run_dir(out / "shell" / scenario.name,
+                           f"shell-{dt.datetime.now():%Y%m%d-%H%M%S}-{os.getpid()}")
+    run_id = run_dir.name
     argv = ["shell", str(path.resolve()), "--speaker", speaker, "--run-dir", str(run_dir),
             "--lang", i18n.language()]
     saved = _terminal_mode()
