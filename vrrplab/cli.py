@@ -9,12 +9,16 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import os
+import signal
 import sys
+import time
 from pathlib import Path
 
 import click
 
 from vrrplab import __version__, i18n
+from vrrplab.cliopts import Number
+from vrrplab.boundedio import for_terminal
 from vrrplab.errors import (
     EXIT_BAD_INPUT,
     EXIT_CHECK_FAILED,
@@ -25,6 +29,7 @@ from vrrplab.errors import (
 )
 from vrrplab.i18n import _
 from vrrplab.loader import find_scenario, list_scenarios, load_scenario, load_topology, read_yaml
+from vrrplab.rundir import check_out, make_run_dir, replace_file
 from vrrplab.speakers import SPEAKER_CHOICES
 
 
@@ -104,7 +109,7 @@ def validate(files: tuple[Path, ...]) -> None:
               show_default=True, help="Which VRRP daemon the routers run.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("reports"),
               show_default=True, help="Reports go to OUT/<scenario>/<run-id>/.")
-@click.option("--probe-interval", type=click.FloatRange(0.001, 1.0), default=None,
+@click.option("--probe-interval", type=Number(0.001, 1.0), default=None,
               help="Seconds between the client's probes to each target [default: 0.005].")
 @click.option("--vrrp-version", type=click.Choice(["2", "3"]), default=None,
               help="Run the scenario in this VRRP version (3 drops auth_pass) "
@@ -128,19 +133,23 @@ def run(scenario: str, speaker: str, out: Path, probe_interval: float | None,
     On a terminal a live view shows the routers, the client's pings and each step; piped
     (or with --json), one timestamped line per event."""
     from vrrplab.lab import sandbox
+    from vrrplab.run import signals
 
+    if run_dir is not None and sandbox.is_inside():
+        signals.install()  # first: the run is PID 1, deaf to a signal it does not handle
     path = find_scenario(scenario)
     version = int(vrrp_version) if vrrp_version else None
     loaded = load_scenario(path, vrrp_version=version)
     if run_dir is not None and sandbox.is_inside():
         sys.exit(_run_here(loaded, speaker, run_dir, probe_interval, as_json, spread_faults,
                            quiet, pace))
+    check_out(out)  # exit 2, one line, before anything starts
     sandbox.require_root()
     sandbox.require_tools({"keepalived": "keepalived"})
     sandbox.require_kernel()
-    run_id = f"{dt.datetime.now():%Y%m%d-%H%M%S}-{os.getpid()}"
-    run_dir = (out / loaded.name / run_id).resolve()
-    run_dir.mkdir(parents=True)
+    # a folder this run makes itself, its name unpredictable; resolved, as the summary says it
+    run_dir = make_run_dir(out / loaded.name, f"{dt.datetime.now():%Y%m%d-%H%M%S}-{os.getpid()}")
+    run_id = run_dir.name
     argv = ["run", str(path.resolve()), "--speaker", speaker, "--run-dir", str(run_dir),
             "--lang", i18n.language()]  # the run inside speaks the language chosen here
     if probe_interval:
@@ -167,46 +176,105 @@ def run(scenario: str, speaker: str, out: Path, probe_interval: float | None,
 def _run_here(scenario, speaker: str, run_dir: Path, probe_interval, as_json: bool,
               spread_faults: bool = False, quiet: bool = False, pace: bool = False) -> int:
     """Inside the private namespace: run, write the report, return the exit code."""
-    from vrrplab.analysis.html import write_html_report
-    from vrrplab.analysis.report import plot_timeline, summary
-    from vrrplab.analysis.results import build_results, write_results
+    from vrrplab.analysis.report import summary
+    from vrrplab.analysis.results import (
+        add_report_stage,
+        build_results,
+        mark_interrupted,
+        write_results,
+    )
     from vrrplab.lab import sandbox
+    from vrrplab.run import signals
     from vrrplab.run.runner import Runner
     from vrrplab.view.live import choose_view
 
+    echo = _TerminalEcho(err=as_json)
+
     def say(line: str) -> None:
         if not quiet:
-            click.echo(line, err=as_json)
+            echo(line)
 
-    sandbox.prepare_inside()
-    say(f"vrrplab {scenario.name}: {_described(scenario.description)}")
-    view = choose_view(quiet, as_json, f"vrrplab run {scenario.name} · {speaker}", say)
+    guard = signals.current() or signals.install()
+    with guard.deferred():  # a signal now is recorded: the runner stops before building
+        sandbox.prepare_inside()
+        say(f"vrrplab {scenario.name}: {_described(scenario.description)}")
+        view = choose_view(quiet, as_json, f"vrrplab run {scenario.name} · {speaker}", say)
+        runner = Runner(scenario, speaker, run_dir, run_dir.name, probe_interval, view=view,
+                        spread_faults=spread_faults, pace=pace)
     try:
-        record = Runner(scenario, speaker, run_dir, run_dir.name, probe_interval, view=view,
-                        spread_faults=spread_faults, pace=pace).run()
+        record = runner.run()
     finally:
-        view.close()
-    results = build_results(record)
-    write_results(results, run_dir)
+        with guard.deferred():
+            view.close()
+    # from here a signal is recorded, never raised: what was measured is written, the
+    # run marked interrupted, the summary printed, and the exit code says which signal
+    with guard.deferred():
+        reporting = time.monotonic()
+        results = build_results(record)
+        if guard.received and not results["interrupted"]:
+            mark_interrupted(results, guard.received)  # it came during the teardown
+        write_results(results, run_dir)
+        for stage, draw in (("plot", _draw_timeline), ("report", _write_page)):
+            signals.checkpoint(stage, run_dir)
+            if not guard.received:  # interrupted, the person wants out, not a drawing
+                draw(results, run_dir, say)
+        if guard.received and not results["interrupted"]:  # it came while drawing
+            mark_interrupted(results, guard.received)
+            write_results(results, run_dir)
+            if (run_dir / "report.html").exists():  # the page it drew says pass: not so
+                _write_page(results, run_dir, say)
+        add_report_stage(results, time.monotonic() - reporting)
+        write_results(results, run_dir)
+        echo(summary(results))
+        say(_("report: {folder}").format(folder=run_dir))
+        if (run_dir / "report.html").exists():
+            say(_("open in a browser: {page}").format(page=run_dir / "report.html"))
+        else:
+            say(_("interrupted before report.html was written; vrrplab report {folder} "
+                  "draws it").format(folder=run_dir))
+    if results["interrupted"]:
+        return signals.exit_code(guard.received or record.signal or signal.SIGINT)
+    return EXIT_PASS if results["verdict"] == "pass" else EXIT_CHECK_FAILED
+
+
+def _draw_timeline(results: dict, run_dir: Path, say) -> None:
+    from vrrplab.analysis.report import plot_timeline
+
     try:
         plot_timeline(results, run_dir / "timeline.png")
     except Exception as exc:  # a plot must never hide the verdict
         say(_("warning: could not draw timeline.png: {error}").format(error=exc))
+
+
+def _write_page(results: dict, run_dir: Path, say) -> None:
+    from vrrplab.analysis.html import write_html_report
+
     try:
         write_html_report(run_dir, results)
     except Exception as exc:  # the page must never hide the verdict
         say(_("warning: could not write report.html: {error}").format(error=exc))
-    click.echo(summary(results), err=as_json)
-    say(_("report: {folder}").format(folder=run_dir))
-    say(_("open in a browser: {page}").format(page=run_dir / "report.html"))
-    if results["interrupted"]:
-        return EXIT_INTERRUPTED
-    return EXIT_PASS if results["verdict"] == "pass" else EXIT_CHECK_FAILED
+
+
+class _TerminalEcho:
+    """click.echo that outlives its terminal: after SIGHUP (the window closed) a write
+    fails with EIO; the run goes on quietly and still writes its files."""
+
+    def __init__(self, err: bool):
+        self.err = err
+        self.gone = False
+
+    def __call__(self, line: str) -> None:
+        if self.gone:
+            return
+        try:
+            click.echo(line, err=self.err)
+        except OSError:
+            self.gone = True
 
 
 def _described(description: str) -> str:
     """A scenario's description (English, from its YAML) in the catalogue's words if any."""
-    return _(description) if description else description
+    return for_terminal(_(description)) if description else description  # ESC: escaped
 
 
 @main.command()
@@ -217,12 +285,15 @@ def report(run_dir: Path) -> None:
     """Redraw timeline.png and report.html and reprint the summary of a past run."""
     from vrrplab.analysis.html import write_html_report
     from vrrplab.analysis.report import load_results, plot_timeline, summary
+    from vrrplab.analysis.stored import reading
 
     results = load_results(run_dir)
     folder = run_dir if run_dir.is_dir() else run_dir.parent
-    plot_timeline(results, folder / "timeline.png")
-    page = write_html_report(folder, results)
-    click.echo(summary(results))
+    with reading(run_dir):  # what the checked shape lets through: one line, exit 2
+        # a link named timeline.png is replaced, never written through (report.html too)
+        replace_file(folder / "timeline.png", lambda new: plot_timeline(results, new))
+        page = write_html_report(folder, results)
+        click.echo(summary(results))
     click.echo(_("open in a browser: {page}").format(page=page))
 
 
@@ -265,11 +336,16 @@ def shell(lab: str, speaker: str, out: Path, run_dir: Path | None) -> None:
 @click.option("--config", "config", required=True, type=click.Path(exists=True, dir_okay=False,
               path_type=Path), help="The speaker's config, as rendered by vrrplab.")
 @click.option("--check", is_flag=True, help="Only validate the config, like keepalived -t.")
+@click.option("--outside-lab", is_flag=True,
+              help="Run even outside a vrrplab lab node: the VIPs go on this namespace's "
+                   "interfaces, the host's maybe.")
 @friendly_errors
-def speaker(config: Path, check: bool) -> None:
+def speaker(config: Path, check: bool, outside_lab: bool) -> None:
     """Run the bundled VRRP speaker in this namespace (vrrplab starts it per router)."""
-    from vrrplab.bundled.daemon import main as run_daemon
+    from vrrplab.bundled.daemon import main as run_daemon, refuse_outside_lab
 
+    if not (check or outside_lab):
+        refuse_outside_lab()
     sys.exit(run_daemon(config, check_only=check))
 
 
@@ -286,7 +362,7 @@ def speaker(config: Path, check: bool) -> None:
                    "[default: reports/bench/<timestamp>].")
 @click.option("--baseline", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="A previous bench.json: exit 1 when a median regresses past --tolerance.")
-@click.option("--tolerance", type=click.FloatRange(0), default=10.0, show_default=True,
+@click.option("--tolerance", type=Number(0), default=10.0, show_default=True,
               help="Percent a median may grow over the baseline's.")
 @friendly_errors
 def bench(scenarios: tuple[str, ...], speakers: tuple[str, ...], repeat: int, jobs: int,

@@ -52,6 +52,21 @@ def checks_in_language(results: dict) -> tuple[list[dict], bool]:
         return stored, False
 
 
+# each stage of a run as the summary names it (analysis/results.STAGES, and the report)
+STAGE_WORDS = {"lab_build": N_("lab {s} s"), "speakers_start": N_("speakers {s} s"),
+               "first_master": N_("first master {s} s"), "probes_start": N_("probes {s} s"),
+               "arp_settle": N_("ARP {s} s"), "steps": N_("steps {s} s"),
+               "teardown": N_("teardown {s} s"), "report": N_("report {s} s")}
+
+
+def _stages_line(stages: dict[str, float]) -> str:
+    """Where the wall time went: "time: lab 0.22 s, speakers 0.05 s, ... (total 16.1 s)"."""
+    parts = [_(STAGE_WORDS[name]).format(s=number(seconds, 2))
+             for name, seconds in stages.items() if name in STAGE_WORDS]
+    return _("time: {stages} (total {total} s)").format(
+        stages=", ".join(parts), total=number(sum(stages.values()), 1))
+
+
 def summary(results: dict) -> str:
     vrrp = results["vrrp"]
     gateways = vrrp.get("gateways", [])
@@ -76,6 +91,8 @@ def summary(results: dict) -> str:
     for router, warnings in results.get("config_warnings", {}).items():
         lines += ["  " + _("{router}'s config check warned: {warning}").format(
             router=router, warning=w.strip()) for w in warnings]
+    if results.get("stages_s"):
+        lines.append("  " + _stages_line(results["stages_s"]))
     latency = results.get("latency")
     if latency and latency.get("samples"):
         lines.append("  " + _("this machine: timer wake-up p99 {p99} ms, worst {worst} ms over "
@@ -87,8 +104,8 @@ def summary(results: dict) -> str:
     passed = sum(c["ok"] for c in checks)
     unjudged = sum(1 for c in checks if c.get("judged") is False)
     lines.append(_("checks: {passed}/{total} ok").format(passed=passed, total=len(checks)) +
-                 (ngettext(" ({n} not judged: the machine was too busy)",
-                           " ({n} not judged: the machine was too busy)", unjudged).format(
+                 # each not-judged check says why (a busy machine, an interruption)
+                 (ngettext(" ({n} not judged)", " ({n} not judged)", unjudged).format(
                      n=unjudged) if unjudged else ""))
     if not translated:
         lines.append("  " + _("(the checks as results.json holds them, in English: another "
@@ -105,8 +122,8 @@ def summary(results: dict) -> str:
     word = VERDICTS.get(results["verdict"])
     verdict = _("verdict: {verdict}").format(
         verdict=_(word) if word else results["verdict"].upper())
-    if unjudged:  # a pass with a check the machine was too busy to judge says so
-        verdict += ngettext(" ({n} timing check not judged)", " ({n} timing checks not judged)",
+    if unjudged:  # a verdict with a check it could not judge says so
+        verdict += ngettext(" ({n} check not judged)", " ({n} checks not judged)",
                             unjudged).format(n=unjudged)
     lines.append(verdict)
     return for_terminal("\n".join(lines))  # names, details, the lesson: text from files
