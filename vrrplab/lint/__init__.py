@@ -1,0 +1,1 @@
+"""vrrplab lint: the routers' keepalived.conf files judged, alone and as a pair."""
