@@ -195,3 +195,111 @@ def test_keepalived_t_lines_become_findings_at_their_line(tmp_path):
     conf.write_text(conf.read_text().replace("foo_bar 12", "garp_master_delay -5"))
     result = lint_paths([conf], keepalived=True)
     assert result.keepalived_checked
+
+
+# --- known-bad input for every finding's code ----------------------------------------
+
+BASE = """vrrp_instance VI_1 {{
+    state {state}
+    interface eth0
+    virtual_router_id {vrid}
+    priority {priority}
+    advert_int {advert}
+{extra}    virtual_ipaddress {{
+        192.168.1.1/24
+    }}
+}}
+"""
+
+
+def _conf(state="BACKUP", vrid=10, priority=100, advert=1, extra="", head="", tail=""):
+    return head + BASE.format(state=state, vrid=vrid, priority=priority, advert=advert,
+                              extra=extra) + tail
+
+
+# code -> (r1.conf, r2.conf or None): one known-bad input each, beside the corpus
+KNOWN_BAD = {
+    "no-instance": ("global_defs {\n    router_id R1\n}\n", None),
+    "script-missing": (_conf(head="vrrp_script chk {\n    interval 2\n}\n",
+                             extra="    track_script {\n        chk\n    }\n"), None),
+    "instance-missing": (_conf() + _conf().replace("VI_1", "VI_2").replace(
+        "virtual_router_id 10", "virtual_router_id 11"), _conf(priority=90)),
+    "advert-int-differs": (_conf(head="global_defs {\n    vrrp_version 3\n}\n", priority=120),
+                           _conf(advert=0.5, head="global_defs {\n    vrrp_version 3\n}\n")),
+    "bad-include": (_conf(tail="include a.conf b.conf\n"), None),
+    "missing-block": ("vrrp_instance VI_1\n", None),
+    "missing-name": ("vrrp_script {\n}\n", None),
+    "duplicate": (_conf() + _conf(), None),
+    "include-outside": (_conf(tail="include /etc/hostname\n"), None),
+    "same-priority": (_conf(priority=100, extra="    unicast_src_ip 192.168.1.10\n"),
+                      _conf(priority=100, extra="    unicast_src_ip 192.168.1.20\n")),
+}
+
+
+def _codes_in_source() -> set[str]:
+    import re
+
+    from vrrplab.lint.rules import SCENARIOS
+
+    codes = set()
+    for module in ("vrrplab/lint/rules.py", "vrrplab/speakers/keepalived_read.py"):
+        text = (ROOT / module).read_text()
+        codes |= set(re.findall(r'"([a-z]+(?:-[a-z0-9]+)+)"', text))  # hyphenated literals
+    return codes - set(SCENARIOS.values())
+
+
+def test_every_finding_has_known_bad_input():
+    covered = {w["code"] for case in MANIFEST.values() for w in case["expect"]} | set(KNOWN_BAD)
+    covered |= {"include-depth", "unclosed-quote"}  # test_keepalived_read.py and the corpus
+    assert _codes_in_source() - covered == set()
+
+
+@pytest.mark.parametrize("code", sorted(KNOWN_BAD))
+def test_known_bad_input_gives_its_finding(tmp_path, code):
+    r1, r2 = KNOWN_BAD[code]
+    (tmp_path / "r1.conf").write_text(r1)
+    names = ["r1.conf"]
+    if r2 is not None:
+        (tmp_path / "r2.conf").write_text(r2)
+        names.append("r2.conf")
+    result = _lint_in(tmp_path, *names)
+    assert code in {f.code for f in result.findings}, [f.code for f in result.findings]
+
+
+def test_a_tie_names_the_winner_by_address(tmp_path):
+    r1, r2 = KNOWN_BAD["same-priority"]
+    (tmp_path / "r1.conf").write_text(r1)
+    (tmp_path / "r2.conf").write_text(r2)
+    result = _lint_in(tmp_path, "r1.conf", "r2.conf")
+    tie = next(f for f in result.findings if f.code == "same-priority")
+    assert "RFC 5798 6.4.3" in str(tie.message) and str(tie.message).endswith(
+        ": r2.conf, not the one written MASTER")
+
+
+def test_an_include_outside_the_folder_is_not_read_nor_shown_to_keepalived(tmp_path):
+    (tmp_path / "r1.conf").write_text(_conf(tail="include ../../../../etc/passwd\n"))
+    result = _lint_in(tmp_path, "r1.conf", keepalived=True)
+    assert "include-outside" in {f.code for f in result.findings}
+    assert not any("root:" in str(f.message) for f in result.findings)
+    assert any(f.code == "keepalived-t" and "not run" in str(f.message)
+               for f in result.findings)
+
+
+def test_what_a_file_says_is_escaped_in_findings(tmp_path):
+    (tmp_path / "r1.conf").write_text(_conf(extra="    \x1b]0;owned\x07bad 1\n"))
+    result = _lint_in(tmp_path, "r1.conf")
+    unknown = next(f for f in result.findings if f.code == "unknown-keyword")
+    assert "\x1b" not in str(unknown.message) and "\\x1b" in str(unknown.message)
+
+
+def test_a_script_file_that_pings_is_read(tmp_path):
+    script = tmp_path / "check_gateway.sh"
+    script.write_text("#!/bin/bash\n# Check Internet connectivity via ping\n"
+                      "ping -c 1 -W 1 8.8.8.8 > /dev/null 2>&1\nexit $?\n")
+    head = f'vrrp_script chk_gateway {{\n    script "{script}"\n    weight -30\n}}\n'
+    (tmp_path / "r1.conf").write_text(
+        _conf(head=head, extra="    track_script {\n        chk_gateway\n    }\n"))
+    result = _lint_in(tmp_path, "r1.conf")
+    ping = next(f for f in result.findings if f.code == "ping-check")
+    assert "8.8.8.8" in str(ping.message) and ping.where.line == 2
+    assert ping.scenario == "healthcheck-fail"

@@ -4,7 +4,8 @@ Static (no root): each file read (`speakers.keepalived_read`), judged alone and 
 pair (`lint.rules`). With root and keepalived installed, also `keepalived -t -f FILE`
 (config test mode, outside any lab: it parses and checks, runs nothing); its lines
 `(FILE: Line N) ...` become warnings at that line, `(INSTANCE) ...` at the instance's;
-what only says this machine lacks the lab's interfaces is left out. Exit 0 no error,
+what only says this machine lacks the lab's interfaces is left out. A file that includes
+files outside its folder is not handed to keepalived (it would print them). Exit 0 no error,
 1 errors found, 2 a file unreadable (InputError, raised by the reader).
 """
 
@@ -19,8 +20,9 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from vrrplab.boundedio import Problem, one_line
 from vrrplab.errors import EXIT_CHECK_FAILED, EXIT_PASS
-from vrrplab.i18n import N_, Message, _, localized
+from vrrplab.i18n import N_, _, localized
 from vrrplab.lint.rules import file_rules, pair_rules
 from vrrplab.speakers.keepalived_read import (
     ERROR,
@@ -92,7 +94,7 @@ def keepalived_findings(config: Config, known: set[tuple[str, int]],
                               text=True, timeout=KEEPALIVED_TIMEOUT_S, errors="replace")
     except (OSError, subprocess.TimeoutExpired) as exc:
         return [Finding(WARNING, Where(config.path, 1), "keepalived-t",
-                        Message(N_("keepalived -t could not check this file: {reason}"),
+                        Problem(N_("keepalived -t could not check this file: {reason}"),
                                 reason=str(exc)))]
     out = []
     for line in (done.stdout + done.stderr).splitlines():
@@ -110,7 +112,7 @@ def keepalived_findings(config: Config, known: set[tuple[str, int]],
         if (where.file, where.line) in known and located:
             continue  # vrrplab's own finding at that line says it already
         out.append(Finding(WARNING, where, "keepalived-t",
-                           Message(N_("keepalived -t says: {text}"), text=text)))
+                           Problem(N_("keepalived -t says: {text}"), text=text)))
     return out
 
 
@@ -128,6 +130,11 @@ def lint_paths(paths: list[Path], keepalived: bool | None = None) -> LintResult:
     if checked:
         known = {(f.where.file, f.where.line) for f in findings if f.where}
         for config in configs:
+            if any(f.code == "include-outside" for f in config.findings):
+                findings.append(Finding(NOTE, Where(config.path, 1), "keepalived-t", Problem(
+                    N_("keepalived -t not run on this file: it includes files outside its "
+                       "folder"))))
+                continue
             codes = {f.code for f in findings if f.where and f.where.file == config.path}
             findings += keepalived_findings(config, known, codes)
     order = {s: n for n, s in enumerate(SEVERITIES)}
@@ -141,7 +148,7 @@ def as_text(result: LintResult) -> str:
     words = {ERROR: _("error"), WARNING: _("warning"), NOTE: _("note")}
     lines = []
     for f in result.findings:
-        place = str(f.where) if f.where else "-"
+        place = one_line(str(f.where)) if f.where else "-"
         line = f"{place}: {words[f.severity]}: {localized(f.message)}"
         if f.scenario:
             line += " " + _("(see: vrrplab run {scenario})").format(scenario=f.scenario)

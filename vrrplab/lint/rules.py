@@ -18,6 +18,7 @@ from collections.abc import Callable
 from ipaddress import ip_address
 from pathlib import PurePosixPath
 
+from vrrplab.boundedio import Problem
 from vrrplab.i18n import N_, Message
 from vrrplab.speakers.keepalived_read import (
     ERROR,
@@ -51,7 +52,7 @@ SCENARIOS = {
 
 
 def _finding(severity: str, where: Where | None, code: str, template: str, **values) -> Finding:
-    return Finding(severity, where, code, Message(template, **values), SCENARIOS.get(code))
+    return Finding(severity, where, code, Problem(template, **values), SCENARIOS.get(code))
 
 
 # --- one file ------------------------------------------------------------------------

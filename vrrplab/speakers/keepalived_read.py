@@ -7,7 +7,8 @@ strings read as keepalived 2.2 reads them (`\\\\` a backslash, `\\NNN` an octal 
 `script_argv` then splits a script line into words as keepalived does, the inverse of
 `keepalived_conf.script_word`), and `include FILE` (and its variants `includer`...)
 relative to the including file, globbed, bounded: no cycle, `MAX_INCLUDE_DEPTH` levels,
-`MAX_FILES` files, `MAX_BYTES` each.
+`MAX_FILES` files, `MAX_BYTES` each, and only below the main file's folder (a student's
+`include /etc/shadow` would otherwise print the teacher's secrets as unknown keywords).
 
 What is read: global_defs (router_id, script_user, enable_script_security,
 vrrp_version), vrrp_instance (state, interface, virtual_router_id, priority,
@@ -17,7 +18,7 @@ track_script, track_interface, use_vmac, unicast_src_ip, unicast_peer), vrrp_scr
 track_script, sync_group_tracking_weight), in any order. Every setting keeps its file
 and line (`Where`) and its place in reading order (`Where.seq`: keepalived reads a
 file in order, and a track_script naming a vrrp_script defined later is ignored).
-Anything else is a `Finding`, never a crash: keywords keepalived reads that vrrplab
+Anything else is a `Finding` (its values escaped to one printable line), never a crash: keywords keepalived reads that vrrplab
 does not model (a note), keywords neither knows (a warning: keepalived only logs
 "Unknown keyword" and goes on), values that are not what the keyword wants.
 
@@ -261,13 +262,14 @@ def _read_bounded(path: Path) -> str:
 class _Reader:
     """The files of one config as one stream of tokens, includes spliced in."""
 
-    def __init__(self) -> None:
+    def __init__(self, root: Path | None = None) -> None:
         self.files: list[str] = []
         self.findings: list[Finding] = []
         self.seq = 0
+        self.root = root  # includes are read only below this folder (the main file's)
 
     def note(self, severity: str, where: Where | None, code: str, template: str, **values):
-        self.findings.append(Finding(severity, where, code, Message(template, **values)))
+        self.findings.append(Finding(severity, where, code, Problem(template, **values)))
 
     def tokens(self, path: Path, shown: str, chain: tuple[Path, ...] = ()) -> list[Token]:
         if len(self.files) >= MAX_FILES:
@@ -309,6 +311,11 @@ class _Reader:
                 self.note(WARNING, where, "include-missing",
                           N_("included file {name} does not exist: keepalived goes on "
                              "without it"), name=args[0])
+                continue
+            if self.root is not None and not target.resolve().is_relative_to(self.root):
+                self.note(WARNING, where, "include-outside",
+                          N_("include {name} is outside this config's folder: vrrplab does "
+                             "not read it (keepalived would)"), name=args[0])
                 continue
             if target.resolve() in chain:
                 self.note(ERROR, where, "include-cycle",
@@ -629,7 +636,7 @@ def read_config(path: Path | str, shown: str | None = None) -> Config:
     InputError (exit 2) when a file cannot be read; every other problem is a finding.
     """
     path = Path(path)
-    reader = _Reader()
+    reader = _Reader(path.resolve().parent)
     tokens = reader.tokens(path, shown or str(path))
     config = Config(shown or str(path))
     _Builder(config, reader).build(_parse(tokens, reader))
