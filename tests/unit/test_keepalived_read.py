@@ -87,7 +87,7 @@ vrrp_instance VI_1
     10.0.0.3
   }
   use_vmac
-  vrrp_version 3
+  version 3
 }
 """
     config = read_text(text)
@@ -103,6 +103,17 @@ vrrp_instance VI_1
     assert inst.use_vmac.value == "" and config.version_of(inst) == 3
     # "interval 2 ; weight -5" is one line: interval gets two values, said as a finding
     assert any(f.code == "bad-value" and f.where.line == 6 for f in config.findings)
+
+
+def test_vrrp_version_in_an_instance_is_keepalived_unknown():
+    config = read_text("global_defs {\n vrrp_version 3\n}\n"
+                       "vrrp_instance A {\n  vrrp_version 2\n}\nvrrp_instance B {\n"
+                       "  version 2\n}\nvrrp_instance C {\n  virtual_ipaddress {\n"
+                       "    fe80::1\n  }\n}\n")
+    a, b, c = config.instances
+    assert [config.version_of(i) for i in (a, b, c)] == [3, 2, 3]  # C: IPv6 is VRRPv3
+    (finding,) = config.findings
+    assert finding.code == "misplaced-keyword" and finding.where.line == 5
 
 
 def test_unknown_and_unmodelled_keywords_are_findings():

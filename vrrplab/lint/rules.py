@@ -48,6 +48,7 @@ SCENARIOS = {
     "vrid-differs": "firewall-blocks-vrrp",
     "version-differs": "firewall-blocks-vrrp",
     "advert-int-differs": "firewall-blocks-vrrp",
+    "advert-int-v2-fraction": "fast-vrrpv3",
 }
 
 
@@ -105,6 +106,11 @@ def _instance_rules(config: Config, inst: Instance) -> list[Finding]:
                             N_("preempt_delay with state MASTER: keepalived honours it only "
                                "for an instance that starts BACKUP")))
     version = config.version_of(inst)
+    if version == 2 and inst.advert_int and inst.advert_int.value != int(inst.advert_int.value):
+        out.append(_finding(WARNING, inst.advert_int.where, "advert-int-v2-fraction",
+                            N_("advert_int {value} in VRRPv2: keepalived rounds it to whole "
+                               "seconds (VRRPv2 counts in seconds); sub-second adverts need "
+                               "vrrp_version 3"), value=f"{inst.advert_int.value:g}"))
     if inst.auth_pass and version == 3:
         out.append(_finding(WARNING, inst.auth_pass.where, "auth-v3",
                             N_("authentication with VRRPv3: RFC 5798 removed it, no "

@@ -12,7 +12,8 @@ relative to the including file, globbed, bounded: no cycle, `MAX_INCLUDE_DEPTH` 
 
 What is read: global_defs (router_id, script_user, enable_script_security,
 vrrp_version), vrrp_instance (state, interface, virtual_router_id, priority,
-advert_int, vrrp_version, nopreempt, preempt_delay, authentication, virtual_ipaddress,
+advert_int, version (keepalived's per-instance word: vrrp_version there is unknown to it),
+nopreempt, preempt_delay, authentication, virtual_ipaddress,
 track_script, track_interface, use_vmac, unicast_src_ip, unicast_peer), vrrp_script
 (script, interval, weight, fall, rise, timeout) and vrrp_sync_group (group,
 track_script, sync_group_tracking_weight), in any order. Every setting keeps its file
@@ -169,6 +170,9 @@ class Config:
         return next((i for i in self.instances if i.name == name), None)
 
     def version_of(self, instance: Instance) -> int:
+        """The instance's `version`, else global_defs' vrrp_version, else 2; IPv6 is 3."""
+        if instance.vips and instance.vips[0].value.version == 6:
+            return 3
         chosen = instance.version or self.version
         return chosen.value if chosen else 2
 
@@ -417,7 +421,7 @@ KNOWN_ELSEWHERE = {
         "virtual_ipaddress_excluded", "accept", "no_accept", "preempt", "strict_mode",
         "skip_check_adv_addr", "track_file", "track_process", "track_bfd", "vmac_xmit_base",
         "native_ipv6", "debug", "linkbeat_use_polling", "unicast_ttl", "check_unicast_src",
-        "kernel_rx_buf_size", "old_unicast_checksum", "version",
+        "kernel_rx_buf_size", "old_unicast_checksum", "track_src_ip",
     },
     "vrrp_script": {"user", "init_fail"},
     "vrrp_sync_group": {"notify_master", "notify_backup", "notify_fault", "notify_stop",
@@ -570,8 +574,13 @@ class _Builder:
                 inst.priority = self.value(sub, int, 1, 255)
             elif kw == "advert_int":
                 inst.advert_int = self.value(sub, float, 0.01, 255)
-            elif kw == "vrrp_version":
+            elif kw == "version":
                 inst.version = self.value(sub, int, 2, 3)
+            elif kw == "vrrp_version":
+                self.note(WARNING, sub.where, "misplaced-keyword",
+                          N_("vrrp_version belongs in global_defs: in a vrrp_instance keepalived "
+                             "ignores it (\"Unknown keyword\"); write version {value} here"),
+                          value=" ".join(sub.args))
             elif kw == "nopreempt":
                 inst.nopreempt = self.flag(sub)
             elif kw == "preempt_delay":
