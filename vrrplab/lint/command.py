@@ -84,6 +84,7 @@ def keepalived_available() -> bool:
 # keepalived's lines a finding of vrrplab's already says (its code, in the same file)
 _COVERED = (("SECURITY VIOLATION", "script-security"),
             ("advertisement interval", "advert-int-v2-fraction"),
+            ("does not support authentication", "auth-v3"),
             ("nopreempt will not work with initial state MASTER", "nopreempt-master"))
 
 

@@ -113,8 +113,8 @@ def _instance_rules(config: Config, inst: Instance) -> list[Finding]:
                                "vrrp_version 3"), value=f"{inst.advert_int.value:g}"))
     if inst.auth_pass and version == 3:
         out.append(_finding(WARNING, inst.auth_pass.where, "auth-v3",
-                            N_("authentication with VRRPv3: RFC 5798 removed it, no "
-                               "password is sent or checked")))
+                            N_("authentication with VRRPv3: RFC 5798 removed it and keepalived "
+                               "ignores the block (\"does not support authentication\")")))
     elif inst.auth_pass and len(inst.auth_pass.value) > PASS_BYTES:
         out.append(_finding(WARNING, inst.auth_pass.where, "long-auth-pass",
                             N_("auth_pass has {count} characters: keepalived keeps the first "
