@@ -16,6 +16,7 @@ from vrrplab.errors import InputError
 from vrrplab.lint.command import lint_command, lint_paths
 from vrrplab.loader import list_scenarios, load_scenario
 from vrrplab.speakers.keepalived_conf import render_keepalived_conf
+from vrrplab.speakers.keepalived_read import read_config
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = Path(__file__).parent / "data" / "student_configs"
@@ -303,3 +304,32 @@ def test_a_script_file_that_pings_is_read(tmp_path):
     ping = next(f for f in result.findings if f.code == "ping-check")
     assert "8.8.8.8" in str(ping.message) and ping.where.line == 2
     assert ping.scenario == "healthcheck-fail"
+
+
+def test_keepalived_t_output_is_placed_deduplicated_and_capped(tmp_path, monkeypatch):
+    """keepalived -t's three shapes of line, without root: its output given."""
+    import subprocess
+
+    from vrrplab.lint import command
+
+    conf = tmp_path / "r1.conf"
+    conf.write_text(_conf())
+    said = "\n".join(
+        [f"({conf}: Line 4) Truncating auth_pass to 8 characters",  # at its line
+         "(Line 6) Extra '}' found",  # the main file's line
+         "(VI_1) Warning - something about the instance",  # at the instance's line
+         "(VI_1) Warning - something about the instance",  # said once
+         "WARNING - interface eth0 for vrrp_instance VI_1 doesn't exist",  # this machine's
+         "Disabling track script chk since not found/accessible"]  # a note
+        + [f"({conf}: Line 9) repeated {n}" for n in range(40)])
+    monkeypatch.setattr(subprocess, "run", lambda *a, **k: subprocess.CompletedProcess(
+        a, 0, stdout=said, stderr=""))
+    found_ = command.keepalived_findings(read_config(conf), known=set())
+    places = [(f.where.line, f.severity, str(f.message)) for f in found_]
+    assert places[0] == (4, "warning", "keepalived -t says: Truncating auth_pass to 8 characters")
+    assert places[1][0] == 6 and places[2][0] == 1  # VI_1 starts on line 1
+    assert sum("something about" in p[2] for p in places) == 1
+    assert not any("doesn't exist" in p[2] for p in places)
+    assert places[3][1] == "note"
+    assert len(found_) == command.MAX_KEEPALIVED_LINES + 1
+    assert str(found_[-1].message) == "keepalived -t said 24 more lines"

@@ -5,7 +5,9 @@ pair (`lint.rules`). With root and keepalived installed, also `keepalived -t -f 
 (config test mode, outside any lab: it parses and checks, runs nothing); its lines
 `(FILE: Line N) ...` become warnings at that line, `(INSTANCE) ...` at the instance's;
 what only says this machine lacks the lab's interfaces is left out. A file that includes
-files outside its folder is not handed to keepalived (it would print them). Exit 0 no error,
+files outside its folder is not handed to keepalived (it would print them), nor one whose
+includes make a cycle (keepalived repeats itself thousands of times); at most
+MAX_KEEPALIVED_LINES lines a file, each said once. Exit 0 no error,
 1 errors found, 2 a file unreadable (InputError, raised by the reader).
 """
 
@@ -37,11 +39,14 @@ from vrrplab.speakers.keepalived_read import (
 SEVERITIES = (ERROR, WARNING, NOTE)
 SCRIPT_MAX_BYTES = 64 * 1024  # a health-check script read to see what it pings
 KEEPALIVED_TIMEOUT_S = 30
-_LOCATED = re.compile(r"^\((?P<file>.+): Line (?P<line>\d+)\) (?P<text>.*)$")
+MAX_KEEPALIVED_LINES = 20  # per file: an include cycle makes keepalived say thousands
+_LOCATED = re.compile(r"^\((?:(?P<file>.+): )?Line (?P<line>\d+)\) (?P<text>.*)$")
 _INSTANCE = re.compile(r"^\((?P<name>[^)]+)\) (?P<text>.*)$")
 # keepalived -t run here, not in the lab: the lab's interfaces are not on this machine
 _HOST_ONLY = re.compile(r"doesn't exist|Non-existent interface|Unknown interface|loopback "
                         r"interface|does not support multicast|unicast peers", re.I)
+# ... or lacks the student's script files: said, as a note
+_HOST_NOTE = re.compile(r"not found/accessible", re.I)
 
 
 @dataclass
@@ -85,6 +90,10 @@ def keepalived_available() -> bool:
 _COVERED = (("SECURITY VIOLATION", "script-security"),
             ("advertisement interval", "advert-int-v2-fraction"),
             ("does not support authentication", "auth-v3"),
+            ("virtual router id must be set", "missing-setting"),
+            ("No VIP specified", "no-vip"),
+            ("preempt delay will not work with initial state MASTER", "preempt-delay-master"),
+            ("missing '}'s or extra '{'s", "unclosed-block"),
             ("nopreempt will not work with initial state MASTER", "nopreempt-master"))
 
 
@@ -98,23 +107,34 @@ def keepalived_findings(config: Config, known: set[tuple[str, int]],
         return [Finding(WARNING, Where(config.path, 1), "keepalived-t",
                         Problem(N_("keepalived -t could not check this file: {reason}"),
                                 reason=str(exc)))]
-    out = []
+    out: list[Finding] = []
+    seen: set[tuple[str, int, str]] = set()
+    more = 0
     for line in (done.stdout + done.stderr).splitlines():
         line = line.strip()
         if not line or _HOST_ONLY.search(line) or any(
                 words in line and code in codes for words, code in _COVERED):
             continue
-        where: Where | None = Where(config.path, 1)
+        where = Where(config.path, 1)
         text = line
         located, named = _LOCATED.match(line), _INSTANCE.match(line)
         if located:
-            where, text = Where(located["file"], int(located["line"])), located["text"]
+            where = Where(located["file"] or config.path, int(located["line"]))
+            text = located["text"]
         elif named and config.instance(named["name"]):
             where = config.instance(named["name"]).where
-        if (where.file, where.line) in known and located:
-            continue  # vrrplab's own finding at that line says it already
-        out.append(Finding(WARNING, where, "keepalived-t",
+        if ((where.file, where.line) in known and located) or \
+                (where.file, where.line, text) in seen:
+            continue  # vrrplab's own finding at that line says it already, or said twice
+        seen.add((where.file, where.line, text))
+        if len(out) >= MAX_KEEPALIVED_LINES:
+            more += 1
+            continue
+        out.append(Finding(NOTE if _HOST_NOTE.search(text) else WARNING, where, "keepalived-t",
                            Problem(N_("keepalived -t says: {text}"), text=text)))
+    if more:
+        out.append(Finding(NOTE, Where(config.path, 1), "keepalived-t",
+                           Problem(N_("keepalived -t said {count} more lines"), count=more)))
     return out
 
 
@@ -136,6 +156,10 @@ def lint_paths(paths: list[Path], keepalived: bool | None = None) -> LintResult:
                 findings.append(Finding(NOTE, Where(config.path, 1), "keepalived-t", Problem(
                     N_("keepalived -t not run on this file: it includes files outside its "
                        "folder"))))
+                continue
+            if any(f.code == "include-cycle" for f in config.findings):
+                findings.append(Finding(NOTE, Where(config.path, 1), "keepalived-t", Problem(
+                    N_("keepalived -t not run on this file: its includes make a cycle"))))
                 continue
             codes = {f.code for f in findings if f.where and f.where.file == config.path}
             findings += keepalived_findings(config, known, codes)
