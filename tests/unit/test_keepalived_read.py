@@ -94,7 +94,8 @@ vrrp_instance VI_1
     assert config.router_id.value == "R1"
     assert config.scripts["chk"].script.value == "/x/a b#c!d {e}"
     inst = config.instances[0]
-    assert inst.state.value == "BACKUP" and inst.vrid.where.line == 11
+    assert inst.state is None and inst.vrid.where.line == 11  # keepalived: BACKUP
+    assert any(f.code == "bad-state" and f.where.line == 10 for f in config.findings)
     assert [str(v.value) for v in inst.vips] == ["10.0.0.1/24", "2001:db8::1/128"]
     assert [(t.name, t.weight) for t in inst.track_scripts] == [("chk", -30)]
     assert [(t.name, t.weight) for t in inst.track_interfaces] == [("eth1", -10), ("eth2", None)]

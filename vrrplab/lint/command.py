@@ -94,6 +94,7 @@ _COVERED = (("SECURITY VIOLATION", "script-security"),
             ("No VIP specified", "no-vip"),
             ("preempt delay will not work with initial state MASTER", "preempt-delay-master"),
             ("missing '}'s or extra '{'s", "unclosed-block"),
+            ("defaulting to BACKUP", "bad-state"),
             ("nopreempt will not work with initial state MASTER", "nopreempt-master"))
 
 

@@ -561,11 +561,13 @@ class _Builder:
             kw = sub.keyword
             if kw == "state":
                 got = self.value(sub, str)
-                if got and got.value.upper() not in ("MASTER", "BACKUP"):
-                    self.note(ERROR, sub.where, "bad-value",
-                              N_("state is MASTER or BACKUP, got {value}"), value=got.value)
+                if got and got.value not in ("MASTER", "BACKUP"):
+                    self.note(WARNING, sub.where, "bad-state",
+                              N_("state {value}: keepalived knows MASTER and BACKUP only, in "
+                                 "capitals, and starts this instance BACKUP (\"unknown state, "
+                                 "defaulting to BACKUP\")"), value=got.value)
                     got = None
-                inst.state = got and Setting(got.value.upper(), got.where)
+                inst.state = got
             elif kw == "interface":
                 inst.interface = self.value(sub, str)
             elif kw == "virtual_router_id":
