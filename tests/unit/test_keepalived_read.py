@@ -179,6 +179,17 @@ def test_include_relative_to_the_including_file_and_globbed(tmp_path):
     assert config.scripts["chk"].where.seq > config.instances[0].track_scripts[0].where.seq
 
 
+def test_include_globs_in_a_folder_with_pattern_characters(tmp_path):
+    folder = tmp_path / "TP [2] *"
+    folder.mkdir()
+    (folder / "main.conf").write_text("include parts/*.conf\ninclude none/*.conf\n")
+    (folder / "parts").mkdir()
+    (folder / "parts" / "x.conf").write_text("vrrp_script chk {\n  script /bin/true\n}\n")
+    config = read_config(folder / "main.conf")
+    assert "chk" in config.scripts
+    assert [(f.code, f.where.line) for f in config.findings] == [("include-missing", 2)]
+
+
 def test_include_cycles_and_depth_are_bounded(tmp_path):
     (tmp_path / "a.conf").write_text("include b.conf\n")
     (tmp_path / "b.conf").write_text("include a.conf\n")

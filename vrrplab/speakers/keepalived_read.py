@@ -305,8 +305,14 @@ class _Reader:
                       N_("include nested more than {depth} levels deep: not read"),
                       depth=MAX_INCLUDE_DEPTH)
             return []
-        pattern = os.path.join(str(path.parent), args[0])
-        names = sorted(glob.glob(pattern)) if glob.has_magic(pattern) else [pattern]
+        if glob.has_magic(args[0]):  # the folder's own [ ] or * are no pattern
+            names = sorted(glob.glob(os.path.join(glob.escape(str(path.parent)), args[0])))
+            if not names:
+                self.note(WARNING, where, "include-missing",
+                          N_("no file matches {name}: keepalived goes on without it"),
+                          name=args[0])
+        else:
+            names = [os.path.join(str(path.parent), args[0])]
         out: list[Token] = []
         for name in names:
             name = os.path.normpath(name)
