@@ -31,7 +31,9 @@ from vrrplab.i18n import N_, Joined, Message
 
 EXCERPT_CHARS = 40  # what of a file a problem may quote
 JSON_MAX_DEPTH = 64  # results.json is 6 levels deep, a speaker config 4, a registry entry 1
-_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+# a string, or an unclosed one up to the end: each quote starts one linear scan (a
+# string that never closes must not make every later quote scan the rest again)
+_JSON_STRING = re.compile(rb'"(?:[^"\\]++|\\.)*+(?:"|\Z)', re.DOTALL)
 _JSON_BRACKET = re.compile(rb"[\[\]{}]")
 _KEEP_ON_TERMINAL = ("Zs",)  # spaces of any width (a French non-breaking space) are harmless
 
@@ -137,6 +139,11 @@ def read_text(path: Path, max_bytes: int) -> str:
     return decode(read_bytes(path, max_bytes), path)
 
 
+def _no_constant(name: str) -> Any:
+    """NaN, Infinity, -Infinity: Python's json reads them, JSON has no such numbers."""
+    raise ValueError(f"{name} is not a JSON number")
+
+
 def read_json(path: Path, max_bytes: int, max_depth: int = JSON_MAX_DEPTH) -> Any:
     """A JSON document from a regular file: bounded in size and depth, UTF-8 checked.
 
@@ -153,7 +160,7 @@ def read_json(path: Path, max_bytes: int, max_depth: int = JSON_MAX_DEPTH) -> An
             raise InputError(Problem(N_("{file}: invalid JSON: expected at most {depth} levels "
                                         "of nesting, got more"), file=str(path), depth=max_depth))
     try:
-        return json.loads(text)
+        return json.loads(text, parse_constant=_no_constant)
     except json.JSONDecodeError as exc:
         # the json module's own words (Expecting value) stay English, as PyYAML's do
         if exc.pos >= len(text.rstrip()):
@@ -167,4 +174,5 @@ def read_json(path: Path, max_bytes: int, max_depth: int = JSON_MAX_DEPTH) -> An
                                  excerpt=excerpt(text, exc.pos))) from None
     except (RecursionError, ValueError) as exc:  # the last line of defence: bad input is exit 2
         raise InputError(Problem(N_("{file}: invalid JSON: {problem}"), file=str(path),
-                                 problem=f"{type(exc).__name__}")) from None
+                                 problem=one_line(str(exc))[:100] or type(exc).__name__)
+                         ) from None

@@ -56,6 +56,8 @@ def friendly_errors(command):
             for line in exc.localized().splitlines():
                 click.echo(f"vrrplab: {line}", err=True)
             sys.exit(exc.exit_code)
+        except KeyboardInterrupt:  # Ctrl-C before a run's own handling: the same exit code
+            sys.exit(EXIT_INTERRUPTED)
 
     return wrapper
 

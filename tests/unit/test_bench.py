@@ -236,7 +236,9 @@ def test_bench_json_round_trip(tmp_path):
 
 
 @pytest.mark.parametrize("text, why", [
-    ("{not json", "not JSON"),
+    ("{not json", "invalid JSON"),
+    ("[" * 100 + "]" * 100, "levels of nesting"),
+    ('{"schema": NaN}', "NaN is not a JSON number"),
     ("[1, 2]", "expected a JSON object"),
     ('{"schema": 2}', "schema: expected 1"),
     ('{"schema": 1}', "missing: vrrplab, started_at"),
@@ -247,6 +249,15 @@ def test_a_baseline_that_is_not_a_bench_json_names_the_file(tmp_path, text, why)
     with pytest.raises(InputError) as exc:
         document.load(path)
     assert str(path) in str(exc.value) and why in str(exc.value)
+
+
+def test_a_baseline_that_is_a_fifo_is_refused_without_reading(tmp_path):
+    import os
+
+    fifo = tmp_path / "old.json"
+    os.mkfifo(fifo)
+    with pytest.raises(InputError, match="not a regular file"):
+        document.load(fifo)
 
 
 def test_a_bench_json_with_a_broken_stats_entry_is_refused(tmp_path):

@@ -90,3 +90,18 @@ def test_run_with_a_missing_tool_exits_3(cli, monkeypatch, tmp_path):
     result = cli.invoke(main, ["run", "failover-basic", "--out", str(tmp_path)])
     assert result.exit_code == 3
     assert "tcpdump (apt-get install tcpdump)" in result.stderr
+
+
+def test_ctrl_c_before_the_run_handles_it_exits_130_not_aborted(monkeypatch):
+    # the outer `vrrplab run` checks the host and makes the run's folder before it hands
+    # signals on to the run: a Ctrl-C there is still an interruption (130), not click's 1
+    from click.testing import CliRunner
+
+    from vrrplab import cli
+
+    def interrupted(*_args, **_kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "find_scenario", interrupted)
+    result = CliRunner().invoke(cli.main, ["run", "failover-basic"])
+    assert result.exit_code == 130 and "Aborted" not in result.output

@@ -25,26 +25,38 @@ def guard():
 
 @pytest.mark.parametrize("signum", signals.STOP_SIGNALS)
 def test_a_signal_raises_where_the_run_is_with_its_number(guard, signum):
-    with pytest.raises(signals.Interrupted) as caught:
+    with pytest.raises(signals.Interrupted) as caught, guard.raising():
         os.kill(os.getpid(), signum)
     assert caught.value.signum == signum and guard.received == signum
 
 
 def test_interrupted_is_not_swallowed_by_except_exception(guard):
-    with pytest.raises(signals.Interrupted):
+    with pytest.raises(signals.Interrupted), guard.raising():
         try:
             os.kill(os.getpid(), signal.SIGTERM)
         except Exception:  # noqa: BLE001 (the point: this must not catch it)
             pytest.fail("caught by except Exception")
 
 
+def test_outside_the_steps_a_signal_is_only_recorded(guard):
+    # from the install (PID 1's first instants: the scenario loaded, imports) on
+    os.kill(os.getpid(), signal.SIGHUP)
+    assert guard.received == signal.SIGHUP
+
+
 def test_deferred_records_and_does_not_raise(guard):
-    with guard.deferred():
+    with guard.raising(), guard.deferred():  # the teardown, inside the run's steps
         os.kill(os.getpid(), signal.SIGHUP)
+    assert guard.received == signal.SIGHUP
+
+
+def test_only_the_first_signal_counts_and_a_second_never_raises(guard):
+    with pytest.raises(signals.Interrupted), guard.raising():
         os.kill(os.getpid(), signal.SIGINT)
-    assert guard.received == signal.SIGHUP  # the first one counts
-    with pytest.raises(signals.Interrupted):  # outside, a signal raises again
+    with guard.raising():  # the run handles the first (its except clause, its teardown)
+        os.kill(os.getpid(), signal.SIGINT)  # a second Ctrl-C: nothing cut short
         os.kill(os.getpid(), signal.SIGTERM)
+    assert guard.received == signal.SIGINT
 
 
 def test_exit_codes_are_128_plus_n():

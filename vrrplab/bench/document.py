@@ -15,7 +15,10 @@ from pathlib import Path
 
 from vrrplab.bench import SCHEMA
 from vrrplab.bench.stats import METRICS
+from vrrplab.boundedio import read_json
 from vrrplab.errors import InputError
+
+MAX_BYTES = 64 * 1024 * 1024  # a bench.json of thousands of runs is a few MB
 
 VERDICTS = ("pass", "fail", "interrupted")
 RUN_VERDICTS = ("pass", "fail", "interrupted", "error", "skipped")
@@ -107,12 +110,7 @@ def write(doc: dict, path: Path) -> None:
 
 def load(path: Path) -> dict:
     """Read and check a bench.json; InputError naming the file when it is not one."""
-    try:
-        doc = json.loads(Path(path).read_text())
-    except OSError as exc:
-        raise InputError(f"--baseline {path}: cannot read it ({exc.strerror or exc})") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(f"--baseline {path}: not JSON ({exc})") from None
+    doc = read_json(Path(path), MAX_BYTES)  # bounded: a FIFO, /dev/zero, deep nesting
     bad = problems(doc)
     if bad:
         more = [f"... and {len(bad) - 5} more"] if len(bad) > 5 else []

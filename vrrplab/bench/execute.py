@@ -28,6 +28,9 @@ from typing import Callable
 from vrrplab.bench import launch
 from vrrplab.bench.launch import Children, Job, Outcome
 from vrrplab.bench.stats import run_figures
+from vrrplab.run.signals import STOP_SIGNALS, exit_code
+
+INTERRUPTED_CODES = {exit_code(s) for s in STOP_SIGNALS}  # a run a stop signal ended
 
 
 def _clock(seconds: float) -> str:
@@ -45,7 +48,7 @@ def entry(job: Job, outcome: Outcome | None, elapsed_s: float) -> dict:
                 "run_id": None, "error": "not started: the bench was interrupted",
                 "failed_checks": [], "errors": [], "faults": {}}
     if outcome.results is None:
-        verdict = "interrupted" if outcome.exit_code == 130 else "error"
+        verdict = "interrupted" if outcome.exit_code in INTERRUPTED_CODES else "error"
         return {**base, "verdict": verdict, "exit_code": outcome.exit_code, "results": None,
                 "log": outcome.log, "run_id": None, "error": outcome.error,
                 "failed_checks": [], "errors": [], "faults": {}}

@@ -116,13 +116,14 @@ class Runner:
     def run(self) -> RunRecord:
         with installed() as guard:
             try:
-                if guard.received:  # it came before the run began
-                    raise Interrupted(guard.received)
-                self._build()
-                for step in self.scenario.steps:
-                    if self.pacer:
-                        self.pacer.before(step)
-                    self._do(step)
+                with guard.raising():
+                    if guard.received:  # it came before the run began
+                        raise Interrupted(guard.received)
+                    self._build()
+                    for step in self.scenario.steps:
+                        if self.pacer:
+                            self.pacer.before(step)
+                        self._do(step)
             except (KeyboardInterrupt, Interrupted) as exc:
                 self.record.interrupted = True
                 self.record.signal = guard.received or getattr(exc, "signum", None)

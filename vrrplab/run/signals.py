@@ -2,9 +2,10 @@
 
 Inside its namespace a run is PID 1, and the kernel drops a signal sent to a PID 1 from
 outside unless that process handles it: `install()` handles all three for the whole run.
-While the lab is built and the steps run, a signal raises `Interrupted` where the run is;
-while the run tears down and writes its results (`deferred()`), it is only recorded, so
-the teardown finishes and the results say what was measured. Either way the run ends
+A signal is only recorded, except while the lab is built and the steps run (`raising()`):
+there the first one raises `Interrupted` where the run is. Recorded, it lets the
+teardown finish and the results say what was measured; the runner checks for one before
+it builds. Either way the run ends
 with `exit_code()`: 128 + the signal's number (130 for Ctrl-C, 143 SIGTERM, 129 SIGHUP).
 """
 
@@ -44,14 +45,24 @@ class Guard:
 
     def __init__(self):
         self.received: int | None = None
-        self.deferring = False
+        self.deferring = True  # recorded only, until the runner builds and runs the steps
         self._previous: dict[int, object] = {}
 
     def handle(self, signum: int, _frame) -> None:
-        if self.received is None:
-            self.received = signum
+        if self.received is not None:
+            return  # the run is stopping already: a second Ctrl-C must not cut that short
+        self.received = signum
         if not self.deferring:
             raise Interrupted(signum)
+
+    @contextmanager
+    def raising(self) -> Iterator[None]:
+        """Inside: the first signal raises Interrupted (the build and the steps)."""
+        was, self.deferring = self.deferring, False
+        try:
+            yield
+        finally:
+            self.deferring = was
 
     @contextmanager
     def deferred(self) -> Iterator[None]:

@@ -26,6 +26,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from vrrplab import i18n
+from vrrplab.boundedio import for_terminal
 from vrrplab.errors import EXIT_INTERRUPTED, EXIT_PASS, InputError
 from vrrplab.i18n import N_, Message, _
 from vrrplab.lab import sandbox
@@ -135,7 +136,8 @@ def shell_here(scenario: Scenario, speaker: str, run_dir: Path) -> int:
     previous = {s: signal.signal(s, _interrupted) for s in (signal.SIGTERM, signal.SIGHUP)}
     code = EXIT_PASS
     try:
-        described = _(scenario.description) if scenario.description else ""
+        # text from a file: its control characters escaped (rich's escape is markup only)
+        described = for_terminal(_(scenario.description)) if scenario.description else ""
         say(f"vrrplab shell {scenario.name}: {described}")
         session.build()
         Prompt(session, terminal, console).loop()

@@ -220,7 +220,13 @@ class LiveView(PlainView):
             self.console.print(text, markup=False, highlight=False, soft_wrap=True)
             return ask()
         finally:
+            self._restart()
+
+    def _restart(self) -> None:
+        try:
             self._live.start()
+        except OSError:  # the terminal is gone (SIGHUP): the run goes on without a view
+            pass
 
     def ending(self) -> None:
         """The panel keeps the lab as the steps left it: the teardown stops every speaker."""
@@ -231,7 +237,10 @@ class LiveView(PlainView):
     def close(self) -> None:
         self.ending()
         self._step = None
-        self._live.stop()
+        try:
+            self._live.stop()  # its last drawing
+        except OSError:  # the terminal is gone (SIGHUP): nothing to draw on
+            pass
 
     def _show(self, at: float, text: str) -> None:
         self._events.append((at, text))
