@@ -276,7 +276,7 @@ def _compare(members: list[tuple[Config, Instance]]) -> list[Finding]:
                                 else where, "advert-int-differs",
                                 N_("advert_int {value} here, {other} in {file}: a VRRPv2 "
                                    "router drops adverts of another interval (RFC 3768 7.1), "
-                                   "a VRRPv3 backup times the master with the master's")
+                                   "so both become MASTER")
                                 if v2 else
                                 N_("advert_int {value} here, {other} in {file}: a VRRPv3 "
                                    "backup follows the master's interval, so the failover time "
