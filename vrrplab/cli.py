@@ -106,6 +106,27 @@ def validate(files: tuple[Path, ...]) -> None:
 
 
 @main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
+@click.option("--no-keepalived", is_flag=True,
+              help="Static checks only, even as root (no keepalived -t).")
+@lang_option
+@friendly_errors
+def lint(files: tuple[Path, ...], as_json: bool, no_keepalived: bool) -> None:
+    """Check the routers' keepalived.conf files, alone and as a pair (no root needed).
+
+    Each finding: severity, FILE:LINE, one sentence, the scenario that shows it. As root
+    with keepalived installed, keepalived -t checks each file too. Exit 0 no error,
+    1 errors found, 2 a file unreadable."""
+    from vrrplab.lint.command import lint_command
+
+    text, code = lint_command(list(files), json_output=as_json,
+                              keepalived=False if no_keepalived else None)
+    click.echo(text)
+    sys.exit(code)
+
+
+@main.command()
 @click.argument("scenario")
 @click.option("--speaker", type=click.Choice(SPEAKER_CHOICES), default="keepalived",
               show_default=True, help="Which VRRP daemon the routers run.")
