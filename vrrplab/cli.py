@@ -1,7 +1,8 @@
 """The `vrrplab` command: thin click commands over the library.
 
 Exit codes: 0 pass, 1 a check failed, 2 bad input or usage, 3 environment
-(not root, a tool missing), 130 interrupted. Errors are one line, no traceback.
+(not root, a tool missing), 130 interrupted by Ctrl-C, 128+N by signal N (run/signals).
+Errors are one line, no traceback.
 """
 
 from __future__ import annotations
