@@ -1,7 +1,8 @@
 """The `vrrplab` command: thin click commands over the library.
 
 Exit codes: 0 pass, 1 a check failed, 2 bad input or usage, 3 environment
-(not root, a tool missing), 130 interrupted. Errors are one line, no traceback.
+(not root, a tool missing), 130 interrupted by Ctrl-C, 128+N by signal N (run/signals).
+Errors are one line, no traceback.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from vrrplab.errors import (
     InputError,
     VrrplabError,
 )
-from vrrplab.i18n import _
+from vrrplab.i18n import N_, Message, _
 from vrrplab.loader import find_scenario, list_scenarios, load_scenario, load_topology, read_yaml
 from vrrplab.rundir import check_out, make_run_dir, replace_file
 from vrrplab.speakers import SPEAKER_CHOICES
@@ -313,9 +314,14 @@ def report(run_dir: Path) -> None:
     results = load_results(run_dir)
     folder = run_dir if run_dir.is_dir() else run_dir.parent
     with reading(run_dir):  # what the checked shape lets through: one line, exit 2
-        # a link named timeline.png is replaced, never written through (report.html too)
-        replace_file(folder / "timeline.png", lambda new: plot_timeline(results, new))
-        page = write_html_report(folder, results)
+        try:
+            # a link named timeline.png is replaced, never written through (report.html too)
+            replace_file(folder / "timeline.png", lambda new: plot_timeline(results, new))
+            page = write_html_report(folder, results)
+        except OSError as exc:  # a read-only folder, a full disk: one line, exit 2
+            raise InputError(Message(N_("{folder}: cannot write the report there: {reason}"),
+                                     folder=str(folder), reason=exc.strerror or str(exc))
+                             ) from None
         click.echo(summary(results))
     click.echo(_("open in a browser: {page}").format(page=page))
 

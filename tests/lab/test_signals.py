@@ -8,6 +8,7 @@ goes to `vrrplab run` itself, as a terminal's Ctrl-C or its closing would send i
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import signal
@@ -19,13 +20,12 @@ from pathlib import Path
 import pytest
 
 from tests.lab.hostcheck import host_snapshot
-from vrrplab.run.signals import HOLD_ENV
+from vrrplab.run.signals import HOLD_ENV, STAGES, STOP_SIGNALS
 
 pytestmark = pytest.mark.lab
 VRRPLAB = [sys.executable, "-m", "vrrplab"]
-# the signal at each stage; SIGHUP (unshare does not ignore it) at a fault and a report
-CASES = [("build", signal.SIGINT), ("fault", signal.SIGHUP), ("teardown", signal.SIGTERM),
-         ("plot", signal.SIGINT), ("report", signal.SIGHUP)]
+# each signal at each stage (about 3 minutes: a run held at the report has run whole)
+CASES = list(itertools.product(STAGES, STOP_SIGNALS))
 # interrupted in its build, a run stops what it started (nothing yet but the lab, which
 # its namespace takes along), writes results.json and exits: the 2 s
 BUILD_RETURN_S = 2.0
@@ -36,7 +36,8 @@ def _held(out: Path, stage: str) -> Path | None:
     return found[0].parent if found else None
 
 
-@pytest.mark.parametrize("stage,signum", CASES, ids=[c[0] for c in CASES])
+@pytest.mark.parametrize("stage,signum", CASES,
+                         ids=[f"{stage}-{signal.Signals(n).name}" for stage, n in CASES])
 def test_a_signal_at_each_stage(tmp_path, stage, signum):
     before = host_snapshot()
     proc = subprocess.Popen([*VRRPLAB, "run", "failover-basic", "--out", str(tmp_path)],

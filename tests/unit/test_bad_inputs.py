@@ -173,6 +173,8 @@ REGISTRY = {  # tests/unit/bad/registry/NAME.json -> what `vrrplab clean` says, 
     "pid-string": "unshare: expected a process id (an integer above 0)",
     "latin1": "expected UTF-8 text, got the byte 0xe9",
     "fields-missing": "supervisor: expected a process id",
+    # str.isdigit takes a superscript two and Arabic-Indic digits: not clock ticks
+    "start-not-ascii": "supervisor_start: expected a start time in clock ticks",
 }
 
 

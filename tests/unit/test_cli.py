@@ -105,3 +105,19 @@ def test_ctrl_c_before_the_run_handles_it_exits_130_not_aborted(monkeypatch):
     monkeypatch.setattr(cli, "find_scenario", interrupted)
     result = CliRunner().invoke(cli.main, ["run", "failover-basic"])
     assert result.exit_code == 130 and "Aborted" not in result.output
+
+
+def test_report_that_cannot_write_says_so_in_one_line(tmp_path):
+    # a folder where timeline.png is a directory: the new file cannot take its place
+    from click.testing import CliRunner
+
+    from tests.unit import synthetic
+    from vrrplab import cli
+    from vrrplab.analysis.results import build_results, write_results
+
+    write_results(build_results(synthetic.record(tmp_path)), tmp_path)
+    (tmp_path / "timeline.png").mkdir()
+    result = CliRunner().invoke(cli.main, ["report", str(tmp_path), "--lang", "en"])
+    assert result.exit_code == 2, result.output
+    assert f"vrrplab: {tmp_path}: cannot write the report there: " in result.stderr
+    assert "Traceback" not in result.output

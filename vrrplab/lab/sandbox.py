@@ -25,7 +25,7 @@ import sys
 import time
 from pathlib import Path
 
-from vrrplab.boundedio import Problem, read_json
+from vrrplab.boundedio import Problem, for_terminal, read_json
 from vrrplab.errors import EnvironmentProblem, InputError, LabError
 from vrrplab.i18n import N_, Message, _
 from vrrplab.loader import MAX_RUN_S
@@ -46,7 +46,8 @@ def _pid(value) -> bool:
 
 
 def _start(value) -> bool:
-    return value is None or (isinstance(value, str) and value.isdigit())
+    # ASCII digits only: str.isdigit takes '²' and other scripts' digits, int() some of them
+    return value is None or (isinstance(value, str) and value.isascii() and value.isdigit())
 
 
 # what `leftovers` and `clean` read of an entry, each with its expected-phrase
@@ -285,7 +286,7 @@ def clean(dry_run: bool, say=print) -> int:
     """Remove what killed runs left: their lab (by recorded pid + start time) and record."""
     entries = leftovers(say)
     for entry in entries:
-        run, pid = entry["run_id"], entry["unshare"]
+        run, pid = for_terminal(entry["run_id"]), entry["unshare"]  # a record's text
         if entry["lab_alive"]:
             say((_("would stop the lab of run {run} (pid {pid})") if dry_run
                  else _("stopping the lab of run {run} (pid {pid})")).format(run=run, pid=pid))

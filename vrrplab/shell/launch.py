@@ -41,7 +41,7 @@ from vrrplab.loader import (
 )
 from vrrplab.loader.model import Scenario
 from vrrplab.rundir import check_out, make_run_dir
-from vrrplab.run.runner import Interrupted
+from vrrplab.run.signals import Interrupted, exit_code
 from vrrplab.shell.jobs import Terminal
 from vrrplab.shell.prompt import Prompt
 from vrrplab.shell.session import Session
@@ -115,8 +115,8 @@ def _restore_terminal(saved: list | None) -> None:
             pass
 
 
-def _interrupted(_signum, _frame):
-    raise Interrupted()
+def _interrupted(signum, _frame):
+    raise Interrupted(signum)
 
 
 def shell_here(scenario: Scenario, speaker: str, run_dir: Path) -> int:
@@ -141,8 +141,10 @@ def shell_here(scenario: Scenario, speaker: str, run_dir: Path) -> int:
         say(f"vrrplab shell {scenario.name}: {described}")
         session.build()
         Prompt(session, terminal, console).loop()
-    except (KeyboardInterrupt, Interrupted):
+    except KeyboardInterrupt:
         code = EXIT_INTERRUPTED
+    except Interrupted as exc:  # SIGTERM, or SIGHUP (the terminal closed): 128 + N
+        code = exit_code(exc.signum)
     finally:
         terminal.prompt = None
         say(_("taking the lab down"))
