@@ -4,6 +4,7 @@ this process runs in a lab node."""
 from __future__ import annotations
 
 import os
+import signal
 from pathlib import Path
 
 from vrrplab.i18n import N_, Message
@@ -15,6 +16,15 @@ PROC_NET = Path("/proc/sys/net")  # the namespace's network sysctls
 # set by lab.network.Lab.popen on every process it starts in a node: lab-only tools (the
 # attacker, the bundled speaker) look for it
 LAB_NODE_ENV = "VRRPLAB_LAB_NODE"
+
+
+def let_ctrl_c_reach_children() -> None:
+    """A process started in the background by a script (`cmd &`, nohup, some CI runners)
+    inherits SIGINT ignored, and so would every command it starts: a node's `sleep` or
+    `ping` would then outlive the Ctrl-C that must stop it (Mininet's sendInt, the
+    shell's jobs). Python's own Ctrl-C handler instead: commands start with the default."""
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def outside_lab_node(tool: str) -> Message | None:

@@ -151,3 +151,20 @@ def test_tab_completes_nodes_commands_and_routers(tmp_path):
     assert "state " in prompt.completenames("st")
     assert prompt.completedefault("r", "crash r", 6, 7) == ["r1 ", "r2 "]
     assert "systemctl " in prompt.completedefault("sys", "r1 sys", 3, 6)
+
+
+def test_ctrl_c_reaches_a_job_even_when_vrrplab_inherited_it_ignored(printed):
+    # started in the background by a script (nohup, `&`, some CI runners), the process
+    # inherits SIGINT ignored: its jobs must not, or "as Ctrl-C would" stops nothing
+    import signal
+
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        jobs = Jobs(LocalLab(), Terminal())
+        job = jobs.background("c1", "trap 'echo goodbye; exit 0' INT; echo started; "
+                                    "while :; do sleep 0.05; done")
+        _wait_for(lambda: "[1] started" in printed.getvalue())
+        jobs.stop(1)
+        assert "[1] goodbye" in printed.getvalue() and job.proc.returncode == 0
+    finally:
+        signal.signal(signal.SIGINT, previous)

@@ -23,7 +23,7 @@ from mininet.net import Mininet
 from mininet.node import Host, Switch
 
 from vrrplab.errors import LabError
-from vrrplab.linux import LAB_NODE_ENV
+from vrrplab.linux import LAB_NODE_ENV, let_ctrl_c_reach_children
 from vrrplab.loader.model import Topology
 
 CMD_TIMEOUT_S = 10.0  # every shell command in a node: ip, sysctl, cat (milliseconds, normally)
@@ -333,6 +333,7 @@ class Lab:
         node shells, veth pairs, bridges, addresses and routes. Past it, LabError names
         the step and the node; what was built is left for `stop`."""
         seconds = start_deadline(self.topology) if deadline_s is None else deadline_s
+        let_ctrl_c_reach_children()  # the node shells and their commands: Ctrl-C works
         setLogLevel("error")
         net = Mininet(topo=None, switch=IpBridge, controller=None, build=False,
                       autoSetMacs=False, cleanup=False, waitConnected=False)

@@ -28,6 +28,7 @@ import threading
 from dataclasses import dataclass
 
 from vrrplab.i18n import _
+from vrrplab.linux import let_ctrl_c_reach_children
 
 GRACE_S = 2.0  # after SIGINT, then after SIGTERM: time to say goodbye and exit
 KILL_WAIT_S = 2.0  # after SIGKILL
@@ -80,6 +81,7 @@ class Jobs:
     """A node's commands, foreground and background, started in the lab `lab`."""
 
     def __init__(self, lab, terminal: Terminal):
+        let_ctrl_c_reach_children()  # a job stops "as Ctrl-C would": it must not ignore it
         self.lab = lab
         self.terminal = terminal
         self.jobs: dict[int, Job] = {}
