@@ -24,7 +24,6 @@ import math
 import os
 import re
 import stat
-import tempfile
 from pathlib import Path
 
 import jinja2
@@ -35,6 +34,7 @@ from vrrplab.analysis.report import checks_in_language, plot_timeline
 from vrrplab.analysis.timing import reason_in_language
 from vrrplab.faults.catalogue import KINDS
 from vrrplab.i18n import _
+from vrrplab.rundir import replace_file
 from vrrplab.vrrp import bounds, timers
 from vrrplab.vrrp.packet import virtual_mac
 
@@ -581,17 +581,4 @@ def write_html_report(run_dir: Path, results: dict) -> Path:
     never followed), readable by everyone like the run's other files."""
     run_dir = Path(run_dir)
     page = render_html(results, run_dir).encode("utf-8")
-    fd, tmp = tempfile.mkstemp(prefix=".report.", suffix=".html.tmp", dir=run_dir)  # O_EXCL
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(page)
-            os.fchmod(f.fileno(), 0o644)
-        target = run_dir / REPORT_NAME
-        os.replace(tmp, target)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-    return target
+    return replace_file(run_dir / REPORT_NAME, lambda new: new.write_bytes(page))
