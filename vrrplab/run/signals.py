@@ -55,19 +55,17 @@ class Guard:
         if not self.deferring:
             raise Interrupted(signum)
 
-    @contextmanager
-    def raising(self) -> Iterator[None]:
+    def raising(self):
         """Inside: the first signal raises Interrupted (the build and the steps)."""
-        was, self.deferring = self.deferring, False
-        try:
-            yield
-        finally:
-            self.deferring = was
+        return self._deferring(False)
+
+    def deferred(self):
+        """Inside: a signal is recorded, never raised (a teardown must run to its end)."""
+        return self._deferring(True)
 
     @contextmanager
-    def deferred(self) -> Iterator[None]:
-        """Inside: a signal is recorded, never raised (a teardown must run to its end)."""
-        was, self.deferring = self.deferring, True
+    def _deferring(self, value: bool) -> Iterator[None]:
+        was, self.deferring = self.deferring, value
         try:
             yield
         finally:
