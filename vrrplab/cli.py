@@ -30,6 +30,7 @@ from vrrplab.errors import (
 )
 from vrrplab.i18n import N_, Message, _
 from vrrplab.loader import find_scenario, list_scenarios, load_scenario, load_topology, read_yaml
+from vrrplab.speakers import given as given_configs
 from vrrplab.rundir import check_out, make_run_dir, replace_file
 from vrrplab.speakers import SPEAKER_CHOICES
 
@@ -146,12 +147,16 @@ def lint(files: tuple[Path, ...], as_json: bool, no_keepalived: bool) -> None:
 @click.option("--spread-faults", is_flag=True,
               help="Wait a random time (up to one advert interval) before each fault, so "
                    "repeated runs hit every phase of the advert timer; recorded per fault.")
+@click.option("--config", "configs", multiple=True, metavar="ROUTER=PATH",
+              help="Run the router's own keepalived.conf (one per router, e.g. --config "
+                   "r1=r1.conf --config r2=r2.conf): keepalived runs it as written, the checks "
+                   "judge what it asks for.")
 @click.option("--run-dir", type=click.Path(path_type=Path), hidden=True)
 @lang_option
 @friendly_errors
 def run(scenario: str, speaker: str, out: Path, probe_interval: float | None,
         vrrp_version: str | None, as_json: bool, quiet: bool, pace: bool, spread_faults: bool,
-        run_dir: Path | None) -> None:
+        configs: tuple[str, ...], run_dir: Path | None) -> None:
     """Build the lab, run SCENARIO (a name or a file), explain what happened.
 
     On a terminal a live view shows the routers, the client's pings and each step; piped
@@ -164,6 +169,9 @@ def run(scenario: str, speaker: str, out: Path, probe_interval: float | None,
     path = find_scenario(scenario)
     version = int(vrrp_version) if vrrp_version else None
     loaded = load_scenario(path, vrrp_version=version)
+    given = given_configs.parse_options(configs)
+    if given:
+        loaded = given_configs.with_given_configs(loaded, given, speaker)
     if run_dir is not None and sandbox.is_inside():
         sys.exit(_run_here(loaded, speaker, run_dir, probe_interval, as_json, spread_faults,
                            quiet, pace))
@@ -180,6 +188,8 @@ def run(scenario: str, speaker: str, out: Path, probe_interval: float | None,
         argv += ["--probe-interval", str(probe_interval)]
     if version:
         argv += ["--vrrp-version", str(version)]
+    for router, config_path in loaded.given.paths if loaded.given else ():
+        argv += ["--config", f"{router}={config_path}"]
     if as_json:
         argv.append("--json")
     if spread_faults:

@@ -88,6 +88,7 @@ def summary(results: dict) -> str:
                 target=target, impact=_impact(f, impact)))
         for name, gw in f.get("gateways", {}).items():
             lines.append(f"      {_gateway_line(name, gw)}")
+    lines += _given_lines(results.get("given_configs"))
     for router, warnings in results.get("config_warnings", {}).items():
         lines += ["  " + _("{router}'s config check warned: {warning}").format(
             router=router, warning=w.strip()) for w in warnings]
@@ -350,3 +351,18 @@ def _mark_faults(ax, results: dict) -> None:
         ax.annotate(f"{f['name']}\n{label}", (f["at_s"], 1.0),
                     xycoords=("data", "axes fraction"), fontsize=7, va="top", ha="left",
                     xytext=(3, -2), textcoords="offset points")
+
+
+def _given_lines(given: dict | None) -> list[str]:
+    """The routers' own files (run --config): which ran, and what lint found in them."""
+    if not given:
+        return []
+    lines = ["  " + _("{router} ran its own file {path}").format(router=router, path=f["path"])
+             for router, f in given["files"].items()]
+    words = {"error": _("error"), "warning": _("warning"), "note": _("note")}
+    for f in given["findings"]:
+        place = f"{f['file']}:{f['line']}" if f.get("file") else "-"
+        lines.append("    " + f"{place}: {words.get(f['severity'], f['severity'])}: "
+                     f"{f.get('said') or f['message']}")
+    return lines
+

@@ -114,7 +114,10 @@ def build_results(record) -> dict:
                                  "ip": str(topo.node(r.name).interface(lan.interface).address.ip),
                                  "skew_time_s": _r(vrrp.skew_time(r.name)),
                                  "master_down_interval_s": _r(vrrp.master_down_interval(r.name)),
-                                 "script_delay_s": _script_delay(r)}
+                                 "script_delay_s": _script_delay(r),
+                                 # what its failing checks may take off (or add to) it
+                                 "check_weights": [t.weight for t in r.track_scripts
+                                                   if t.weight]}
                         for r in vrrp.routers},
         },
         "probe": {"source": scenario.probe.source, "interval_s": record.probe_interval,
@@ -140,6 +143,8 @@ def build_results(record) -> dict:
         "probes": _probe_document(traces, t0),
         "phase_evidence": _phase_evidence(record, faults, t0),
         "config_warnings": record.config_warnings,
+        # the routers' own keepalived.conf (run --config) and what lint says of them
+        "given_configs": scenario.given.as_results() if scenario.given else None,
         "speaker_cpu_s": record.cpu_s,
         "auth_evidence": record.auth_evidence,
         "auth_mismatch": len({vrrp.auth_pass_of(r.name)[:8] for r in vrrp.routers

@@ -78,6 +78,9 @@ SHAPE = {
     "snapshots": ListOf({"macs": DictOf(STR_OR_NULL), "states?": ANY_MAPPING,
                          "vips?": ANY_MAPPING}),
     "config_warnings?": DictOf(ListOf(STR)),
+    "given_configs?": (None, {"files": DictOf({"path": STR, "copy": STR}),
+                              "findings": ListOf({"severity": STR, "message": STR,
+                                                  "said?": STR})}),
     "latency?": (None, {"samples?": INT, "p99_s?": NUM_OR_NULL, "max_s?": NUM_OR_NULL}),
 }
 

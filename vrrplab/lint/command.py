@@ -139,12 +139,14 @@ def keepalived_findings(config: Config, known: set[tuple[str, int]],
     return out
 
 
-def lint_paths(paths: list[Path], keepalived: bool | None = None) -> LintResult:
+def lint_paths(paths: list[Path], keepalived: bool | None = None,
+               shown: list[str] | None = None) -> LintResult:
     """Read and judge the routers' files (in router order). InputError if one is unreadable.
 
     `keepalived`: run `keepalived -t` too (None: when root and keepalived is installed).
+    `shown`: each file's name in the findings (default: its path as given).
     """
-    configs = [read_config(p) for p in paths]
+    configs = [read_config(p, name) for p, name in zip(paths, shown or [None] * len(paths))]
     findings: list[Finding] = []
     for config in configs:
         findings += file_rules(config, script_text)

@@ -7,6 +7,7 @@ report) reads them and never sees raw YAML.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 from ipaddress import (
     IPv4Address,
     IPv4Interface,
@@ -279,6 +280,8 @@ class Scenario:
     steps: tuple[Step, ...]
     probes: tuple[Probe, ...]  # one per probing client; the first is the main one
     lesson: str = ""  # what the run shows, printed with the verdict
+    # the routers' own keepalived.conf (`run --config`): speakers.given.GivenConfigs
+    given: Any = None
     faults: tuple[Fault, ...] = field(init=False)
 
     def __post_init__(self) -> None:

@@ -139,13 +139,15 @@ class Runner:
     def _build(self) -> None:
         self.out.mkdir(parents=True, exist_ok=True)
         self.rundir.mkdir(parents=True, exist_ok=True)
+        if self.scenario.given:
+            self.scenario.given.copy_into(self.out)
         self.say(_("building lab {name} ({n} nodes)").format(name=self.topology.name,
                                                              n=len(self.topology.nodes)))
         self.lab.start()
         self._mark("lab_built")
         checkpoint("build", self.out)
         prepare_speakers(self.speakers, self.lab, self.topology, self._speaker_choice,
-                         self.out, self.rundir)
+                         self.out, self.rundir, self.scenario.given)
         client = self.topology.node(self.scenario.probe.source)
         lan_if = client.interface_on(self.topology.segment_of(
             self.topology.routers[0].name, self.topology.lan_instance().interface))
@@ -406,12 +408,15 @@ class Runner:
 
 
 def prepare_speakers(speakers: dict, lab: Lab, topology, choice: str, out: Path,
-                     rundir: Path) -> None:
+                     rundir: Path, given=None) -> None:
     """Put one speaker per router into `speakers` (the kind `--speaker choice` gives each),
-    then write and check each one's config (LabError if a speaker refuses it)."""
+    then write and check each one's config (LabError if a speaker refuses it). `given`
+    (speakers.given.GivenConfigs): the routers' own keepalived.conf, which keepalived runs
+    as written."""
     for i, router in enumerate(topology.routers):
         cls = speaker_for(choice, i)
         speakers[router.name] = cls(lab, topology, router.name, out, rundir)
+        speakers[router.name].given_conf = given.path_of(router.name) if given else None
     for speaker in speakers.values():
         speaker.prepare()
 

@@ -35,6 +35,7 @@ class Speaker(ABC):
         self.proc: subprocess.Popen | None = None
         self._terminating = False
         self.config_warnings: list[str] = []  # what the config check said but let pass
+        self.given_conf: Path | None = None  # the router's own keepalived.conf (run --config)
         self.starts = 0
         self.log_path = artifacts / f"{router}.{self.kind}.log"
 

@@ -24,10 +24,18 @@ class KeepalivedSpeaker(Speaker):
     def conf_path(self):
         return self.artifacts / f"{self.router}.keepalived.conf"
 
+    @property
+    def run_conf(self):
+        """The file keepalived runs: the router's own as given, else the rendered one."""
+        return self.given_conf or self.conf_path
+
     def prepare(self) -> None:
         if shutil.which("keepalived") is None:
             raise EnvironmentProblem(N_("keepalived is not installed (apt-get install "
                                         "keepalived)"))
+        if self.given_conf is not None:
+            self._prepare_given()
+            return
         for script in self.topology.vrrp.router(self.router).track_scripts:
             path = script_path(self.artifacts, self.router, script.name)
             path.write_text(f"#!/bin/sh\n# {script.name}, run by keepalived in {self.router}\n"
@@ -35,16 +43,25 @@ class KeepalivedSpeaker(Speaker):
             path.chmod(0o755)
         self.conf_path.write_text(render_keepalived_conf(self.topology, self.router,
                                                          self.artifacts))
-        result = self.lab.run(self.router, ["keepalived", "-t", "-f", str(self.conf_path)],
-                              timeout=CHECK_TIMEOUT_S)
-        complaints = [line for line in result.stdout.splitlines() if line.strip()]
-        if result.returncode != 0 and complaints and all(TRUNCATION in c for c in complaints):
+        complaints, code = self._check()
+        if code != 0 and complaints and all(TRUNCATION in c for c in complaints):
             # the long-password lesson: keepalived -t flags it, keepalived runs with it
             self.config_warnings = complaints
-        elif result.returncode != 0:
+        elif code != 0:
             raise LabError(N_("{router}: keepalived -t refused {path} (exit {code}): {output}"),
-                           router=self.router, path=self.conf_path, code=result.returncode,
-                           output=result.stdout.strip())
+                           router=self.router, path=self.conf_path, code=code,
+                           output="\n".join(complaints))
+
+    def _prepare_given(self) -> None:
+        """The router's own file runs as written (the runner keeps a copy for the report):
+        all keepalived -t says of it is kept, never refused, the run shows what keepalived
+        does with it. Pid files are the command line's, not the file's."""
+        self.config_warnings, _code = self._check()
+
+    def _check(self) -> tuple[list[str], int]:
+        result = self.lab.run(self.router, ["keepalived", "-t", "-f", str(self.run_conf)],
+                              timeout=CHECK_TIMEOUT_S)
+        return [line for line in result.stdout.splitlines() if line.strip()], result.returncode
 
     def command(self) -> list[str]:
         # Fresh pid files for every start: a killed keepalived leaves its own
@@ -52,7 +69,7 @@ class KeepalivedSpeaker(Speaker):
         pids = self.rundir / f"{self.router}-{self.starts}"
         pids.mkdir(parents=True, exist_ok=True)
         return ["keepalived", "--dont-fork", "--log-console", "--log-detail",
-                "-f", str(self.conf_path), "-p", str(pids / "keepalived.pid"),
+                "-f", str(self.run_conf), "-p", str(pids / "keepalived.pid"),
                 "-r", str(pids / "vrrp.pid"), "-c", str(pids / "checkers.pid")]
 
     def state(self, instance: str | None = None) -> str:

@@ -1,0 +1,142 @@
+"""`vrrplab run SCENARIO --config r1=PATH ...`: the routers' own keepalived.conf, no root.
+
+What the lab cannot run is refused before anything starts (exit 2, file and line); what is
+only wrong runs, and lint's findings travel with the run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from vrrplab.cli import main
+from vrrplab.errors import InputError
+from vrrplab.loader import find_scenario, load_scenario
+from vrrplab.speakers.given import parse_options, with_given_configs
+
+LESSON = Path(__file__).parent / "data" / "seed_lesson"
+PAIRS = Path(__file__).parent / "data" / "student_configs"
+
+
+def _lesson() -> dict[str, Path]:
+    return {"r1": LESSON / "r1.conf", "r2": LESSON / "r2.conf"}
+
+
+def _basic():
+    return load_scenario(find_scenario("failover-basic"))
+
+
+def _write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def _instance(priority: int, interface: str = "eth0", vip: str = "192.168.1.1/24",
+              extra: str = "") -> str:
+    return (f"vrrp_instance VI_1 {{\n state BACKUP\n interface {interface}\n"
+            f" virtual_router_id 10\n priority {priority}\n advert_int 1\n{extra}"
+            f" virtual_ipaddress {{\n  {vip}\n }}\n}}\n")
+
+
+def test_the_lessons_pair_becomes_the_scenarios_vrrp():
+    scenario = with_given_configs(_basic(), _lesson())
+    vrrp = scenario.topology.vrrp
+    assert [i.name for i in vrrp.instances] == ["VRRP_GATEWAY"]
+    assert vrrp.instances[0].vrid == 10 and vrrp.sync_group is None
+    assert [(r.name, r.priority, r.state) for r in vrrp.routers] == [
+        ("r1", 120, "MASTER"), ("r2", 100, "BACKUP")]
+    assert scenario.given.path_of("r1") == (LESSON / "r1.conf").resolve()
+    # the lesson's files give the LAN's VIP only: the upstream host has no way back
+    # (its route goes through the topology's upstream VIP), so the client pings its gateway
+    assert [str(t) for t in scenario.probe.targets] == ["192.168.1.1"]
+    codes = {f.code for f in scenario.given.findings}
+    assert {"track-script-later", "long-auth-pass"} <= codes, codes
+
+
+def test_the_findings_go_into_results_in_both_languages():
+    document = with_given_configs(_basic(), _lesson()).given.as_results()
+    assert document["files"]["r2"]["copy"] == "r2.given.conf"
+    finding = next(f for f in document["findings"] if f["code"] == "track-script-later")
+    assert finding["line"] == 20 and finding["severity"] == "error"
+    assert finding["said"] and finding["message"]
+
+
+def test_the_rendered_scenario_keeps_its_upstream_probe_without_configs():
+    assert [str(t) for t in _basic().probe.targets] == ["192.168.1.1", "203.0.113.100"]
+
+
+@pytest.mark.parametrize("values, expected", [
+    (["r1"], "expected ROUTER=PATH"),
+    (["=r1.conf"], "expected ROUTER=PATH"),
+    (["r1=a", "r1=b"], "r1 given twice"),
+])
+def test_bad_options_are_refused(values, expected):
+    with pytest.raises(InputError, match=expected):
+        parse_options(values)
+
+
+def test_every_router_needs_a_file_and_only_the_labs():
+    with pytest.raises(InputError) as error:
+        with_given_configs(_basic(), {"r1": LESSON / "r1.conf", "r3": LESSON / "r2.conf"})
+    assert "r3=...: the lab's routers are r1, r2" in str(error.value)
+    assert "missing r2" in str(error.value)
+
+
+def test_an_interface_the_router_lacks_names_the_line(tmp_path):
+    r1 = _write(tmp_path, "r1.conf", _instance(120, interface="ens33"))
+    r2 = _write(tmp_path, "r2.conf", _instance(100))
+    with pytest.raises(InputError, match=r"r1.conf:3: interface ens33: the lab's r1 has eth0, eth1"):
+        with_given_configs(_basic(), {"r1": r1, "r2": r2})
+
+
+def test_a_vip_outside_the_subnet_names_the_line(tmp_path):
+    r1 = _write(tmp_path, "r1.conf", _instance(120, vip="10.0.0.1/24"))
+    r2 = _write(tmp_path, "r2.conf", _instance(100))
+    with pytest.raises(InputError, match=r"r1.conf:8: 10.0.0.1/24 is outside eth0's subnet "
+                                         r"192.168.1.0/24"):
+        with_given_configs(_basic(), {"r1": r1, "r2": r2})
+
+
+def test_a_file_without_an_instance_is_refused(tmp_path):
+    r1 = _write(tmp_path, "r1.conf", "global_defs {\n router_id r1\n}\n")
+    with pytest.raises(InputError, match="r1.conf: expected a vrrp_instance block"):
+        with_given_configs(_basic(), {"r1": r1, "r2": LESSON / "r2.conf"})
+
+
+def test_what_the_bundled_speaker_lacks_is_refused_by_line(tmp_path):
+    peers = " unicast_peer {\n  192.168.1.20\n }\n"
+    r1 = _write(tmp_path, "r1.conf", _instance(120, extra=peers))
+    r2 = _write(tmp_path, "r2.conf", _instance(100))
+    given = {"r1": r1, "r2": r2}
+    assert with_given_configs(_basic(), given, "keepalived").given  # keepalived runs it
+    with pytest.raises(InputError, match=r"r1.conf:8: unicast_peer: the bundled speaker"):
+        with_given_configs(_basic(), given, "bundled")
+
+
+def test_equal_priorities_run_and_are_a_finding(tmp_path):
+    """Wrong but runnable: the lab shows the consequence rather than refusing it."""
+    r1 = _write(tmp_path, "r1.conf", _instance(100))
+    r2 = _write(tmp_path, "r2.conf", _instance(100))
+    scenario = with_given_configs(_basic(), {"r1": r1, "r2": r2})
+    assert [r.priority for r in scenario.topology.vrrp.routers] == [100, 100]
+
+
+def test_every_corpus_pair_either_runs_or_says_why(tmp_path):
+    """The 42 student-like pairs: each becomes a scenario or one clear InputError."""
+    for pair in sorted(p for p in PAIRS.iterdir() if p.is_dir()):
+        given = {"r1": pair / "r1.conf", "r2": pair / "r2.conf"}
+        try:
+            with_given_configs(_basic(), given)
+        except InputError as error:
+            assert str(error).strip() and "Traceback" not in str(error), pair.name
+
+
+def test_the_cli_refuses_before_anything_starts(tmp_path):
+    result = CliRunner().invoke(main, ["run", "failover-basic", "--config", "r1=nowhere.conf",
+                                       "--config", f"r2={LESSON / 'r2.conf'}",
+                                       "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2, result.output
+    assert "nowhere.conf" in result.output
+    assert not (tmp_path / "out").exists()

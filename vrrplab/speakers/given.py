@@ -1,0 +1,218 @@
+"""The routers' own keepalived.conf files: `vrrplab run SCENARIO --config r1=PATH ...`.
+
+A teacher runs the exercise on the files a pair of students wrote. Each file is read as
+keepalived reads it (`speakers.keepalived_read`), the pair becomes vrrplab's model
+(`speakers.keepalived_map.to_vrrp`), and that model replaces the topology's `vrrp:`
+block: the checks then judge the students' intent (who should be master, which VIP
+moves) and the bundled speaker runs the same intent. keepalived itself runs each file as
+written (`speakers.keepalived`).
+
+Only what the lab cannot hold is refused, before anything starts (InputError, exit 2,
+naming the file and line): a router of the lab without a file, a file for a router the
+lab does not have, an instance on an interface the router lacks, a VIP outside that
+interface's subnet, what the bundled speaker cannot do. What is merely wrong (equal
+priorities, a password keepalived truncates, a track_script it ignores) runs: the lab
+shows what it does, and lint's findings go into results.json and the report.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from ipaddress import ip_interface
+from pathlib import Path
+
+from vrrplab.boundedio import Problem
+from vrrplab.errors import InputError
+from vrrplab.i18n import N_, Message
+from vrrplab.lint.command import lint_paths
+from vrrplab.loader.model import Probe, Scenario, Topology, Vrrp
+from vrrplab.loader.scenario import default_probes
+from vrrplab.speakers.keepalived_map import to_vrrp
+from vrrplab.speakers.keepalived_read import Config, Finding
+
+OPTION = "--config"
+
+
+@dataclass(frozen=True)
+class GivenConfigs:
+    """The files each router runs instead of the one vrrplab renders, and what lint says."""
+
+    paths: tuple[tuple[str, Path], ...]  # (router, the file as given, absolute), router order
+    findings: tuple[Finding, ...] = ()
+
+    def path_of(self, router: str) -> Path | None:
+        return dict(self.paths).get(router)
+
+    @staticmethod
+    def copy_name(router: str) -> str:
+        return f"{router}.given.conf"
+
+    def copy_into(self, folder: Path) -> None:
+        """A byte-for-byte copy of each file into the run's folder: the report shows the
+        exact file each router was given (keepalived runs the original, whose includes
+        are found beside it)."""
+        for router, path in self.paths:
+            (folder / self.copy_name(router)).write_bytes(path.read_bytes())
+
+    def as_results(self) -> dict:
+        """results.json's `given_configs`: each router's file and lint's findings, in
+        English (`message`) and in the run's language (`said`)."""
+        return {"files": {router: {"path": str(path), "copy": self.copy_name(router)}
+                          for router, path in self.paths},
+                "findings": [{**f.as_dict(), "said": f.message.localized()}
+                             for f in self.findings]}
+
+
+def parse_options(values: Iterable[str]) -> dict[str, Path]:
+    """`--config ROUTER=PATH` values as {router: path}; InputError naming each bad one."""
+    given: dict[str, Path] = {}
+    problems: list[Message] = []
+    for value in values:
+        router, sep, path = value.partition("=")
+        if not sep or not router.strip() or not path:
+            problems.append(Problem(N_("{option}: expected ROUTER=PATH (e.g. r1=r1.conf), got "
+                                       "{value}"), option=OPTION, value=value))
+        elif router in given:
+            problems.append(Problem(N_("{option}: {router} given twice"), option=OPTION,
+                                    router=router))
+        else:
+            given[router] = Path(path)
+    if problems:
+        raise InputError(problems)
+    return given
+
+
+def with_given_configs(scenario: Scenario, given: dict[str, Path],
+                       speaker: str = "keepalived") -> Scenario:
+    """`scenario` run on the routers' own files: their model in place of the topology's
+    vrrp, the probes recomputed for it. InputError (exit 2) when the lab cannot run them."""
+    topology = scenario.topology
+    _check_routers(topology, given)
+    ordered = [(r.name, given[r.name]) for r in topology.routers]
+    linted = lint_paths([path for _, path in ordered], keepalived=False,
+                        shown=[shown_name(path) for _, path in ordered])
+    configs = dict(zip([name for name, _ in ordered], linted.configs))
+    if not all(c.instances for c in configs.values()):
+        raise InputError([Problem(N_("{file}: expected a vrrp_instance block (the lab runs "
+                                     "the routers' instances)"), file=c.path)
+                          for c in configs.values() if not c.instances])
+    _check_fits_lab(topology, configs)
+    vrrp = _gateway_first(topology, to_vrrp(configs))
+    if speaker != "keepalived":
+        _check_bundled_can(configs)
+    topology = dataclasses.replace(topology, vrrp=vrrp)
+    probes = _probes_for(topology, default_probes(topology), scenario.probe.interval)
+    return dataclasses.replace(
+        scenario, topology=topology, probes=probes,
+        given=GivenConfigs(tuple((n, p.resolve()) for n, p in ordered), tuple(linted.findings)))
+
+
+def shown_name(path: Path) -> str:
+    """A file as the findings name it: from the current folder when it is below it (the
+    run inside the lab gets absolute paths, the teacher typed relative ones)."""
+    relative = os.path.relpath(path.resolve())
+    return relative if not relative.startswith("..") else str(path)
+
+
+def _check_routers(topology: Topology, given: dict[str, Path]) -> None:
+    names = [r.name for r in topology.routers]
+    problems: list[Message] = []
+    for router in given:
+        if router not in names:
+            problems.append(Problem(N_("{option} {router}=...: the lab's routers are {routers}"),
+                                    option=OPTION, router=router, routers=", ".join(names)))
+    missing = [n for n in names if n not in given]
+    if missing:
+        problems.append(Problem(N_("{option}: a file for every router of the lab, missing "
+                                   "{routers} (e.g. {option} {first}=PATH)"), option=OPTION,
+                                routers=", ".join(missing), first=missing[0]))
+    if problems:
+        raise InputError(problems)
+
+
+def _gateway_first(topology: Topology, vrrp: Vrrp) -> Vrrp:
+    """The instance holding the main client's gateway first: the one the checks judge
+    (`Topology.lan_instance`), whatever order the file lists them in."""
+    client = next((n for n in topology.nodes if n.role == "client"), None)
+    gateway = client.gateway if client else None
+    ordered = sorted(vrrp.instances, key=lambda i: gateway not in {v.ip for v in i.vips})
+    return dataclasses.replace(vrrp, instances=tuple(ordered))
+
+
+def _check_fits_lab(topology: Topology, configs: dict[str, Config]) -> None:
+    """Each instance on an interface every router has, its VIPs in that interface's subnet."""
+    problems: list[Message] = []
+    for router, config in configs.items():
+        node = topology.node(router)
+        names = ", ".join(i.name for i in node.interfaces)
+        for inst in config.instances:
+            if inst.interface is None:
+                problems.append(Problem(N_("{where}: vrrp_instance {instance}: expected an "
+                                           "interface line (the lab's {router} has {names})"),
+                                        where=str(inst.where), instance=inst.name,
+                                        router=router, names=names))
+                continue
+            if not inst.vips:
+                problems.append(Problem(N_("{where}: vrrp_instance {instance}: expected a "
+                                           "virtual_ipaddress block with the address the "
+                                           "routers share"), where=str(inst.where),
+                                        instance=inst.name))
+            ifname = inst.interface.value
+            own = next((i for i in node.interfaces if i.name == ifname), None)
+            if own is None:
+                problems.append(Problem(N_("{where}: interface {name}: the lab's {router} has "
+                                           "{names}"), where=str(inst.interface.where),
+                                        name=ifname, router=router, names=names))
+                continue
+            for vip in inst.vips:
+                if ip_interface(vip.value).ip not in own.address.network:
+                    problems.append(Problem(N_("{where}: {vip} is outside {name}'s subnet "
+                                               "{subnet} in the lab"), where=str(vip.where),
+                                            vip=str(vip.value), name=ifname,
+                                            subnet=str(own.address.network)))
+    if problems:
+        raise InputError(problems)
+
+
+def _check_bundled_can(configs: dict[str, Config]) -> None:
+    """What the bundled speaker does not do, refused by line rather than silently dropped."""
+    problems: list[Message] = []
+    for config in configs.values():
+        for inst in config.instances:
+            for peer in inst.unicast_peers[:1]:
+                problems.append(Problem(N_("{where}: unicast_peer: the bundled speaker sends "
+                                           "multicast only (run with --speaker keepalived)"),
+                                        where=str(peer.where)))
+            for ref in inst.track_scripts + inst.track_interfaces:
+                if ref.weight is not None:
+                    problems.append(Problem(N_("{where}: {name} weight {weight}: the bundled "
+                                               "speaker takes a check's weight from its "
+                                               "vrrp_script only (run with --speaker "
+                                               "keepalived)"), where=str(ref.where),
+                                            name=ref.name, weight=ref.weight))
+    if problems:
+        raise InputError(problems)
+
+
+def _probes_for(topology: Topology, probes: tuple[Probe, ...], interval: float
+                ) -> tuple[Probe, ...]:
+    """The default probes at the scenario's pace, without the upstream hosts when no
+    instance gives them a way back (the lesson's files have the LAN's VIP only: the
+    client pings its gateway, as the lesson's failover test does)."""
+    vips = {v.ip for inst in topology.vrrp.instances for v in inst.vips}
+    out = []
+    for probe in probes:
+        targets = tuple(t for t in probe.targets if _has_way_back(topology, t, vips))
+        out.append(dataclasses.replace(probe, targets=targets, interval=interval))
+    return tuple(out)
+
+
+def _has_way_back(topology: Topology, target, vips: set) -> bool:
+    host = next((n for n in topology.nodes if any(i.address.ip == target
+                                                  for i in n.interfaces)), None)
+    if host is None or host.role != "upstream":
+        return True
+    return all(route.via in vips for route in host.routes) and bool(host.routes)
