@@ -1920,3 +1920,34 @@ def test_every_windows_basis_and_part_names_in_words():
                            (windows.Part("q", 1 / 3, ""),))
     d = third.to_dict()
     assert (d["figure_s"], d["lower_s"], d["upper_s"]) == (0.333333, 0.0, 0.666667)
+
+
+# --- a backup whose own health check fails: its timers follow the priority it has -------
+
+def failing_check_doc(advertised: int, weights: list[int]) -> dict:
+    """stop r1; r2's own check fails (the lesson's `killall -0 keepalived` under the bundled
+    speaker): r2 waits its Skew_Time at the priority its checks leave it, and its first
+    advert says which that is."""
+    skew = skew_time(advertised, INT, 3)
+    adverts = r1_adverts() + [adv(AT + 0.3, "r1", 0)]
+    adverts += [adv(AT + 0.3 + skew + 0.001 + i, "r2", advertised) for i in range(3)]
+    doc = document([fault("stop")], adverts)
+    doc["vrrp"]["routers"]["r2"]["check_weights"] = weights
+    return doc
+
+
+def test_a_failing_check_on_the_backup_moves_its_skew_time_to_the_advertised_priority():
+    t = timed(failing_check_doc(80, [-20]))
+    assert t["verdict"] == "ok" and t["figure_s"] == near(skew_time(80, INT, 3))
+    assert (t["priority"], t["configured_priority"]) == (80, 100)
+    check = named(failing_check_doc(80, [-20]))["stop-r1: takeover within the RFC window"]
+    assert check["ok"] and "from priority 80" in check["detail"]
+
+
+def test_an_advertised_priority_its_checks_cannot_explain_is_not_believed():
+    """Known bad: r2 advertises 80 but has no check (or one of weight -30): it is judged on
+    its configured 100, and 76 ms late is late."""
+    for weights in ([], [-30]):
+        t = timed(failing_check_doc(80, weights))
+        assert t["figure_s"] == near(SKEW) and t["verdict"] == "late", weights
+        assert "priority" not in t

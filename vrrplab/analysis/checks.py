@@ -407,6 +407,11 @@ def _takeover_check(fault: dict) -> dict:
     basis = _stored(timing["basis"])
     detail = _("{delay} from {basis} to {router}'s first advert (or gratuitous ARP); {window}"
                ).format(delay=_s(measured), basis=basis, router=expected, window=window)
+    if timing.get("configured_priority") is not None:
+        detail += " " + _("({router}'s timers from priority {priority}, as it advertised: its "
+                          "failing health check took it from {configured})").format(
+            router=expected, priority=timing["priority"],
+            configured=timing["configured_priority"])
     title = _("{fault}: takeover within the RFC window").format(fault=name)
     if not timing["judged"]:
         return check(title, True, _("not judged: {why}; {detail}").format(

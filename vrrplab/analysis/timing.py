@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from itertools import combinations
 
 from vrrplab.analysis import windows
 from vrrplab.i18n import DEFAULT, N_, _, language, number
@@ -63,7 +64,9 @@ def fault_timing(fault: dict, results: dict, latency: Latency) -> dict | None:
         rule, candidates, missing = _group_bases(rule, fault, results, adverts, first)
     else:
         candidates, seen = _bases(rule, fault, results, adverts, first, seen)
-    timers = _timers(results, fault, expected, missing)
+    # a backup that waited in steady state: its timers follow the priority its checks left it
+    timers = _timers(results, fault, expected, missing,
+                     adverts if rule in STEADY_BACKUP_RULES else None)
     window, candidates = _window(rule, timers, seen, candidates, at)
     best = None
     for basis in candidates:
@@ -74,6 +77,10 @@ def fault_timing(fault: dict, results: dict, latency: Latency) -> dict | None:
         verdict = judged.verdict(measured)
         entry = {**judged.to_dict(), "measured_s": _r(measured), "basis_at_s": _r(basis),
                  "verdict": verdict, "stall_s": _r(stall), "judged": True}
+        configured = _priority(results, fault, expected)
+        if fault["kind"] != "set_priority" and timers.priority != configured:
+            # its failing checks lowered it (_checked_priority): say which figure counted
+            entry |= {"priority": timers.priority, "configured_priority": configured}
         reaction = timers.speaker.reaction_s
         if window.figure_s and reaction > window.figure_s:
             entry["loose"] = LOOSE.format(reaction_ms=f"{reaction * 1000:.0f}",
@@ -240,18 +247,43 @@ def _stall(latency: Latency, window: windows.Window, basis: float | None) -> flo
     return latency.stall_during(basis + window.lower_s, basis + window.upper_s)
 
 
-def _timers(results: dict, fault: dict, router: str, missing_members: int) -> windows.Timers:
+def _timers(results: dict, fault: dict, router: str, missing_members: int,
+            adverts: list[dict] | None = None) -> windows.Timers:
     vrrp = results["vrrp"]
     priority = _priority(results, fault, router)
     if fault["kind"] == "set_priority" and router == fault["target"] and fault.get("priority"):
         priority = fault["priority"]  # raised: its timers follow the priority it now has
+    else:
+        priority = _checked_priority(results, fault, router, priority, adverts or [])
     interval, version = vrrp["advert_int_s"], vrrp["version"]
     speaker = _speaker_of(results, router)
     script = vrrp["routers"].get(fault["target"], {}).get("script_delay_s", 0.0)
     return windows.Timers(interval, skew_time(priority, interval, version),
                           master_down_interval(priority, interval, version), speaker,
                           vrrp.get("preempt_delay_s", 0.0), script or 0.0,
-                          missing_members, ":" in vrrp["vip"])
+                          missing_members, ":" in vrrp["vip"], priority)
+
+
+def _checked_priority(results: dict, fault: dict, router: str, configured: int,
+                      adverts: list[dict]) -> int:
+    """The priority `router` counted its timers with: its configured one, or the one its
+    first advert after the fault carries when its health checks explain the difference
+    (only for a backup that waited in steady state: STEADY_BACKUP_RULES).
+
+    Skew_Time is the router's own priority's (RFC 5798 §6.1), and a failing check lowers
+    it (keepalived's weights; both routers fail the lesson's `killall -0 keepalived` under
+    the bundled speaker). Only a priority that is the configured one plus some of the
+    router's check weights is believed: a speaker advertising a figure its checks cannot
+    explain is judged on its configured priority, so a wrong advert cannot widen its window.
+    """
+    weights = results["vrrp"]["routers"].get(router, {}).get("check_weights") or []
+    if not weights:
+        return configured
+    first = next((a["priority"] for a in adverts
+                  if a["router"] == router and a["t"] >= fault["at_s"]), None)
+    reachable = {min(254, max(1, configured + sum(c)))
+                 for n in range(1, len(weights) + 1) for c in combinations(weights, n)}
+    return first if first in reachable else configured
 
 
 def _speaker_of(results: dict, router: str) -> windows.SpeakerTiming:
@@ -269,6 +301,10 @@ def _priority(results: dict, fault: dict, router: str) -> int:
 
 # rules whose basis is an advert of the old master: a sync group member has its own
 GROUP_RULES = ("goodbye", "silence", "demoted")
+# ... and in which the router taking over has been a backup all along, its health checks
+# settled: it counts with the priority it then advertises (a starting or rejoining one set
+# its timer before its first check ran)
+STEADY_BACKUP_RULES = ("goodbye", "silence")
 
 
 def _group_bases(rule, fault, results, adverts, first):

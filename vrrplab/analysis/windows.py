@@ -183,6 +183,7 @@ class Timers:
     script_delay_s: float = 0.0  # a health check's: interval x rise (+ its timeout)
     uncaptured_sync_members: int = 0  # sync group members whose adverts the capture misses
     ipv6: bool = False
+    priority: int | None = None  # the acting router's, that skew_s and mdi_s come from
 
 
 @dataclass(frozen=True)
