@@ -193,6 +193,7 @@ class QuietView(PlainView):
 
     def attach(self, topology, speakers, probe_logs, t0) -> None:
         self.t0 = t0  # no watcher: nothing would be shown
+        self._topology = topology  # what a fault's RFC figure is computed from
 
 
 class LiveView(PlainView):
