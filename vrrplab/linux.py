@@ -3,8 +3,11 @@ this process runs in a lab node."""
 
 from __future__ import annotations
 
+import ctypes
 import os
 import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from vrrplab.i18n import N_, Message
@@ -27,6 +30,46 @@ def let_ctrl_c_reach_children() -> None:
         signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
+CLONE_NEWPID = 0x20000000  # <sched.h>; Python's os.setns comes with 3.12, Debian's is 3.11
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def _setns(fd: int, nstype: int) -> None:
+    if _libc.setns(fd, nstype) != 0:
+        error = ctypes.get_errno()
+        raise OSError(error, os.strerror(error))
+
+
+@contextmanager
+def in_pid_namespace_of(pid: int) -> Iterator[None]:
+    """Processes this thread starts meanwhile are born in `pid`'s PID namespace.
+
+    setns(CLONE_NEWPID) changes only where this thread's next children go (the caller
+    itself stays where it is), so a Popen inside this block starts its process there; the
+    thread's own namespace is given back after it, even on error.
+    """
+    with open(f"/proc/{pid}/ns/pid", "rb") as target, open("/proc/self/ns/pid", "rb") as own:
+        _setns(target.fileno(), CLONE_NEWPID)
+        try:
+            yield
+        finally:
+            _setns(own.fileno(), CLONE_NEWPID)
+
+
+INIT_CMDLINE = Path("/proc/1/cmdline")
+
+
+def _in_router_pid_namespace() -> bool:
+    """PID 1 here is a lab router's shell (`lab.network.RouterHost`: a router has a PID
+    namespace of its own, so PID 1 shares its network namespace, unlike on the host)."""
+    node = os.environ.get(LAB_NODE_ENV)
+    try:
+        argv = INIT_CMDLINE.read_bytes().split(b"\0")
+    except OSError:
+        return False
+    return bool(node) and f"mininet:{node}".encode() in argv
+
+
 def outside_lab_node(tool: str) -> Message | None:
     """Why this process is not in a vrrplab lab node, or None when it is.
 
@@ -41,7 +84,7 @@ def outside_lab_node(tool: str) -> Message | None:
         ours, init = os.readlink("/proc/self/ns/net"), os.readlink("/proc/1/ns/net")
     except OSError:  # cannot tell: assume the worst
         ours = init = None
-    if ours is None or ours == init:
+    if ours is None or (ours == init and not _in_router_pid_namespace()):
         return Message(N_("{tool}: this is not a lab node's network namespace: refusing"),
                        tool=tool)
     return None

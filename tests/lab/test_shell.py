@@ -9,6 +9,7 @@ record gone from the run registry (after `vrrplab clean`, when the shell was kil
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import re
@@ -74,11 +75,33 @@ def _record(out: Path) -> tuple[Path, str]:
     raise AssertionError(f"no shell record for {out} in {REGISTRY}")
 
 
+NS_GET_PARENT = 0xB702  # <linux/nsfs.h>: the parent of a PID namespace, as a new fd
+
+
+def _within(path: Path, namespace: str) -> bool:
+    """The process's PID namespace is `namespace` or below it (a router's own: each router
+    of the lab has a PID namespace of its own, inside the lab's)."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        for _level in range(8):
+            if os.readlink(f"/proc/self/fd/{fd}") == namespace:
+                return True
+            try:
+                parent = fcntl.ioctl(fd, NS_GET_PARENT)
+            except OSError:  # the top, or a namespace outside ours
+                return False
+            os.close(fd)
+            fd = parent
+        return False
+    finally:
+        os.close(fd)
+
+
 def _lab_processes(namespace: str) -> list[int]:
     found = []
     for proc in Path("/proc").glob("[0-9]*"):
         try:
-            if os.readlink(proc / "ns" / "pid") == namespace:
+            if _within(proc / "ns" / "pid", namespace):
                 found.append(int(proc.name))
         except OSError:
             continue
@@ -118,6 +141,12 @@ def test_the_lessons_failover_sequence_typed_in_the_shell(tmp_path, spawn):
     shell.sendline("r1 systemctl stop keepalived")
     shell.expect("r1: keepalived stopped")
     stopped_at = time.monotonic()
+    # the lesson's health check judges r1 alone: each router has its own processes
+    # (with one PID namespace for the lab it found r2's keepalived and never failed)
+    shell.sendline("r1 killall -0 keepalived")
+    shell.expect("keepalived: no process found")
+    shell.sendline("r2 killall -0 keepalived && echo r2-has-its-own")
+    shell.expect("r2-has-its-own")
     _until_state(shell, "r2", "MASTER", 10)
     shell.expect(r"\[1\] 64 bytes from 192\.168\.1\.1")  # answered again, by r2
     while time.monotonic() < stopped_at + 1.5:  # the takeover's gap is behind

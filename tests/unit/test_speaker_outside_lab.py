@@ -51,6 +51,27 @@ def test_refuses_in_the_namespace_of_pid_1(monkeypatch, config, never_starts):
     assert never_starts == []
 
 
+def _init_cmdline(monkeypatch, tmp_path, argv: list[str]) -> None:
+    path = tmp_path / "cmdline"
+    path.write_bytes(b"\0".join(a.encode() for a in argv) + b"\0")
+    monkeypatch.setattr(linux, "INIT_CMDLINE", path)
+
+
+def test_runs_in_its_routers_pid_namespace_whose_pid_1_shares_its_network(
+        monkeypatch, tmp_path, config, never_starts):
+    """A router has a PID namespace of its own: PID 1 there is its shell, in its network
+    namespace; that is a lab node, not the host."""
+    monkeypatch.setenv(linux.LAB_NODE_ENV, "r1")
+    monkeypatch.setattr(linux.os, "readlink", lambda path: "net:[4026532999]")
+    _init_cmdline(monkeypatch, tmp_path, ["bash", "--norc", "--noediting", "-is", "mininet:r1"])
+    assert CliRunner().invoke(main, ["speaker", "--config", str(config)]).exit_code == 0
+    # the host's init, or another router's shell, is not this node's
+    for argv in (["/sbin/init"], ["bash", "-is", "mininet:r2"]):
+        _init_cmdline(monkeypatch, tmp_path, argv)
+        assert CliRunner().invoke(main, ["speaker", "--config", str(config)]).exit_code == 3
+    assert never_starts == [False]
+
+
 def test_runs_with_the_flag_or_to_check_only(monkeypatch, config, never_starts):
     monkeypatch.delenv(linux.LAB_NODE_ENV, raising=False)
     assert CliRunner().invoke(main, ["speaker", "--config", str(config), "--outside-lab"]).exit_code == 0

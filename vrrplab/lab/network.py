@@ -16,6 +16,7 @@ import signal
 import subprocess
 import time
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Callable, Iterator
 
 from mininet.log import setLogLevel
@@ -23,7 +24,7 @@ from mininet.net import Mininet
 from mininet.node import Host, Switch
 
 from vrrplab.errors import LabError
-from vrrplab.linux import LAB_NODE_ENV, let_ctrl_c_reach_children
+from vrrplab.linux import LAB_NODE_ENV, in_pid_namespace_of, let_ctrl_c_reach_children
 from vrrplab.loader.model import Topology
 
 CMD_TIMEOUT_S = 10.0  # every shell command in a node: ip, sysctl, cat (milliseconds, normally)
@@ -227,6 +228,46 @@ class LabHost(BoundedShell, Host):
     """A router or host of the lab: Mininet's Host, every wait on its shell bounded."""
 
 
+# the router's shell is PID 1 of a PID namespace of its own, with its own /proc
+# (--kill-child: when Mininet's SIGHUP ends unshare, the router's shell goes with it)
+ROUTER_PID_NAMESPACE = ["unshare", "--pid", "--fork", "--kill-child", "--mount-proc"]
+
+
+class RouterHost(LabHost):
+    """A router: its processes in a PID namespace of their own, as on real hardware.
+
+    The lesson's health check `killall -0 keepalived` must find this router's keepalived
+    only: with one PID namespace for the whole lab, r1's check found r2's and never
+    failed. The node's shell starts under `unshare --pid --fork --mount-proc` (Mininet's
+    `self.pid` stays unshare's, whose network namespace is the router's), and every
+    process `popen` starts enters the shell's PID namespace and mount namespace (its
+    /proc) before it exists (`linux.in_pid_namespace_of`). Its pid as vrrplab sees it
+    is the sandbox's, so signals and waits are unchanged.
+    """
+
+    _init_pid: int | None = None
+
+    def _popen(self, cmd, **params):
+        if self.shell is None and cmd[:1] == ["mnexec"]:  # Mininet starting the node's shell
+            cmd = cmd[:2] + ROUTER_PID_NAMESPACE + cmd[2:]
+        return super()._popen(cmd, **params)
+
+    def init_pid(self) -> int:
+        """The router's PID 1 (its shell), as the sandbox numbers it: unshare's child."""
+        if self._init_pid is None:
+            children = Path(f"/proc/{self.pid}/task/{self.pid}/children").read_text().split()
+            if not children:
+                raise LabError(f"{self.name}: its shell has not started")
+            self._init_pid = int(children[0])
+        return self._init_pid
+
+    def popen(self, *args, **kwargs):
+        init = self.init_pid()
+        kwargs.setdefault("mncmd", ["mnexec", "-da", str(init)])  # its /proc, its network
+        with in_pid_namespace_of(init):
+            return super().popen(*args, **kwargs)
+
+
 def _command_text(args: tuple) -> str:
     """The command as Mininet's `sendCmd` sends it (a string, a list, or words)."""
     if len(args) == 1 and isinstance(args[0], list):
@@ -342,9 +383,13 @@ class Lab:
             bridges = {seg: net.addSwitch(f"s{i}", deadline=self.deadline)
                        for i, seg in enumerate(self.topology.segments, 1)}
             for node in self.topology.nodes:
-                host = net.addHost(node.name, cls=LabHost, ip=None, deadline=self.deadline)
+                cls = RouterHost if node.role == "router" else LabHost
+                host = net.addHost(node.name, cls=cls, ip=None, deadline=self.deadline)
                 for intf in node.interfaces:
-                    net.addLink(host, bridges[intf.segment], intfName1=intf.name)
+                    # the bridge's shell makes the veth pair (Mininet runs `ip link add ...
+                    # netns PID` in the first node): a router's shell, in its own PID
+                    # namespace, could not name the bridge's PID
+                    net.addLink(bridges[intf.segment], host, intfName2=intf.name)
             net.start()
             for node in self.topology.nodes:
                 self._configure(node)
