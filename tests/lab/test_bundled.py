@@ -26,7 +26,7 @@ KINDS = {"bundled": ("bundled", "bundled"), "mixed": ("keepalived", "bundled"),
 
 @pytest.mark.parametrize("speaker", list(KINDS))
 def test_failover_basic(tmp_path: Path, speaker: str) -> None:
-    before = host_snapshot()
+    before = host_snapshot(tmp_path)
     proc = subprocess.run([*VRRPLAB, "run", "failover-basic", "--out", str(tmp_path), "--json",
                            "--speaker", speaker], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
@@ -52,4 +52,4 @@ def test_failover_basic(tmp_path: Path, speaker: str) -> None:
         else:  # keepalived took every advert of the bundled speaker
             assert not [line for line in log.splitlines()
                         if any(w in line.lower() for w in ("checksum", "invalid", "bad "))], log
-    assert host_snapshot() == before
+    assert host_snapshot(tmp_path) == before

@@ -55,7 +55,7 @@ def test_vrrpv3_ipv6_failover(tmp_path: Path) -> None:
     from vrrplab.bundled.log import read_events
     from vrrplab.vrrp.packet import decode
 
-    before = host_snapshot()
+    before = host_snapshot(tmp_path)
     proc = subprocess.run([*PRIVATE, sys.executable, __file__, str(tmp_path)], cwd=ROOT,
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
@@ -98,7 +98,7 @@ def test_vrrpv3_ipv6_failover(tmp_path: Path) -> None:
         assert (p[IPv6].src, p[IPv6].dst, p[IPv6].hlim) == (R2_LINK_LOCAL, "ff02::1", 255)
         assert (p[ICMPv6ND_NA].R, p[ICMPv6ND_NA].O) == (1, 1)
         assert p[ICMPv6NDOptDstLLAddr].lladdr == MACS["r2"]
-    assert host_snapshot() == before
+    assert host_snapshot(tmp_path) == before
 
 
 def _states(events: list[dict]) -> list[str]:

@@ -54,7 +54,7 @@ def test_ipv6_prober_and_capture_filter(tmp_path: Path) -> None:
 
     if not Path("/proc/sys/net/ipv6").exists():
         pytest.skip("this kernel has no IPv6")
-    before = host_snapshot()
+    before = host_snapshot(tmp_path)
     proc = subprocess.run([*PRIVATE, sys.executable, __file__, "inside", str(tmp_path)], cwd=ROOT,
                           capture_output=True, text=True, timeout=90)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
@@ -81,7 +81,7 @@ def test_ipv6_prober_and_capture_filter(tmp_path: Path) -> None:
     assert ("2001:db8:1::1", PEER_MAC) in solicited, arps  # c1 resolving its target
     assert [(a.op, a.ip, a.gratuitous) for a in arps if a.op != "na" and a.gratuitous] == [
         ("request", "192.168.1.1", True)], arps
-    assert host_snapshot() == before
+    assert host_snapshot(tmp_path) == before
 
 
 # -- inside the private namespace (run as a script) --------------------------------------

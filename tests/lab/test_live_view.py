@@ -22,7 +22,7 @@ ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 
 def test_paced_live_view_in_french(tmp_path):
-    before = host_snapshot()
+    before = host_snapshot(tmp_path)
     screen = io.StringIO()
     child = pexpect.spawn(sys.executable, ["-m", "vrrplab", "run", "failover-basic", "--pace",
                                            "--lang", "fr", "--out", str(tmp_path)],
@@ -52,4 +52,4 @@ def test_paced_live_view_in_french(tmp_path):
     stop = next(f for f in results["faults"] if f["name"] == "stop-r1")
     measured = f"{stop['takeover_s']:.3f}".replace(".", ",")
     assert f"r2 a pris le relais après\u00a0: {measured}\u00a0s" in flat, text[-3000:]
-    assert host_snapshot() == before
+    assert host_snapshot(tmp_path) == before

@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -24,19 +25,19 @@ CHAOS_RUNS = int(os.environ.get("VRRPLAB_CHAOS_RUNS", "20"))
 SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGKILL)
 
 
-def _settle(before: dict, timeout: float = 15.0) -> dict:
+def _settle(before: dict, out: Path, timeout: float = 15.0) -> dict:
     """Wait for the kernel to take a killed lab down, then clean its record."""
     deadline = time.monotonic() + timeout
-    while host_snapshot()["daemons"] != before["daemons"] and time.monotonic() < deadline:
+    while host_snapshot(out)["daemons"] != before["daemons"] and time.monotonic() < deadline:
         time.sleep(0.1)
     subprocess.run([*VRRPLAB, "clean"], capture_output=True, timeout=30, check=True)
-    return host_snapshot()
+    return host_snapshot(out)
 
 
 def test_chaos_kills_leave_nothing_and_a_normal_run_passes(tmp_path):
     seed = int(os.environ.get("VRRPLAB_CHAOS_SEED", time.time()))
     rng = random.Random(seed)
-    before = host_snapshot()
+    before = host_snapshot(tmp_path)
     for i in range(CHAOS_RUNS):
         delay, signum = rng.uniform(0.2, 14.0), rng.choice(SIGNALS)
         proc = subprocess.Popen([*VRRPLAB, "run", "failover-basic", "--out", str(tmp_path / str(i))],
@@ -46,16 +47,16 @@ def test_chaos_kills_leave_nothing_and_a_normal_run_passes(tmp_path):
         code = proc.wait(timeout=60)
         if signum != signal.SIGKILL and code != 0:  # a run may finish before its signal
             assert code == 128 + signum, f"seed {seed} run {i}: {signum!r} after {delay:.2f} s gave {code}"
-        assert _settle(before) == before, f"seed {seed} run {i}: {signum!r} after {delay:.2f} s"
+        assert _settle(before, tmp_path) == before, f"seed {seed} run {i}: {signum!r} after {delay:.2f} s"
     normal = subprocess.run([*VRRPLAB, "run", "failover-basic", "--out", str(tmp_path / "ok"),
                              "--json"], capture_output=True, text=True, timeout=120)
     assert normal.returncode == 0, normal.stderr[-2000:]
     assert json.loads(normal.stdout)["verdict"] == "pass"
-    assert host_snapshot() == before
+    assert host_snapshot(tmp_path) == before
 
 
 def test_two_runs_side_by_side(tmp_path):
-    before = host_snapshot()
+    before = host_snapshot(tmp_path)
     procs = [subprocess.Popen([*VRRPLAB, "run", "failover-basic", "--out", str(tmp_path / n),
                                "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
              for n in ("a", "b")]
@@ -63,4 +64,4 @@ def test_two_runs_side_by_side(tmp_path):
         out, err = proc.communicate(timeout=120)
         assert proc.returncode == 0, err[-2000:]
         assert json.loads(out)["verdict"] == "pass"
-    assert host_snapshot() == before
+    assert host_snapshot(tmp_path) == before

@@ -164,9 +164,9 @@ def test_every_scenario_has_a_test():
 
 
 def test_catalogue_leaves_the_host_as_it_was(tmp_path):
-    before = host_snapshot()
+    before = host_snapshot(tmp_path)
     run("failover-crash", tmp_path)
-    assert host_snapshot() == before
+    assert host_snapshot(tmp_path) == before
 
 
 def test_vmac_gives_the_virtual_mac(tmp_path):

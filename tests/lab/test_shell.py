@@ -59,11 +59,6 @@ def _spawn(out: Path):
     return shell
 
 
-def _host() -> dict:
-    """The host's snapshot but for other labs' daemons and records (`_lab_processes`)."""
-    return {k: v for k, v in host_snapshot().items() if k not in ("daemons", "registry")}
-
-
 def _record(out: Path) -> tuple[Path, str]:
     """The shell's run record, and its lab's PID namespace (that of unshare's child)."""
     for path in REGISTRY.glob("shell-*.json"):
@@ -120,7 +115,7 @@ def _until_state(shell, router: str, state: str, seconds: float) -> None:
 
 
 def test_the_lessons_failover_sequence_typed_in_the_shell(tmp_path, spawn):
-    before = _host()
+    before = host_snapshot(tmp_path)
     shell = spawn(tmp_path)
     record, namespace = _record(tmp_path)
 
@@ -177,13 +172,13 @@ def test_the_lessons_failover_sequence_typed_in_the_shell(tmp_path, spawn):
     assert shell.exitstatus == 0
     assert not _lab_processes(namespace)
     assert not record.exists()
-    assert _host() == before
+    assert host_snapshot(tmp_path) == before
     assert "Entering MASTER STATE" in next(tmp_path.glob("shell/failover-basic/*/r2.keepalived.log"))\
         .read_text()
 
 
 def test_kill_9_of_the_shell_leaves_nothing_and_clean_finds_the_record(tmp_path, spawn):
-    before = _host()
+    before = host_snapshot(tmp_path)
     shell = spawn(tmp_path)
     record, namespace = _record(tmp_path)
     shell.sendline("c1 ping 192.168.1.1 &")
@@ -201,4 +196,4 @@ def test_kill_9_of_the_shell_leaves_nothing_and_clean_finds_the_record(tmp_path,
     assert cleaned.returncode == 0
     assert re.search(rf"removing the record of run {record.stem}\b", cleaned.stdout)
     assert not record.exists()
-    assert _host() == before
+    assert host_snapshot(tmp_path) == before

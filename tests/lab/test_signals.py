@@ -39,7 +39,7 @@ def _held(out: Path, stage: str) -> Path | None:
 @pytest.mark.parametrize("stage,signum", CASES,
                          ids=[f"{stage}-{signal.Signals(n).name}" for stage, n in CASES])
 def test_a_signal_at_each_stage(tmp_path, stage, signum):
-    before = host_snapshot()
+    before = host_snapshot(tmp_path)
     proc = subprocess.Popen([*VRRPLAB, "run", "failover-basic", "--out", str(tmp_path)],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             env={**os.environ, HOLD_ENV: stage})
@@ -68,4 +68,4 @@ def test_a_signal_at_each_stage(tmp_path, stage, signum):
     if stage in ("teardown", "plot", "report"):  # every step ran: judged as measured
         assert {f["name"] for f in results["faults"]} == {"stop-r1", "restart-r1"}
         assert all(c.get("judged", True) for c in results["checks"])
-    assert host_snapshot() == before
+    assert host_snapshot(tmp_path) == before
