@@ -129,6 +129,12 @@ def test_the_lessons_failover_sequence_typed_in_the_shell(tmp_path, spawn):
     shell.sendcontrol("c")
     shell.expect(r"\d+ packets transmitted, \d+ received")
 
+    # the lesson's check_gateway.sh pings 8.8.8.8: the lab's internet answers there, inside
+    shell.sendline("r1 ping -c 1 -W 2 8.8.8.8")
+    shell.expect(r"1 packets transmitted, 1 received")
+    shell.sendline("c1 ping -c 1 -W 2 1.1.1.1")
+    shell.expect(r"1 packets transmitted, 1 received")
+
     shell.sendline("c1 ping 192.168.1.1 &")
     shell.expect(r"\[1\] 64 bytes from 192\.168\.1\.1: icmp_seq=1 ")
     shell.sendline("measure")

@@ -49,9 +49,9 @@ CASES = [
      "{f}~: vrrp.advert_int~: attendu un nombre de 0,01 à 40,95, trouvé 41"),
     ("topo-unknown-key",
      "{f}: hosts.c1.gatway: unknown key (did you mean 'gateway'? expected one of: role, "
-     "interfaces, gateway, routes)",
+     "interfaces, gateway, routes, answers_for)",
      "{f}~: hosts.c1.gatway~: clé inconnue (vouliez-vous dire 'gateway'~? attendu l'une de "
-     "celles-ci~: role, interfaces, gateway, routes)"),
+     "celles-ci~: role, interfaces, gateway, routes, answers_for)"),
     ("yaml-empty",
      "{f}: top level: expected a mapping with name, segments, routers, vrrp, got an empty file",
      "{f}~: racine du fichier~: attendu un dictionnaire avec name, segments, routers, vrrp, "

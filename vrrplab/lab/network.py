@@ -419,10 +419,28 @@ class Lab:
         for route in node.routes:
             script.append(f"ip -{route.via.version} route replace {route.to} "
                           f"{_via(node, route.via)}")
+        script += self._stand_ins(node)
         for line in script:
             out = self.cmd(node.name, line + " 2>&1; echo rc=$?").strip()
             if not out.endswith("rc=0"):
                 raise LabError(f"{node.name}: '{line}' failed: {out}")
+
+    def _stand_ins(self, node) -> list[str]:
+        """The internet's stand-in addresses (`Node.answers_for`, e.g. 8.8.8.8): on the
+        upstream host's loopback, and routed to it by every router beside it, so that a
+        health check pinging them works as written, and never leaves the lab."""
+        if node.answers_for:
+            return ["ip link set dev lo up"] + [
+                f"ip addr add {a}/{a.max_prefixlen} dev lo" for a in node.answers_for]
+        if node.role != "router":
+            return []
+        lines = []
+        mine = {i.segment for i in node.interfaces}
+        for host in self.topology.upstream_hosts:
+            hop = next((i.address.ip for i in host.interfaces if i.segment in mine), None)
+            lines += [f"ip -{a.version} route replace {a} via {hop}" for a in host.answers_for
+                      if hop is not None and hop.version == a.version]
+        return lines
 
     def stop(self, deadline_s: float | None = None) -> None:
         """Take the lab down within `deadline_s` (default: `stop_deadline`, from its size).

@@ -65,6 +65,9 @@ class Node:
     interfaces: tuple[Interface, ...]
     gateway: Address | None = None  # with IPv6, often a link-local VIP (fe80::1)
     routes: tuple[Route, ...] = ()
+    # the "internet" host: real-world addresses it answers at, inside the lab only, so that
+    # the lesson's check_gateway.sh (ping 8.8.8.8) works as written
+    answers_for: tuple[Address, ...] = ()
 
     def interface(self, name: str) -> Interface:
         for intf in self.interfaces:

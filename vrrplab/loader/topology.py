@@ -184,7 +184,7 @@ def _nodes(c: Checker, raw: Any, section: str, segments: dict | None,
             role = "router"
         else:
             spec = c.mapping(spec, field, required=("role", "interfaces"),
-                             optional=("gateway", "routes"))
+                             optional=("gateway", "routes", "answers_for"))
             role = c.choice(spec.get("role"), f"{field}.role", HOST_ROLES)
         names: dict[str, str | None] | None = None
         interfaces: list[Interface] = []
@@ -200,9 +200,39 @@ def _nodes(c: Checker, raw: Any, section: str, segments: dict | None,
         if spec.get("gateway") is not None:
             gateway = _next_hop(c, spec["gateway"], f"{field}.gateway", subnets, own, complete)
         routes = _routes(c, _given(spec, "routes", []), field, subnets, own, complete)
+        stand_ins = _answers_for(c, _given(spec, "answers_for", []), field, role,
+                                 list(segments.values()) if segments else [])
         nodes.append(Node(name=name, role=role or "", interfaces=tuple(interfaces),
-                          gateway=gateway, routes=tuple(routes)))
+                          gateway=gateway, routes=tuple(routes), answers_for=stand_ins))
     return nodes
+
+
+def _answers_for(c: Checker, raw: Any, field: str, role: str | None,
+                 subnets: list) -> tuple[Address, ...]:
+    """The real-world addresses an upstream host stands in for (8.8.8.8...): each once,
+    none inside the lab's own subnets (those are the lab's addresses)."""
+    field = f"{field}.answers_for"
+    if raw == []:
+        return ()
+    if role != "upstream":
+        c.fail(field, N_("only on the upstream host (role: upstream), the lab's internet"), raw)
+        return ()
+    if not isinstance(raw, list):
+        c.fail(field, N_("a list of addresses such as 8.8.8.8"), raw)
+        return ()
+    found: list[Address] = []
+    for i, value in enumerate(raw):
+        address = c.parse(ip_address, value, f"{field}[{i}]", N_("an IPv4 address (or IPv6)"))
+        if address is None:
+            continue
+        if address in found:
+            c.fail(f"{field}[{i}]", N_("each address once"), value)
+        elif any(net and address in net for net in subnets):
+            c.fail(f"{field}[{i}]", N_("an address outside the lab's segments (the segments' "
+                                       "addresses are the lab's own)"), value)
+        else:
+            found.append(address)
+    return tuple(found)
 
 
 def _interfaces(c: Checker, raw: Any, field: str, node: str, segments: dict | None
