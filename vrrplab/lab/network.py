@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import select
+import shlex
 import signal
 import subprocess
+import sys
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -233,6 +236,73 @@ class LabHost(BoundedShell, Host):
 ROUTER_PID_NAMESPACE = ["unshare", "--pid", "--fork", "--kill-child", "--mount-proc"]
 
 
+# what a router may still write: its /proc (the network's sysctls), its ptys, the run's
+# private /run (pid files); everything else of the host read-only (`host_view_script`)
+KEEP_WRITABLE = (Path("/proc"), Path("/dev/pts"), Path("/run"))
+# private, empty, writable in each router: scratch space, and the homes hidden
+# the run's folder is also here in each router (its first `writable`): a script a config
+# runs may leave its own log there, kept with the run
+RUN_FOLDER_IN_ROUTER = Path("/run/vrrplab-run")
+KEPT_ASIDE = Path("/run/vrrplab-kept")  # the readable folders, bound aside on the way
+# what the routers run from: this package's folder (an editable install's project) and the
+# Python environment (a venv), wherever they are
+OWN_CODE = (Path(__file__).resolve().parents[2], Path(sys.prefix).resolve())  # in the run's private /run: binds kept aside
+PRIVATE_TMPFS = ((Path("/tmp"), "1777"), (Path("/var/tmp"), "1777"), (Path("/dev/shm"), "1777"),
+                 (Path("/root"), "700"), (Path("/home"), "755"))
+
+
+def mount_points(mountinfo: str) -> list[Path]:
+    """The mount points of a /proc/PID/mountinfo text, in its order (octal escapes read)."""
+    points = []
+    for line in mountinfo.splitlines():
+        fields = line.split()
+        if len(fields) > 4:
+            raw = re.sub(r"\\([0-7]{3})", lambda m: chr(int(m[1], 8)), fields[4])
+            points.append(Path(raw))
+    return points
+
+
+def _under(path: Path, roots) -> bool:
+    return any(path == root or root in path.parents for root in roots)
+
+
+def host_view_script(points: list[Path], writable: tuple[Path, ...] = (),
+                     readable: tuple[Path, ...] = ()) -> list[str]:
+    """Shell lines that make, in a router's own mount namespace, the host's files read-only.
+
+    A config's health check runs as root in the router (the lesson's, a student's): it must
+    not change or read the host. Every mount point but KEEP_WRITABLE is remounted
+    read-only (a per-mount flag: the host keeps its own rw mounts); PRIVATE_TMPFS give the
+    router empty scratch space and hide /root and /home; each of `writable` (the run's
+    folder, perhaps under /tmp) is bound aside first and back in place last, so it stays
+    writable and visible; each of `readable` (vrrplab's own code and Python, the files a
+    teacher gave, perhaps under /home) the same way, then read-only. The router's namespace is private (unshare's default
+    propagation): nothing of this reaches the host or the other nodes.
+    """
+    kept = tuple(writable) + tuple(readable)
+    aside = [Path(f"{RUN_FOLDER_IN_ROUTER}{'-' + str(n) if n else ''}")
+             for n in range(len(writable))] + [KEPT_ASIDE / str(n) for n in range(len(readable))]
+    q = shlex.quote
+    lines = [line for path, stash in zip(kept, aside)
+             for line in (f"mkdir -p {q(str(stash))}", f"mount --bind {q(str(path))} "
+                                                       f"{q(str(stash))}")]
+    for i, point in enumerate(points):
+        # a point mounted over later (at it, or at a folder above it) is hidden: nothing
+        # reaches it, and mount cannot remount it (mnexec mounts a new /sys over the old)
+        hidden = any(_under(point, (later,)) for later in points[i + 1:])
+        if not hidden and not _under(point, KEEP_WRITABLE):
+            lines.append(f"mount -o remount,bind,ro {q(str(point))}")
+    for point, mode in PRIVATE_TMPFS:
+        lines.append(f"mount -t tmpfs -o mode={mode},size=16m vrrplab-{point.name} "
+                     f"{q(str(point))}")
+    # back in place, a folder before what is inside it (the project, then its reports/)
+    for path, stash in sorted(zip(kept, aside), key=lambda pair: len(pair[0].parts)):
+        lines += [f"mkdir -p {q(str(path))}", f"mount --bind {q(str(stash))} {q(str(path))}"]
+    lines += [f"mount -o remount,bind,ro {q(str(path))}" for path in readable
+              if path not in writable]
+    return lines
+
+
 class RouterHost(LabHost):
     """A router: its processes in a PID namespace of their own, as on real hardware.
 
@@ -251,6 +321,16 @@ class RouterHost(LabHost):
         if self.shell is None and cmd[:1] == ["mnexec"]:  # Mininet starting the node's shell
             cmd = cmd[:2] + ROUTER_PID_NAMESPACE + cmd[2:]
         return super()._popen(cmd, **params)
+
+    def protect_host_files(self, writable: tuple[Path, ...] = (),
+                           readable: tuple[Path, ...] = ()) -> None:
+        """The host's files as this router's processes see them: read-only, home folders
+        hidden, private writable space where the lab needs it (`host_view_script`)."""
+        table = self.cmd("cat /proc/self/mountinfo")
+        for line in host_view_script(mount_points(table), writable, readable):
+            out = self.cmd(line + " 2>&1; echo rc=$?").strip()
+            if not out.endswith("rc=0"):
+                raise LabError(f"{self.name}: '{line}' failed: {out}")
 
     def init_pid(self) -> int:
         """The router's PID 1 (its shell), as the sandbox numbers it: unshare's child."""
@@ -357,9 +437,14 @@ def _kill_shells(nodes) -> str:
 class Lab:
     """A started lab: run commands on nodes, take links up and down, stop it."""
 
-    def __init__(self, topology: Topology, log: Callable[[str], None] = print):
+    def __init__(self, topology: Topology, log: Callable[[str], None] = print,
+                 writable: tuple[Path, ...] = (), readable: tuple[Path, ...] = ()):
         self.topology = topology
         self.log = log
+        self.writable = writable  # what the routers may write of the host's files (the run's)
+        # ... and must still see where it may be hidden (under /home, /tmp): vrrplab's own
+        # code and Python, the files the teacher gave
+        self.readable = tuple(dict.fromkeys(OWN_CODE + tuple(readable)))
         self.net: Mininet | None = None
         self.deadline = StepDeadline()  # the current start's or stop's, shared by the nodes
 
@@ -393,6 +478,8 @@ class Lab:
             net.start()
             for node in self.topology.nodes:
                 self._configure(node)
+            for router in self.topology.routers:
+                self.host(router.name).protect_host_files(self.writable, self.readable)
 
     def _configure(self, node) -> None:
         ipv6 = any(i.address.version == 6 for i in node.interfaces)

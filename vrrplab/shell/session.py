@@ -42,7 +42,7 @@ class Session:
         self.choice = speaker
         self.out = out
         self.say = say
-        self.lab = Lab(self.topology)
+        self.lab = Lab(self.topology, writable=(Path(out).resolve(),))
         self.speakers: dict = {}
         self.context = FaultContext(self.lab, self.topology, self.speakers, out)
         self.undos: list[Callable[[], None]] = []  # each fault's, newest last
