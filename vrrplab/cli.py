@@ -151,12 +151,16 @@ def lint(files: tuple[Path, ...], as_json: bool, no_keepalived: bool) -> None:
               help="Run the router's own keepalived.conf (one per router, e.g. --config "
                    "r1=r1.conf --config r2=r2.conf): keepalived runs it as written, the checks "
                    "judge what it asks for.")
+@click.option("--script", "scripts", multiple=True, metavar="[ROUTER:]PATH=FILE",
+              help="With --config: put FILE at PATH in the router (every router without "
+                   "ROUTER:), where its config names it, e.g. --script "
+                   "r1:/etc/keepalived/check_gateway.sh=alice/check_gateway.sh.")
 @click.option("--run-dir", type=click.Path(path_type=Path), hidden=True)
 @lang_option
 @friendly_errors
 def run(scenario: str, speaker: str, out: Path, probe_interval: float | None,
         vrrp_version: str | None, as_json: bool, quiet: bool, pace: bool, spread_faults: bool,
-        configs: tuple[str, ...], run_dir: Path | None) -> None:
+        configs: tuple[str, ...], scripts: tuple[str, ...], run_dir: Path | None) -> None:
     """Build the lab, run SCENARIO (a name or a file), explain what happened.
 
     On a terminal a live view shows the routers, the client's pings and each step; piped
@@ -170,8 +174,12 @@ def run(scenario: str, speaker: str, out: Path, probe_interval: float | None,
     version = int(vrrp_version) if vrrp_version else None
     loaded = load_scenario(path, vrrp_version=version)
     given = given_configs.parse_options(configs)
+    if scripts and not given:
+        raise InputError(N_("--script puts a file that the routers' own configs name: give "
+                            "them with --config"))
     if given:
-        loaded = given_configs.with_given_configs(loaded, given, speaker)
+        placed = given_configs.parse_scripts(scripts, [r.name for r in loaded.topology.routers])
+        loaded = given_configs.with_given_configs(loaded, given, speaker, placed)
     if run_dir is not None and sandbox.is_inside():
         sys.exit(_run_here(loaded, speaker, run_dir, probe_interval, as_json, spread_faults,
                            quiet, pace))
@@ -190,6 +198,8 @@ def run(scenario: str, speaker: str, out: Path, probe_interval: float | None,
         argv += ["--vrrp-version", str(version)]
     for router, config_path in loaded.given.paths if loaded.given else ():
         argv += ["--config", f"{router}={config_path}"]
+    for router, target, source in loaded.given.scripts if loaded.given else ():
+        argv += ["--script", f"{router}:{target}={source}"]
     if as_json:
         argv.append("--json")
     if spread_faults:

@@ -60,3 +60,35 @@ def test_bundled_runs_what_the_lessons_files_ask_for(tmp_path):
     # what keepalived also does with the 17-character password: its first 8 on the wire
     assert results["vrrp"]["auth_pass_on_wire"] == "SecurePa"
     assert [f["new_master"] for f in results["faults"]] == ["r2", "r1"]
+
+
+def test_the_lessons_advanced_check_runs_as_written_with_script(tmp_path):
+    """The lesson's "advanced monitoring": check_gateway.sh at /etc/keepalived, pinging
+    8.8.8.8, interval 5, weight -30. Given with --script, it lives at that path in each
+    router (the host's /etc/keepalived untouched), pings the lab's stand-in for 8.8.8.8,
+    and fails when r1 loses its upstream: r2 takes over (healthcheck-fail's steps)."""
+    check = ('vrrp_script chk_gateway {\n script "/etc/keepalived/check_gateway.sh"\n'
+             ' interval 5\n weight -30\n}\n')
+    pair = {}
+    for router in ("r1", "r2"):
+        text = (LESSON / f"{router}.conf").read_text()
+        instance = text[:text.index("vrrp_script chk_gateway") if router == "r2"
+                        else text.index("# Healthcheck script")]
+        pair[router] = tmp_path / f"{router}.conf"
+        pair[router].write_text(check + instance)  # defined before it: keepalived uses it
+    host_folder = sorted(Path("/etc/keepalived").iterdir())
+    proc = subprocess.run([sys.executable, "-m", "vrrplab", "run", "healthcheck-fail",
+                           "--config", f"r1={pair['r1']}", "--config", f"r2={pair['r2']}",
+                           "--script", f"/etc/keepalived/check_gateway.sh="
+                                       f"{LESSON / 'check_gateway.sh'}",
+                           "--out", str(tmp_path / "out"), "--json"],
+                          capture_output=True, text=True, timeout=300)
+    results = json.loads(proc.stdout) if proc.stdout else {}
+    failed = [c for c in results.get("checks", []) if not c["ok"]]
+    assert proc.returncode == 0, (proc.stderr[-3000:], failed)
+    assert [f["new_master"] for f in results["faults"]] == ["r2", "r1"]
+    assert [(s["router"], s["path"]) for s in results["given_configs"]["scripts"]] == [
+        ("r1", "/etc/keepalived/check_gateway.sh"), ("r2", "/etc/keepalived/check_gateway.sh")]
+    assert sorted(Path("/etc/keepalived").iterdir()) == host_folder
+    log = next((tmp_path / "out" / "healthcheck-fail").iterdir()) / "r1.keepalived.log"
+    assert "Script `chk_gateway` now returning 1" in log.read_text()

@@ -140,3 +140,36 @@ def test_the_cli_refuses_before_anything_starts(tmp_path):
     assert result.exit_code == 2, result.output
     assert "nowhere.conf" in result.output
     assert not (tmp_path / "out").exists()
+
+
+def test_script_options_put_a_file_in_one_router_or_all(tmp_path):
+    from vrrplab.speakers.given import parse_scripts
+    source = _write(tmp_path, "check.sh", "#!/bin/sh\nping -c 1 8.8.8.8\n")
+    # /usr/local/bin: a folder every Debian has (/etc/keepalived comes with keepalived)
+    assert parse_scripts([f"r1:/usr/local/bin/check.sh={source}"], ["r1", "r2"]) == (
+        ("r1", Path("/usr/local/bin/check.sh"), source),)
+    assert [r for r, _, _ in parse_scripts([f"/usr/local/bin/c.sh={source}"], ["r1", "r2"])] \
+        == ["r1", "r2"]
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("/etc/keepalived/c.sh", "expected [ROUTER:]PATH=FILE"),
+    ("r9:/usr/local/bin/c.sh={src}", "the lab's routers are r1, r2"),
+    ("/etc/c.sh={src}", "a folder two levels down or more"),
+    ("etc/keepalived/c.sh={src}", "an absolute path"),
+    ("/home/prof/c.sh={src}", "/home/prof is private to each router"),
+    ("/etc/no-such-folder-here/c.sh={src}", "does not exist on this machine"),
+    ("/usr/local/bin/c.sh=/nowhere/c.sh", "expected a readable file"),
+])
+def test_bad_script_options_are_refused(tmp_path, value, expected):
+    from vrrplab.speakers.given import parse_scripts
+    source = _write(tmp_path, "check.sh", "#!/bin/sh\n")
+    with pytest.raises(InputError, match=expected.replace("[", r"\[")):
+        parse_scripts([value.format(src=source)], ["r1", "r2"])
+
+
+def test_script_without_config_is_refused(tmp_path):
+    result = CliRunner().invoke(main, ["run", "failover-basic", "--script",
+                                       f"/etc/keepalived/c.sh={LESSON / 'check_gateway.sh'}",
+                                       "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2 and "give them with --config" in result.output

@@ -80,7 +80,8 @@ SHAPE = {
     "config_warnings?": DictOf(ListOf(STR)),
     "given_configs?": (None, {"files": DictOf({"path": STR, "copy": STR}),
                               "findings": ListOf({"severity": STR, "message": STR,
-                                                  "said?": STR})}),
+                                                  "said?": STR}),
+                              "scripts?": ListOf({"router": STR, "path": STR, "copy": STR})}),
     "latency?": (None, {"samples?": INT, "p99_s?": NUM_OR_NULL, "max_s?": NUM_OR_NULL}),
 }
 

@@ -164,18 +164,20 @@ def unblock_vrrp(ctx, fault) -> tuple[float, Undo]:
 
 
 def cut_upstream(ctx, fault) -> tuple[float, Undo]:
-    """The router loses its path to the upstream host (its ISP fails), links stay up.
+    """The router loses its path to the upstream host (its ISP fails), links stay up:
+    to its address and to every address it stands in for (8.8.8.8: `Node.answers_for`).
 
     VRRP still flows on both segments; only the health check and the traffic
     the router forwards upstream notice.
     """
-    address = ctx.topology.upstream_hosts[0].interfaces[0].address.ip
-    ip = "ip" if address.version == 4 else "ip6"
+    host = ctx.topology.upstream_hosts[0]
     rules = (f"add table inet {NFT_TABLE}\n"
              f"add chain inet {NFT_TABLE} block_out {{ type filter hook output priority -10; }}\n"
-             f"add chain inet {NFT_TABLE} block_fwd {{ type filter hook forward priority -10; }}\n"
-             f"add rule inet {NFT_TABLE} block_out {ip} daddr {address} drop\n"
-             f"add rule inet {NFT_TABLE} block_fwd {ip} daddr {address} drop\n")
+             f"add chain inet {NFT_TABLE} block_fwd {{ type filter hook forward priority -10; }}\n")
+    for address in (host.interfaces[0].address.ip, *host.answers_for):
+        ip = "ip" if address.version == 4 else "ip6"
+        rules += (f"add rule inet {NFT_TABLE} block_out {ip} daddr {address} drop\n"
+                  f"add rule inet {NFT_TABLE} block_fwd {ip} daddr {address} drop\n")
     at = time.time()
     ctx.lab.nft(fault.target, rules)
     return at, lambda: _unblock(ctx, fault.target)

@@ -303,6 +303,18 @@ def host_view_script(points: list[Path], writable: tuple[Path, ...] = (),
     return lines
 
 
+def place_file_script(target: Path, source: Path, fresh: bool = True) -> list[str]:
+    """Shell lines that put `source` at `target` in a router's own mount namespace (a
+    student's `/etc/keepalived/check_gateway.sh`, `run --script`): an empty private tmpfs
+    over the target's folder, which must exist on the host (`speakers.given` checks it),
+    then the file copied in, executable (`fresh`: the folder's first file, which mounts
+    the tmpfs). The host's folder is hidden in this router only."""
+    q = shlex.quote
+    mount = [f"mount -t tmpfs -o mode=755,size=1m vrrplab-placed {q(str(target.parent))}"]
+    return (mount if fresh else []) + [f"cp {q(str(source))} {q(str(target))}",
+                                       f"chmod 755 {q(str(target))}"]
+
+
 class RouterHost(LabHost):
     """A router: its processes in a PID namespace of their own, as on real hardware.
 
@@ -323,11 +335,18 @@ class RouterHost(LabHost):
         return super()._popen(cmd, **params)
 
     def protect_host_files(self, writable: tuple[Path, ...] = (),
-                           readable: tuple[Path, ...] = ()) -> None:
+                           readable: tuple[Path, ...] = (),
+                           placed: tuple[tuple[Path, Path], ...] = ()) -> None:
         """The host's files as this router's processes see them: read-only, home folders
-        hidden, private writable space where the lab needs it (`host_view_script`)."""
+        hidden, private writable space where the lab needs it (`host_view_script`); then
+        each (path, source) of `placed` put at its path, for this router alone."""
         table = self.cmd("cat /proc/self/mountinfo")
-        for line in host_view_script(mount_points(table), writable, readable):
+        lines = host_view_script(mount_points(table), writable, readable)
+        folders: set[Path] = set()
+        for target, source in placed:
+            lines += place_file_script(target, source, fresh=target.parent not in folders)
+            folders.add(target.parent)
+        for line in lines:
             out = self.cmd(line + " 2>&1; echo rc=$?").strip()
             if not out.endswith("rc=0"):
                 raise LabError(f"{self.name}: '{line}' failed: {out}")
@@ -438,13 +457,15 @@ class Lab:
     """A started lab: run commands on nodes, take links up and down, stop it."""
 
     def __init__(self, topology: Topology, log: Callable[[str], None] = print,
-                 writable: tuple[Path, ...] = (), readable: tuple[Path, ...] = ()):
+                 writable: tuple[Path, ...] = (), readable: tuple[Path, ...] = (),
+                 placed: dict[str, tuple[tuple[Path, Path], ...]] | None = None):
         self.topology = topology
         self.log = log
         self.writable = writable  # what the routers may write of the host's files (the run's)
         # ... and must still see where it may be hidden (under /home, /tmp): vrrplab's own
         # code and Python, the files the teacher gave
         self.readable = tuple(dict.fromkeys(OWN_CODE + tuple(readable)))
+        self.placed = placed or {}  # router -> (path in the router, file to put there)
         self.net: Mininet | None = None
         self.deadline = StepDeadline()  # the current start's or stop's, shared by the nodes
 
@@ -479,7 +500,8 @@ class Lab:
             for node in self.topology.nodes:
                 self._configure(node)
             for router in self.topology.routers:
-                self.host(router.name).protect_host_files(self.writable, self.readable)
+                self.host(router.name).protect_host_files(self.writable, self.readable,
+                                                          self.placed.get(router.name, ()))
 
     def _configure(self, node) -> None:
         ipv6 = any(i.address.version == 6 for i in node.interfaces)

@@ -93,7 +93,9 @@ class Runner:
         # the routers see the host's files read-only, but for the run's folder; the files
         # given with --config stay visible where they are (perhaps in a hidden home)
         self.lab = Lab(self.topology, writable=(Path(out).resolve(),),
-                       readable=tuple(dict.fromkeys(path.parent for _, path in given)))
+                       readable=tuple(dict.fromkeys(path.parent for _, path in given)),
+                       placed=scenario.given.placed(Path(out).resolve())
+                       if scenario.given else None)
         self.rundir = RUN_DIR  # a tmpfs private to the run's namespace
         self.speakers = {}
         self.kinds = {r.name: speaker_for(speaker, i).kind

@@ -42,6 +42,8 @@ class GivenConfigs:
 
     paths: tuple[tuple[str, Path], ...]  # (router, the file as given, absolute), router order
     findings: tuple[Finding, ...] = ()
+    # (router, path in the router, the file to put there): `--script`, a script a file names
+    scripts: tuple[tuple[str, Path, Path], ...] = ()
 
     def path_of(self, router: str) -> Path | None:
         return dict(self.paths).get(router)
@@ -50,12 +52,26 @@ class GivenConfigs:
     def copy_name(router: str) -> str:
         return f"{router}.given.conf"
 
+    @staticmethod
+    def script_copy_name(router: str, target: Path) -> str:
+        return f"{router}.script.{target.name}"
+
     def copy_into(self, folder: Path) -> None:
         """A byte-for-byte copy of each file into the run's folder: the report shows the
         exact file each router was given (keepalived runs the original, whose includes
-        are found beside it)."""
+        are found beside it); each `--script` file is put in place from its copy."""
         for router, path in self.paths:
             (folder / self.copy_name(router)).write_bytes(path.read_bytes())
+        for router, target, source in self.scripts:
+            (folder / self.script_copy_name(router, target)).write_bytes(source.read_bytes())
+
+    def placed(self, folder: Path) -> dict[str, tuple[tuple[Path, Path], ...]]:
+        """For `lab.Lab`: router -> (path in the router, its copy in the run's folder)."""
+        placed: dict[str, list[tuple[Path, Path]]] = {}
+        for router, target, _source in self.scripts:
+            placed.setdefault(router, []).append(
+                (target, folder / self.script_copy_name(router, target)))
+        return {router: tuple(files) for router, files in placed.items()}
 
     def as_results(self) -> dict:
         """results.json's `given_configs`: each router's file and lint's findings, in
@@ -63,7 +79,10 @@ class GivenConfigs:
         return {"files": {router: {"path": str(path), "copy": self.copy_name(router)}
                           for router, path in self.paths},
                 "findings": [{**f.as_dict(), "said": f.message.localized()}
-                             for f in self.findings]}
+                             for f in self.findings],
+                "scripts": [{"router": router, "path": str(target), "given": str(source),
+                             "copy": self.script_copy_name(router, target)}
+                            for router, target, source in self.scripts]}
 
 
 def parse_options(values: Iterable[str]) -> dict[str, Path]:
@@ -85,8 +104,64 @@ def parse_options(values: Iterable[str]) -> dict[str, Path]:
     return given
 
 
+SCRIPT_OPTION = "--script"
+SCRIPT_MAX_BYTES = 64 * 1024
+# a script is put in an existing folder two levels down or more (/etc/keepalived,
+# /usr/local/bin), never over /etc or /usr; and not where each router has a private
+# tmpfs already (lab.network.PRIVATE_TMPFS), where the folder does not exist for it
+HIDDEN_IN_ROUTERS = (Path("/tmp"), Path("/var/tmp"), Path("/dev/shm"), Path("/root"),
+                     Path("/home"), Path("/run"), Path("/proc"), Path("/sys"), Path("/dev"))
+
+
+def parse_scripts(values: Iterable[str], routers: list[str]) -> tuple[tuple[str, Path, Path], ...]:
+    """`--script [ROUTER:]PATH=FILE` values: put FILE at PATH in ROUTER (every router when
+    none is named). InputError naming each bad one; nothing is read but FILE's size."""
+    found: list[tuple[str, Path, Path]] = []
+    problems: list[Message] = []
+    for value in values:
+        where, sep, source = value.partition("=")
+        router, colon, target = where.partition(":") if ":" in where.split("/")[0] else \
+            ("", "", where)
+        problem = _script_problem(router, target, source, sep, routers)
+        if problem:
+            problems.append(Problem(N_("{option} {value}: {problem}"), option=SCRIPT_OPTION,
+                                    value=value, problem=problem))
+            continue
+        for name in [router] if router else routers:
+            found.append((name, Path(target), Path(source).resolve()))
+    if problems:
+        raise InputError(problems)
+    return tuple(found)
+
+
+def _script_problem(router: str, target: str, source: str, sep: str,
+                    routers: list[str]) -> Message | None:
+    if not sep or not target or not source:
+        return Message(N_("expected [ROUTER:]PATH=FILE (e.g. r1:/etc/keepalived/"
+                          "check_gateway.sh=alice/check_gateway.sh)"))
+    if router and router not in routers:
+        return Message(N_("the lab's routers are {routers}"), routers=", ".join(routers))
+    path = Path(target)
+    if not path.is_absolute() or ".." in path.parts or len(path.parent.parts) < 3:
+        return Message(N_("expected an absolute path in a folder two levels down or more, "
+                          "such as /etc/keepalived/check_gateway.sh"))
+    if any(path == h or h in path.parents for h in HIDDEN_IN_ROUTERS):
+        return Message(N_("{folder} is private to each router (empty there): put the script "
+                          "elsewhere, such as /etc/keepalived"), folder=str(path.parent))
+    if not path.parent.is_dir():
+        return Message(N_("{folder} does not exist on this machine (the lab hides an "
+                          "existing folder behind the script, it creates none)"),
+                       folder=str(path.parent))
+    file = Path(source)
+    if not file.is_file() or file.stat().st_size > SCRIPT_MAX_BYTES:
+        return Message(N_("{file}: expected a readable file of at most {size} KiB"),
+                       file=source, size=SCRIPT_MAX_BYTES // 1024)
+    return None
+
+
 def with_given_configs(scenario: Scenario, given: dict[str, Path],
-                       speaker: str = "keepalived") -> Scenario:
+                       speaker: str = "keepalived",
+                       scripts: tuple[tuple[str, Path, Path], ...] = ()) -> Scenario:
     """`scenario` run on the routers' own files: their model in place of the topology's
     vrrp, the probes recomputed for it. InputError (exit 2) when the lab cannot run them."""
     topology = scenario.topology
@@ -107,7 +182,8 @@ def with_given_configs(scenario: Scenario, given: dict[str, Path],
     probes = _probes_for(topology, default_probes(topology), scenario.probe.interval)
     return dataclasses.replace(
         scenario, topology=topology, probes=probes,
-        given=GivenConfigs(tuple((n, p.resolve()) for n, p in ordered), tuple(linted.findings)))
+        given=GivenConfigs(tuple((n, p.resolve()) for n, p in ordered), tuple(linted.findings),
+                           scripts))
 
 
 def shown_name(path: Path) -> str:
