@@ -273,3 +273,14 @@ def test_render_read_render_is_identical(topology, folder):
     again = dataclasses.replace(topology, vrrp=to_vrrp(configs))
     for name, text in texts.items():
         assert render_keepalived_conf(again, name, script_dir) == text
+
+
+@pytest.mark.skipif(not SEED.exists(), reason="the seed lesson is outside the repository")
+def test_the_copied_lesson_files_still_equal_the_seed():
+    """tests/unit/data/seed_lesson holds the lesson's files verbatim, for a clean clone."""
+    copies = Path(__file__).parent / "data" / "seed_lesson"
+    for router in (1, 2):
+        assert (copies / f"r{router}.conf").read_text() == _seed(router)
+    text = SEED.read_text()
+    script = text[text.index("#!/bin/bash"):text.index("sudo chmod +x /etc/keepalived")]
+    assert (copies / "check_gateway.sh").read_text() == script
