@@ -25,7 +25,7 @@ from mininet.node import Node  # noqa: E402
 
 from vrrplab.errors import LabError  # noqa: E402
 from vrrplab.lab import network  # noqa: E402
-from vrrplab.lab.network import Lab, LabHost, StepDeadline  # noqa: E402
+from vrrplab.lab.network import Lab, LabHost, RouterHost, StepDeadline  # noqa: E402
 from vrrplab.loader import load_topology  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -91,6 +91,9 @@ class FakeNode(LabHost):
         self.cmd(f"bridge {self.name} up")
 
     stand_in = "cat >/dev/null"  # what a process started in the node (Lab.popen) runs instead
+
+    # a router's: its mount commands go to the fake shell like any other
+    protect_host_files = RouterHost.protect_host_files
 
     def popen(self, *_args, **kwargs):
         SPAWNED.append(subprocess.Popen(["sh", "-c", self.stand_in], **kwargs))
