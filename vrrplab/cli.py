@@ -347,6 +347,34 @@ def report(run_dir: Path) -> None:
 
 
 @main.command()
+@click.argument("scenario")
+@click.argument("folder", metavar="DIR", type=click.Path(path_type=Path))
+@click.option("--blanks", is_flag=True,
+              help="Leave blanks (________) in the keepalived.conf files for the students to "
+                   "fill in: initial state, VRID, priority, password, VIP.")
+@click.option("--teacher", is_flag=True,
+              help="Also write sheet-teacher.html, with the answers: the RFC's figures and, "
+                   "as root, those of a run of SCENARIO made now.")
+@click.option("--from-run", type=click.Path(exists=True, path_type=Path), default=None,
+              metavar="RUN_DIR", help="The teacher's answers measured by this run of SCENARIO "
+                                      "(its results.json) instead of a new run; implies --teacher.")
+@click.option("--no-run", is_flag=True, help="The teacher's copy without a run: the RFC's "
+                                             "figures only.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("reports"),
+              show_default=True, help="Where the run for the teacher's copy writes its report.")
+@lang_option
+@friendly_errors
+def export(scenario: str, folder: Path, blanks: bool, teacher: bool, from_run: Path | None,
+           no_run: bool, out: Path) -> None:
+    """Write the lab sheet of SCENARIO into DIR (new or empty): sheet.html, topology.png,
+    each router's keepalived.conf; with --teacher, sheet-teacher.html with the answers."""
+    from vrrplab.export.command import export as write_sheet
+
+    sys.exit(write_sheet(scenario, folder, blanks=blanks, teacher=teacher, from_run=from_run,
+                         run=not no_run, out=out, say=click.echo))
+
+
+@main.command()
 @click.option("--dry-run", is_flag=True, help="Say what would be removed, remove nothing.")
 @lang_option
 @friendly_errors
