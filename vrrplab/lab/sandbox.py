@@ -22,6 +22,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -149,15 +150,12 @@ def run_inside(argv: list[str], run_id: str, out: Path, timeout: float | None = 
     record = _register(run_id, proc.pid, out)
 
     def forward(signum, _frame):
-        try:
-            if signum == signal.SIGHUP and (init := _namespace_init(proc.pid)):
-                # to the run alone: unshare, which ignores only SIGINT and SIGTERM,
-                # would die of it and take the run with it (SIGKILL, no results)
-                os.kill(init, signum)
-            else:
-                os.killpg(proc.pid, signum)
-        except ProcessLookupError:
-            pass
+        init = _namespace_init(proc.pid)
+        if init is not None and handles(init, signum):
+            _send(proc, signum, init)
+        else:  # the run is PID 1 of its namespace: deaf to it until its handler is there
+            threading.Thread(target=_send_once_handled, args=(proc, signum), daemon=True,
+                             name="forward").start()
 
     previous = {s: signal.signal(s, forward) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
     try:
@@ -173,6 +171,47 @@ def run_inside(argv: list[str], run_id: str, out: Path, timeout: float | None = 
         if proc.poll() is not None:  # a run still alive stays recorded, for `vrrplab clean`
             _unregister(record)
     return 128 - code if code < 0 else code
+
+
+HANDLER_WAIT_S = 10.0  # a signal waits this long at most for the run's handler
+HANDLER_POLL_S = 0.01
+
+
+def handles(pid: int, signum: int) -> bool:
+    """Whether process `pid` has a handler for `signum` (SigCgt in /proc/PID/status)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    caught = next((line.split()[1] for line in status.splitlines()
+                   if line.startswith("SigCgt:")), "0")
+    return bool(int(caught, 16) >> (signum - 1) & 1)
+
+
+def _send(proc: subprocess.Popen, signum: int, init: int | None) -> None:
+    try:
+        if signum == signal.SIGHUP and init:
+            # to the run alone: unshare, which ignores only SIGINT and SIGTERM, would die
+            # of it and take the run with it (SIGKILL, no results)
+            os.kill(init, signum)
+        else:
+            os.killpg(proc.pid, signum)
+    except ProcessLookupError:
+        pass
+
+
+def _send_once_handled(proc: subprocess.Popen, signum: int) -> None:
+    """Send `signum` when the run's PID 1 handles it: the kernel drops a signal sent to a
+    namespace's PID 1 that has no handler for it (pid_namespaces(7)), and Python installs
+    the run's (`run.signals.install`) a moment after it starts. Past HANDLER_WAIT_S, or
+    when the run is gone, it is sent anyway (SIGINT then reaches the lab's group)."""
+    deadline = time.monotonic() + HANDLER_WAIT_S
+    while proc.poll() is None and time.monotonic() < deadline:
+        init = _namespace_init(proc.pid)
+        if init is not None and handles(init, signum):
+            break
+        time.sleep(HANDLER_POLL_S)
+    _send(proc, signum, _namespace_init(proc.pid))
 
 
 def _namespace_init(unshare_pid: int) -> int | None:
