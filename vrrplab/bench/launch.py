@@ -1,10 +1,12 @@
 """One bench run: `python -m vrrplab run SCENARIO --speaker S --out DIR --json --spread-faults`.
 
-`launch_run(job, runs_dir, children)` starts the run as a subprocess in a
-session of its own (a Ctrl-C reaches the bench, which forwards it once),
-registers it in `children` (so a SIGINT/SIGTERM of the bench reaches it), waits
-for it, keeps its stderr (the human summary) in `runs_dir/logs/`, and parses
-results.json from its stdout, or else from the run folder named by its
+`launch_run(job, runs_dir, children)` is `run_to_end` on the bench's command line,
+its stderr kept in `runs_dir/logs/`. `run_to_end(argv, log, children)`, shared with
+`vrrplab grade`, starts one `vrrplab run` command line as a subprocess in a session of
+its own (a Ctrl-C reaches the caller, which forwards it once), registers it in
+`children` (so a SIGINT/SIGTERM of the caller reaches it), waits for it (SIGTERM past
+RUN_TIMEOUT_S, SIGKILL GRACE_S later), keeps its stderr (the human summary) in `log`,
+and parses results.json from its stdout, or else from the run folder named by its
 `report: DIR` line. A run that produced no results.json is an `error` outcome.
 Each run is already contained in its own private namespaces (sandbox.py).
 
@@ -110,8 +112,15 @@ def launch_run(job: Job, runs_dir: Path, children: Children) -> Outcome:
     """Run one `vrrplab run` to its end and read its results."""
     logs = runs_dir / "logs"
     logs.mkdir(parents=True, exist_ok=True)
-    log = logs / f"{job.label}.log"
-    proc = subprocess.Popen(command(job, runs_dir), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    return run_to_end(command(job, runs_dir), logs / f"{job.label}.log", children)
+
+
+def run_to_end(argv: list[str], log: Path, children: Children,
+               overrun: str = "vrrplab bench: the run took over {seconds} s: stopped") -> Outcome:
+    """Run the command line `argv` (a `vrrplab run`) to its end, its stderr kept in `log`
+    (its folder exists), and read its results. `overrun`: the line added to its stderr,
+    the outcome's error, when it took over RUN_TIMEOUT_S and was stopped ({seconds})."""
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             stdin=subprocess.DEVNULL, text=True, start_new_session=True)
     children.add(proc)
     try:
@@ -124,7 +133,7 @@ def launch_run(job: Job, runs_dir: Path, children: Children) -> Outcome:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 stdout, stderr = proc.communicate()
-            stderr += f"\nvrrplab bench: the run took over {RUN_TIMEOUT_S:.0f} s: stopped\n"
+            stderr += "\n" + overrun.format(seconds=f"{RUN_TIMEOUT_S:.0f}") + "\n"
     finally:
         children.remove(proc)
     log.write_text(stderr)
