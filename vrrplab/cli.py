@@ -129,6 +129,32 @@ def lint(files: tuple[Path, ...], as_json: bool, no_keepalived: bool) -> None:
 
 
 @main.command()
+@click.argument("folder", metavar="DIR", type=click.Path(path_type=Path))
+@click.option("--scenario", default="failover-basic", show_default=True,
+              help="The exercise each pair runs (a name or a file).")
+@click.option("--speaker", type=click.Choice(SPEAKER_CHOICES), default="keepalived",
+              show_default=True, help="Which VRRP daemon the routers run.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Where grade.md, grade.csv and the runs go "
+                   "[default: reports/grade-<timestamp>].")
+@click.option("--jobs", type=click.IntRange(1), default=1, show_default=True,
+              help="Pairs run at once (each in its own namespaces).")
+@lang_option
+@friendly_errors
+def grade(folder: Path, scenario: str, speaker: str, out: Path | None, jobs: int) -> None:
+    """Run every student's pair in DIR (a sub-folder each, with r1.conf and r2.conf) and
+    write one table: grade.md and grade.csv (verdict, takeovers, lost pings, lint's
+    findings).
+
+    Grading is the product: exit 0 once every pair is graded, whatever their verdicts (a
+    refused or failing pair is a row). Exit 2 DIR missing or without a sub-folder, 3 not
+    root, 130 interrupted (the table keeps the pairs done)."""
+    from vrrplab.grade.command import grade as run_grade
+
+    sys.exit(run_grade(folder, scenario, speaker, out, jobs, say=click.echo))
+
+
+@main.command()
 @click.argument("scenario")
 @click.option("--speaker", type=click.Choice(SPEAKER_CHOICES), default="keepalived",
               show_default=True, help="Which VRRP daemon the routers run.")
