@@ -352,9 +352,10 @@ class Runner:
         steps = [self._stop_probes, lambda: stop_process(self.sampler, SAMPLER_STOP_S)]
         steps += [f.undo for f in reversed(self.record.faults)]
         steps += [self._collect_evidence]
-        # the run is over and its evidence collected: nothing the daemons would still send
-        # is judged, so no graceful stop (keepalived lingers ~1 s after SIGTERM, each)
-        steps += [s.crash for s in self.speakers.values()]
+        # the run is over and its evidence collected: every daemon told at once, then
+        # each waited for (one after the other, keepalived's ~1 s each added up)
+        steps += [s.end_of_run for s in self.speakers.values()]
+        steps += [s.wait_stopped for s in self.speakers.values()]
         steps += [self._capture_stop]
         # inside its namespace the run leaves the lab to the kernel: the namespaces go with
         # the run's PID 1, all at once, after the report (Mininet's stop took 0.2 s of the

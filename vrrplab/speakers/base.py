@@ -83,6 +83,11 @@ class Speaker(ABC):
         self._terminating = True
         self.signal(signal.SIGTERM)
 
+    def end_of_run(self) -> None:
+        """The run is over: stop without waiting (`wait_stopped` waits). Graceful by default:
+        the bundled speaker's last log line holds its counters."""
+        self.terminate()
+
     def stop(self) -> None:
         """Graceful stop, and wait for the daemon to be gone."""
         self.terminate()

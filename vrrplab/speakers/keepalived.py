@@ -72,6 +72,11 @@ class KeepalivedSpeaker(Speaker):
                 "-f", str(self.run_conf), "-p", str(pids / "keepalived.pid"),
                 "-r", str(pids / "vrrp.pid"), "-c", str(pids / "checkers.pid")]
 
+    def end_of_run(self) -> None:
+        """Killed: after SIGTERM keepalived lives about a second more (STOPPING_LINE) and
+        says nothing the run still reads; its evidence was collected before."""
+        self.crash()
+
     def state(self, instance: str | None = None) -> str:
         if not self.running:
             return "STOPPED"
