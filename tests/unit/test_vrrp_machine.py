@@ -281,6 +281,27 @@ def test_master_answers_lower_priority_as_keepalived_when_asked() -> None:
     assert kinds(hear(vr, 0, now=now + 0.1)) == [SendAdvert]
 
 
+@pytest.mark.parametrize("interval", [1.0, 0.01])
+def test_a_lower_priority_master_gets_a_second_set_of_gratuitous_arps(interval: float) -> None:
+    """The other router took itself for MASTER (a stall past its Master_Down_Interval at
+    10 ms adverts): its own gratuitous ARPs may reach the clients after ours, so the next
+    advert re-announces the VIPs once more; the ones after are adverts only."""
+    vr = master(150, interval=interval, lower_prio_advert=True)
+    now = vr.get_timer() - interval / 2
+    assert kinds(hear(vr, 149, now=now, src="192.168.1.200")) == [SendAdvert, SendGratuitousArp]
+    second = vr.get_timer()
+    assert second == approx(now + interval)
+    assert kinds(vr.handle_timer(second)) == [SendAdvert, SendGratuitousArp]
+    assert kinds(vr.handle_timer(vr.get_timer())) == [SendAdvert]
+
+
+def test_known_bad_without_the_second_set_a_late_gratuitous_arp_wins() -> None:
+    """lower_prio_advert off (RFC 5798 alone): nothing answers, nothing re-announces."""
+    vr = master(150, interval=0.01)
+    assert hear(vr, 149, now=vr.get_timer() - 0.005, src="192.168.1.200") == []
+    assert kinds(vr.handle_timer(vr.get_timer())) == [SendAdvert]
+
+
 def test_backup_learns_master_interval_in_v3_only() -> None:
     vr = started(100, 3, 1.0)
     hear(vr, 200, now=1.0, adver_int=50)

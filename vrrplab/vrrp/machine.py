@@ -89,6 +89,9 @@ class VirtualRouter:
         self._down_at: float | None = None  # Master_Down_Timer, BACKUP only
         self._adver_at: float | None = None  # Adver_Timer, MASTER only
         self._preempt_hold_until: float | None = None
+        # a lower-priority router believed it was MASTER: its gratuitous ARPs may come after
+        # ours, so the next advert re-announces the VIPs once more (lower_prio_advert)
+        self._reannounce = False
         self._faults: set[str] = set()
         self._wants_master = False
         self._master_ip: str | None = None
@@ -167,6 +170,9 @@ class VirtualRouter:
             return []
         if self._state is State.MASTER:  # RFC 5798 §6.4.3 (640)-(650)
             self._adver_at = now + self.config.advertisement_interval
+            if self._reannounce:  # the second set, an advert interval after the first
+                self._reannounce = False
+                return [SendAdvert(self._advert()), SendGratuitousArp(self.config.vips)]
             return [SendAdvert(self._advert())]
         return self._master_down(now)
 
@@ -324,7 +330,12 @@ class VirtualRouter:
             self._master_ip = src_ip
             return self._become_backup(now, f"advert from {src_ip} with priority {advert.priority}")
         if self.config.lower_prio_advert:  # keepalived: answer it, and re-announce the VIPs
+            # a second set at the next advert: the other router, which took itself for
+            # MASTER (a stall past its Master_Down_Interval), may send its own gratuitous
+            # ARPs after ours and leave the clients pointing at it (keepalived's
+            # garp_lower_prio_delay, one advert interval here)
             self._adver_at = now + self.config.advertisement_interval
+            self._reannounce = True
             return [SendAdvert(self._advert()), SendGratuitousArp(self.config.vips)]
         return []  # (735): discard a lower-priority advert
 
@@ -400,6 +411,7 @@ class VirtualRouter:
         return actions
 
     def _clear_timers(self) -> None:
+        self._reannounce = False
         self._down_at = self._adver_at = self._preempt_hold_until = None
         self._wants_master = False
 
