@@ -173,3 +173,30 @@ def test_script_without_config_is_refused(tmp_path):
                                        f"/etc/keepalived/c.sh={LESSON / 'check_gateway.sh'}",
                                        "--out", str(tmp_path / "out")])
     assert result.exit_code == 2 and "give them with --config" in result.output
+
+
+@pytest.mark.parametrize("extra, line, expected", [
+    (" notify_master /usr/local/bin/tell.sh\n", 7, "notify_master: keepalived does this, the "
+                                                    "bundled speaker does not"),
+    (" garp_master_delay 2\n", 7, "garp_master_delay: keepalived does this"),
+])
+def test_what_keepalived_reads_and_the_bundled_speaker_does_not_do_is_refused(
+        tmp_path, extra, line, expected):
+    r1 = _write(tmp_path, "r1.conf", _instance(120, extra=extra))
+    r2 = _write(tmp_path, "r2.conf", _instance(100))
+    given = {"r1": r1, "r2": r2}
+    assert with_given_configs(_basic(), given, "keepalived").given
+    with pytest.raises(InputError, match=rf"r1.conf:{line}: {expected}.*--speaker keepalived"):
+        with_given_configs(_basic(), given, "bundled")
+
+
+def test_a_scripts_timeout_and_reverse_weight_are_refused_on_bundled(tmp_path):
+    script = ('vrrp_script chk {\n script "/bin/true"\n interval 1\n weight 10 reverse\n'
+              ' timeout 2\n}\n')
+    r1 = _write(tmp_path, "r1.conf", script + _instance(120, extra=" track_script {\n  chk\n }\n"))
+    r2 = _write(tmp_path, "r2.conf", _instance(100))
+    with pytest.raises(InputError) as error:
+        with_given_configs(_basic(), {"r1": r1, "r2": r2}, "bundled")
+    said = str(error.value)
+    assert "r1.conf:5: timeout: the bundled speaker does not time its checks out" in said
+    assert "r1.conf:4: weight ... reverse" in said

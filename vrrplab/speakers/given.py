@@ -253,22 +253,40 @@ def _check_fits_lab(topology: Topology, configs: dict[str, Config]) -> None:
         raise InputError(problems)
 
 
+BUNDLED_HINT = N_("run with --speaker keepalived")
+
+
 def _check_bundled_can(configs: dict[str, Config]) -> None:
-    """What the bundled speaker does not do, refused by line rather than silently dropped."""
+    """What the bundled speaker does not do, refused by line rather than silently dropped:
+    unicast peers, a track line's own weight, a script's timeout or reverse weight, and
+    every keyword keepalived reads that vrrplab does not model (notify scripts, garp
+    tuning...: the reader's `not-modelled` notes)."""
     problems: list[Message] = []
+
+    def refuse(where, what: str, **values) -> None:
+        problems.append(Problem(N_("{where}: {what} ({hint})"), where=str(where),
+                                what=Message(what, **values), hint=Message(BUNDLED_HINT)))
+
     for config in configs.values():
         for inst in config.instances:
             for peer in inst.unicast_peers[:1]:
-                problems.append(Problem(N_("{where}: unicast_peer: the bundled speaker sends "
-                                           "multicast only (run with --speaker keepalived)"),
-                                        where=str(peer.where)))
+                refuse(peer.where, N_("unicast_peer: the bundled speaker sends multicast only"))
             for ref in inst.track_scripts + inst.track_interfaces:
                 if ref.weight is not None:
-                    problems.append(Problem(N_("{where}: {name} weight {weight}: the bundled "
-                                               "speaker takes a check's weight from its "
-                                               "vrrp_script only (run with --speaker "
-                                               "keepalived)"), where=str(ref.where),
-                                            name=ref.name, weight=ref.weight))
+                    refuse(ref.where, N_("{name} weight {weight}: the bundled speaker takes a "
+                                         "check's weight from its vrrp_script only"),
+                           name=ref.name, weight=ref.weight)
+        for script in config.scripts.values():
+            if script.timeout is not None:
+                refuse(script.timeout.where, N_("timeout: the bundled speaker does not time "
+                                                "its checks out"))
+            if script.reverse:
+                refuse(script.weight.where if script.weight else script.where,
+                       N_("weight ... reverse: the bundled speaker does not reverse weights"))
+        for finding in config.findings:
+            if finding.code == "not-modelled":
+                refuse(finding.where, N_("{keyword}: keepalived does this, the bundled speaker "
+                                         "does not"), keyword=finding.message.values["keyword"])
     if problems:
         raise InputError(problems)
 
