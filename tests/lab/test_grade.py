@@ -31,7 +31,7 @@ def test_grade_a_folder_of_five_pairs(tmp_path):
     assert len(progress) == 5, proc.stdout
     assert proc.stdout.splitlines()[-1].startswith(f"table: {out.resolve()}/grade.md")
 
-    with open(out / "grade.csv", newline="", encoding="utf-8") as f:
+    with open(out / "grade.csv", newline="", encoding="utf-8-sig") as f:
         rows = {r["student"]: r for r in csv.DictReader(f)}
     assert list(rows) == sorted(PAIRS, key=str.casefold)
     assert all(r["verdict"] in ("pass", "fail", "refused", "error") for r in rows.values())

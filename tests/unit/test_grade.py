@@ -43,7 +43,7 @@ def finding(severity, file, line, said, code="x"):
 
 
 def read_csv(path: Path) -> list[dict]:
-    with open(path, newline="", encoding="utf-8") as f:
+    with open(path, newline="", encoding="utf-8-sig") as f:
         return list(csv.DictReader(f))
 
 
@@ -152,6 +152,8 @@ def test_a_progress_line_per_pair():
 
 def test_grade_csv_reads_back(tmp_path):
     table.write_csv(rows_for_table(tmp_path), FAULTS, tmp_path / "grade.csv")
+    # Excel takes the accents of a UTF-8 file right only after its byte order mark
+    assert (tmp_path / "grade.csv").read_bytes().startswith(b"\xef\xbb\xbfstudent,")
     rows = read_csv(tmp_path / "grade.csv")
     assert [r["student"] for r in rows] == ["a|b", "carol", "dan", "eve", "fay"]
     assert [r["verdict"] for r in rows] == ["pass", "fail", "refused", "refused", "error"]

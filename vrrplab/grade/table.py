@@ -226,9 +226,11 @@ def _link(path: str) -> str:
 
 def write_csv(rows: list[Row], faults: list[str], path: Path) -> None:
     """grade.csv: the same columns for a spreadsheet (takeovers in s with a dot, the why
-    and findings one a line inside their cell, the report's path)."""
+    and findings one a line inside their cell, the report's path). UTF-8 with its byte
+    order mark: without it Excel reads the file as Windows-1252 and the French comes out
+    as "Ã©" (LibreOffice and Python's csv with utf-8-sig read it either way)."""
     faults = fault_columns(faults, rows)
-    with open(path, "w", newline="", encoding="utf-8") as out:
+    with open(path, "w", newline="", encoding="utf-8-sig") as out:
         writer = csv.writer(out)
         writer.writerow(headers(faults))
         for row in rows:
