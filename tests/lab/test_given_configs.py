@@ -50,6 +50,10 @@ def test_keepalived_runs_the_lessons_files_as_written(tmp_path):
     assert [f["new_master"] for f in results["faults"]] == ["r2", "r1"]
     assert results["probe"]["targets"] == ["192.168.1.1"]
     assert "r1.given.conf" in (run_dir / "report.html").read_text()
+    # the lesson's check, run once before keepalived: it only asks whether keepalived runs
+    tried = {c["router"]: c for c in given["checks_tried"]}
+    assert tried["r1"]["command"] == "/usr/bin/killall -0 keepalived"
+    assert tried["r1"]["exit"] == 1 and "keepalived: no process found" in tried["r1"]["said"]
 
 
 def test_bundled_runs_what_the_lessons_files_ask_for(tmp_path):

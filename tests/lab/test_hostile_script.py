@@ -5,7 +5,8 @@ The routers see the host's files read-only, with /root, /home and /tmp private a
 (`lab.network.host_view_script`); only the run's folder is writable (also at
 /run/vrrplab-run in each router). A student's pair whose vrrp_script removes, writes and
 reads what it must not: afterwards the host's canaries are byte for byte as they were,
-and what the script tried is refused in its own words, in the log it left in the run.
+and what the script tried is refused in its own words, in the log it left in the run and
+in the run's own report (each check of the files is run once before the daemons start).
 Nothing here is destructive if the protection failed: it aims at canaries made for it.
 """
 
@@ -31,7 +32,7 @@ rm -f {etc} && echo "removed {etc}"
 echo pwned > {new} && echo "wrote {new}"
 echo pwned >> {root_file} && echo "appended to {root_file} (the router's own /root)"
 cat {secret}
-}} >> /run/vrrplab-run/hostile.log 2>&1
+}} 2>&1 | tee -a /run/vrrplab-run/hostile.log
 exit 0
 """
 
@@ -99,3 +100,9 @@ def test_a_hostile_health_check_changes_and_reads_nothing_of_the_host(tmp_path, 
         assert refused in log, log[-2000:]
     # the router's own /root is private scratch: the write lands there, not on the host
     assert f"appended to {canaries['root_file']}" in log
+    # the run says it too: each check of the files, run once before keepalived, and what
+    # it printed (keepalived shows a check's output nowhere)
+    (tried,) = [c for c in results["given_configs"]["checks_tried"] if c["router"] == "r1"]
+    assert tried["name"] == "chk_gateway" and tried["exit"] == 0
+    assert f"rm: cannot remove '{canaries['etc']}': Read-only file system" in tried["said"]
+    assert "r1's vrrp_script chk_gateway, run once before the daemons: exit 0" in proc.stderr

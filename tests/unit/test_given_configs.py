@@ -200,3 +200,35 @@ def test_a_scripts_timeout_and_reverse_weight_are_refused_on_bundled(tmp_path):
     said = str(error.value)
     assert "r1.conf:5: timeout: the bundled speaker does not time its checks out" in said
     assert "r1.conf:4: weight ... reverse" in said
+
+
+def test_each_check_of_the_files_is_tried_once_and_said(tmp_path):
+    """try_checks runs each vrrp_script the files define in its router (a fake lab here)
+    and keeps its exit and the end of what it printed; a stuck one is said, not fatal."""
+    import subprocess
+
+    from vrrplab.errors import LabError
+    from vrrplab.analysis.report import checked_once
+    from vrrplab.speakers.given import try_checks
+
+    class Lab:
+        def __init__(self):
+            self.ran = []
+
+        def run(self, router, argv, timeout):
+            self.ran.append((router, argv))
+            if router == "r2":
+                raise LabError("r2: stuck did not finish in 5 s")
+            return subprocess.CompletedProcess(argv, 1, "x\nkeepalived: no process found\n")
+
+    lab = Lab()
+    given = with_given_configs(_basic(), _lesson()).given
+    tried = try_checks(lab, given)
+    assert lab.ran == [("r1", ["/usr/bin/killall", "-0", "keepalived"]),
+                       ("r2", ["/usr/bin/killall", "-0", "keepalived"])]
+    assert tried[0] == {"router": "r1", "name": "chk_gateway",
+                        "command": "/usr/bin/killall -0 keepalived", "exit": 1,
+                        "said": "x\nkeepalived: no process found"}
+    assert tried[1]["exit"] is None and "did not finish" in tried[1]["said"]
+    assert checked_once(tried[0]) == ("r1's vrrp_script chk_gateway, run once before the "
+                                      "daemons: exit 1, said: keepalived: no process found")

@@ -364,5 +364,17 @@ def _given_lines(given: dict | None) -> list[str]:
         place = f"{f['file']}:{f['line']}" if f.get("file") else "-"
         lines.append("    " + f"{place}: {words.get(f['severity'], f['severity'])}: "
                      f"{f.get('said') or f['message']}")
+    for check in given.get("checks_tried", []):
+        lines.append("  " + checked_once(check))
     return lines
+
+
+def checked_once(check: dict) -> str:
+    """One vrrp_script of the given files, run once before the daemons: its exit and the
+    last line it printed (a refusal names itself there)."""
+    said = check["said"].strip().splitlines()[-1] if check["said"].strip() else _("nothing")
+    exit_code = check["exit"] if check["exit"] is not None else _("none (stopped)")
+    return _("{router}'s vrrp_script {name}, run once before the daemons: exit {code}, "
+             "said: {said}").format(router=check["router"], name=check["name"],
+                                   code=exit_code, said=said)
 

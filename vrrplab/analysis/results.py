@@ -144,7 +144,8 @@ def build_results(record) -> dict:
         "phase_evidence": _phase_evidence(record, faults, t0),
         "config_warnings": record.config_warnings,
         # the routers' own keepalived.conf (run --config) and what lint says of them
-        "given_configs": scenario.given.as_results() if scenario.given else None,
+        "given_configs": {**scenario.given.as_results(), "checks_tried": record.checks_tried}
+        if scenario.given else None,
         "speaker_cpu_s": record.cpu_s,
         "auth_evidence": record.auth_evidence,
         "auth_mismatch": len({vrrp.auth_pass_of(r.name)[:8] for r in vrrp.routers

@@ -81,7 +81,9 @@ SHAPE = {
     "given_configs?": (None, {"files": DictOf({"path": STR, "copy": STR}),
                               "findings": ListOf({"severity": STR, "message": STR,
                                                   "said?": STR}),
-                              "scripts?": ListOf({"router": STR, "path": STR, "copy": STR})}),
+                              "scripts?": ListOf({"router": STR, "path": STR, "copy": STR}),
+                              "checks_tried?": ListOf({"router": STR, "name": STR,
+                                                       "exit": INT_OR_NULL, "said": STR})}),
     "latency?": (None, {"samples?": INT, "p99_s?": NUM_OR_NULL, "max_s?": NUM_OR_NULL}),
 }
 

@@ -33,6 +33,7 @@ from vrrplab.run.pace import Pacer
 from vrrplab.run.probes import Probers
 from vrrplab.run.signals import Interrupted, checkpoint, installed
 from vrrplab.speakers import speaker_for
+from vrrplab.speakers.given import try_checks
 from vrrplab.view.live import PlainView
 from vrrplab.vrrp import bounds
 
@@ -77,6 +78,7 @@ class RunRecord:
     auth_evidence: dict[str, str | None] = field(default_factory=dict)
     cpu_s: dict[str, float | None] = field(default_factory=dict)  # daemon CPU at teardown
     logs: dict[str, str] = field(default_factory=dict)
+    checks_tried: list[dict] = field(default_factory=list)  # run --config: speakers/given
     interrupted: bool = False
     signal: int | None = None  # the stop signal that interrupted the run (run/signals)
 
@@ -155,6 +157,8 @@ class Runner:
         checkpoint("build", self.out)
         prepare_speakers(self.speakers, self.lab, self.topology, self._speaker_choice,
                          self.out, self.rundir, self.scenario.given)
+        if self.scenario.given:
+            self.record.checks_tried = try_checks(self.lab, self.scenario.given)
         client = self.topology.node(self.scenario.probe.source)
         lan_if = client.interface_on(self.topology.segment_of(
             self.topology.routers[0].name, self.topology.lan_instance().interface))

@@ -44,6 +44,9 @@ class GivenConfigs:
     findings: tuple[Finding, ...] = ()
     # (router, path in the router, the file to put there): `--script`, a script a file names
     scripts: tuple[tuple[str, Path, Path], ...] = ()
+    # (router, vrrp_script name, its command as keepalived splits it): what `try_checks`
+    # runs once in each router before the daemons start
+    checks: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
 
     def path_of(self, router: str) -> Path | None:
         return dict(self.paths).get(router)
@@ -180,10 +183,38 @@ def with_given_configs(scenario: Scenario, given: dict[str, Path],
         _check_bundled_can(configs)
     topology = dataclasses.replace(topology, vrrp=vrrp)
     probes = _probes_for(topology, default_probes(topology), scenario.probe.interval)
+    checks = tuple((router, script.name, tuple(script.argv))
+                   for router, config in configs.items() for script in config.scripts.values()
+                   if script.argv)
     return dataclasses.replace(
         scenario, topology=topology, probes=probes,
         given=GivenConfigs(tuple((n, p.resolve()) for n, p in ordered), tuple(linted.findings),
-                           scripts))
+                           scripts, checks))
+
+
+CHECK_TRY_S = 5.0  # a check run once before the daemons: past this it is killed, and said
+CHECK_SAID_BYTES = 2000  # what is kept of what it printed (the end: where errors come)
+
+
+def try_checks(lab, given: GivenConfigs) -> list[dict]:
+    """Run each vrrp_script the files define once, in its router, before the daemons start,
+    and keep what it printed and its exit code. keepalived sends a script's output nowhere:
+    this is how the report can say what a check does in the lab (the lesson's
+    check_gateway.sh answered by the lab's 8.8.8.8, a write the host's read-only files
+    refused, a command missing here)."""
+    from vrrplab.errors import LabError  # the lab's: a check past CHECK_TRY_S
+
+    tried = []
+    for router, name, argv in given.checks:
+        entry = {"router": router, "name": name, "command": " ".join(argv)}
+        try:
+            result = lab.run(router, list(argv), timeout=CHECK_TRY_S)
+            entry |= {"exit": result.returncode,
+                      "said": (result.stdout or "")[-CHECK_SAID_BYTES:].strip()}
+        except (LabError, OSError) as exc:  # stuck past its time, or not executable
+            entry |= {"exit": None, "said": str(exc)}
+        tried.append(entry)
+    return tried
 
 
 def shown_name(path: Path) -> str:
