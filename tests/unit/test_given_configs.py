@@ -232,3 +232,12 @@ def test_each_check_of_the_files_is_tried_once_and_said(tmp_path):
     assert tried[1]["exit"] is None and "did not finish" in tried[1]["said"]
     assert checked_once(tried[0]) == ("r1's vrrp_script chk_gateway, run once before the "
                                       "daemons: exit 1, said: keepalived: no process found")
+
+
+def test_the_summary_says_which_router_ran_its_file_and_which_its_intent():
+    from vrrplab.analysis.report import _given_lines
+    given = with_given_configs(_basic(), _lesson()).given.as_results()
+    lines = _given_lines(given, {"r1": "keepalived", "r2": "bundled"})
+    assert lines[0].strip().startswith("r1 ran its own file ")
+    assert lines[1].strip().startswith("r2 ran what its file ")
+    assert lines[1].endswith("asks for, on the bundled speaker")

@@ -88,7 +88,7 @@ def summary(results: dict) -> str:
                 target=target, impact=_impact(f, impact)))
         for name, gw in f.get("gateways", {}).items():
             lines.append(f"      {_gateway_line(name, gw)}")
-    lines += _given_lines(results.get("given_configs"))
+    lines += _given_lines(results.get("given_configs"), results.get("speakers", {}))
     for router, warnings in results.get("config_warnings", {}).items():
         lines += ["  " + _("{router}'s config check warned: {warning}").format(
             router=router, warning=w.strip()) for w in warnings]
@@ -353,11 +353,14 @@ def _mark_faults(ax, results: dict) -> None:
                     xytext=(3, -2), textcoords="offset points")
 
 
-def _given_lines(given: dict | None) -> list[str]:
+def _given_lines(given: dict | None, speakers: dict[str, str]) -> list[str]:
     """The routers' own files (run --config): which ran, and what lint found in them."""
     if not given:
         return []
-    lines = ["  " + _("{router} ran its own file {path}").format(router=router, path=f["path"])
+    lines = ["  " + (_("{router} ran its own file {path}") if speakers.get(router) == "keepalived"
+                     else _("{router} ran what its file {path} asks for, on the {speaker} "
+                            "speaker")).format(router=router, path=f["path"],
+                                               speaker=speakers.get(router))
              for router, f in given["files"].items()]
     words = {"error": _("error"), "warning": _("warning"), "note": _("note")}
     for f in given["findings"]:
