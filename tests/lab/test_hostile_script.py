@@ -22,7 +22,8 @@ from pathlib import Path
 import pytest
 
 pytestmark = pytest.mark.lab
-LESSON = Path(__file__).resolve().parents[1] / "unit" / "data" / "seed_lesson"
+ROOT = Path(__file__).resolve().parents[2]  # the project: the first folder routers read
+LESSON = ROOT / "tests" / "unit" / "data" / "seed_lesson"
 
 HOSTILE = """#!/bin/sh
 # what a careless or hostile check might do, as root in r1
@@ -32,6 +33,7 @@ rm -f {etc} && echo "removed {etc}"
 echo pwned > {new} && echo "wrote {new}"
 echo pwned >> {root_file} && echo "appended to {root_file} (the router's own /root)"
 cat {secret}
+touch /run/vrrplab-kept/0/vrrplab-pwned-{tag} && echo "wrote in the router's /run only"
 }} 2>&1 | tee -a /run/vrrplab-run/hostile.log
 exit 0
 """
@@ -81,16 +83,21 @@ def test_a_hostile_health_check_changes_and_reads_nothing_of_the_host(tmp_path, 
     script = folder / "hostile.sh"
     script.write_text(HOSTILE.format(**{k: v for k, v in canaries.items() if k != "home"}))
     script.chmod(0o755)
-    pair = _pair(folder, script)
+    # where the config names it, as the lesson does: the student's file put there with
+    # --script (a script left in the teacher's folders is not visible in the routers)
+    pair = _pair(folder, Path("/etc/keepalived/hostile.sh"))
     before = _files(canaries)
     proc = subprocess.run([sys.executable, "-m", "vrrplab", "run", "failover-basic", "--config",
-                           f"r1={pair['r1']}", "--config", f"r2={pair['r2']}", "--out",
+                           f"r1={pair['r1']}", "--config", f"r2={pair['r2']}",
+                           "--script", f"/etc/keepalived/hostile.sh={script}", "--out",
                            str(tmp_path / "out"), "--json"],
                           capture_output=True, text=True, timeout=300)
     results = json.loads(proc.stdout) if proc.stdout else {}
     assert proc.returncode == 0, (proc.stderr[-3000:], [c for c in results.get("checks", [])
                                                         if not c["ok"]])
     assert _files(canaries) == before and not canaries["new"].exists()
+    # vrrplab's own code, bound read-only into the router: its way there is not left open
+    assert not (ROOT / f"vrrplab-pwned-{canaries['tag']}").exists()
     log = (next((tmp_path / "out" / "failover-basic").iterdir()) / "hostile.log").read_text()
     assert canaries["tag"] not in log.replace(f"-{canaries['tag']}", "")  # the secret unread
     for refused in (f"rm: cannot remove '{canaries['tree'] / 'file'}': Read-only file system",

@@ -241,3 +241,47 @@ def test_the_summary_says_which_router_ran_its_file_and_which_its_intent():
     assert lines[0].strip().startswith("r1 ran its own file ")
     assert lines[1].strip().startswith("r2 ran what its file ")
     assert lines[1].endswith("asks for, on the bundled speaker")
+
+
+def test_script_targets_once_in_one_folder_level_and_away_from_the_configs(tmp_path):
+    from vrrplab.speakers.given import parse_scripts
+    src = _write(tmp_path, "c.sh", "#!/bin/sh\n")
+    other = _write(tmp_path, "d.sh", "#!/bin/sh\n")
+    routers = ["r1", "r2"]
+
+    def refused(*values: str, given=None) -> str:
+        scripts = parse_scripts(list(values), routers)
+        with pytest.raises(InputError) as error:
+            with_given_configs(_basic(), given or _lesson(), scripts=scripts)
+        return str(error.value)
+
+    assert "given twice for r1" in refused(f"r1:/usr/local/bin/c.sh={src}",
+                                           f"r1:/usr/local/bin/c.sh={other}")
+    (tmp_path / "sub").mkdir()
+    nested = Path("/usr/local/lib")  # exists on Debian, below /usr/local
+    assert "below another script's" in refused(f"r1:/usr/local/c.sh={src}",
+                                               f"r1:{nested}/d.sh={other}")
+    # a script's folder holding a given file: its tmpfs would hide the file from keepalived
+    from vrrplab.speakers.given import _check_scripts_fit
+    with pytest.raises(InputError, match="holds the files given with --config"):
+        _check_scripts_fit((("r1", Path("/srv/tp/c.sh"), src),), [Path("/srv/tp/r1.conf")])
+
+
+def test_two_scripts_with_one_name_get_their_own_copies(tmp_path):
+    from vrrplab.speakers.given import parse_scripts
+    a = _write(tmp_path, "a.sh", "#!/bin/sh\necho a\n")
+    b = _write(tmp_path, "b.sh", "#!/bin/sh\necho b\n")
+    scripts = parse_scripts([f"r1:/usr/local/bin/check.sh={a}", f"r1:/usr/local/sbin/check.sh={b}"],
+                            ["r1", "r2"])
+    given = with_given_configs(_basic(), _lesson(), scripts=scripts).given
+    out = tmp_path / "run"
+    out.mkdir()
+    given.copy_into(out)
+    placed = dict(given.placed(out)["r1"])
+    assert placed[Path("/usr/local/bin/check.sh")].read_text().endswith("echo a\n")
+    assert placed[Path("/usr/local/sbin/check.sh")].read_text().endswith("echo b\n")
+
+
+def test_the_routers_read_the_given_files_not_their_folders(tmp_path):
+    given = with_given_configs(_basic(), _lesson()).given
+    assert given.read_files == ((LESSON / "r1.conf").resolve(), (LESSON / "r2.conf").resolve())

@@ -53,7 +53,36 @@ def test_the_run_folder_and_own_code_come_back_after_the_tmpfs_project_first():
     back = [line for line in lines[last_tmpfs:] if line.startswith("mount --bind")]
     assert back == [f"mount --bind /run/vrrplab-kept/0 {PROJECT}",
                     f"mount --bind /run/vrrplab-run {RUN}"]
-    # the run folder stays writable (not remounted ro), the project is read-only again
-    assert lines[-1] == f"mount -o remount,bind,ro {PROJECT}"
+    # the run folder stays writable (not remounted ro), the project is read-only again and
+    # its stash unmounted: no read-write way to the host is left in the router's /run
+    assert lines[-2:] == [f"mount -o remount,bind,ro {PROJECT}", "umount /run/vrrplab-kept/0"]
     assert f"mount -o remount,bind,ro {RUN}" not in lines
     assert lines[:2] == ["mkdir -p /run/vrrplab-run", f"mount --bind {RUN} /run/vrrplab-run"]
+
+
+def test_a_single_file_is_bound_alone_not_its_folder(tmp_path):
+    """A --config file in the teacher's home: the file is visible, the home is not."""
+    given = tmp_path / "r1.conf"
+    given.write_text("vrrp_instance V {}\n")
+    lines = host_view_script(mount_points(MOUNTINFO), (RUN,), (given,))
+    assert f"mkdir -p /run/vrrplab-kept && touch /run/vrrplab-kept/0" in lines
+    assert f"mount --bind /run/vrrplab-kept/0 {given}" in lines
+    assert lines[-2:] == [f"mount -o remount,bind,ro {given}", "umount /run/vrrplab-kept/0"]
+    assert f"mount --bind {tmp_path} " not in " ".join(lines)
+
+
+def test_long_setups_are_cut_under_a_ptys_line_limit():
+    from vrrplab.lab.network import PTY_LINE_BYTES, run_lines
+
+    class Node:
+        name = "r1"
+        sent: list[str] = []
+
+        def cmd(self, text):
+            self.sent.append(text)
+            return "rc=0"
+
+    node = Node()
+    run_lines(node, [f"mount -o remount,bind,ro /mnt/point-{n:03d}" for n in range(200)])
+    assert len(node.sent) > 1 and all(len(text) < 4095 for text in node.sent)
+    assert max(len(text) for text in node.sent) <= PTY_LINE_BYTES + 100

@@ -219,18 +219,31 @@ class BoundedShell:
                            f"{SHELL_EXIT_S:g} s after SIGKILL")
 
 
+PTY_LINE_BYTES = 3000  # a pty in canonical mode cuts a line at 4095 bytes: under that
+
+
 def run_lines(node, lines: list[str]) -> None:
-    """Run shell lines in the node, one round trip for all (each was ~5 ms: the lab's
+    """Run shell lines in the node, few round trips for all (each was ~5 ms: the lab's
     build is mostly these), stopping at the first that fails; LabError names it."""
-    if not lines:
-        return
+    start = 0
+    while start < len(lines):
+        end, size = start, 0
+        while end < len(lines) and (end == start or size + len(lines[end]) + 30 < PTY_LINE_BYTES):
+            size += len(lines[end]) + 30  # the "{ echo '#line N'; ...; } && " around it
+            end += 1
+        _run_chunk(node, lines[start:end], start)
+        start = end
+
+
+def _run_chunk(node, lines: list[str], first: int) -> None:
     # each line's number is echoed before it runs: the last one seen is the one that failed
-    script = " && ".join(f"{{ echo '#line {n}'; {line}; }}" for n, line in enumerate(lines))
+    script = " && ".join(f"{{ echo '#line {first + n}'; {line}; }}"
+                         for n, line in enumerate(lines))
     out = node.cmd(f"( {script} ) 2>&1; echo rc=$?").strip()
     if out.endswith("rc=0"):
         return
     marks = list(re.finditer(r"^#line (\d+)\r?$", out, re.MULTILINE))
-    line = lines[int(marks[-1][1])] if marks else "?"
+    line = lines[int(marks[-1][1]) - first] if marks else "?"
     said = out[marks[-1].end():] if marks else out  # what the failing line said
     said = re.sub(r"rc=\d+$", "", said.strip()).strip()
     raise LabError(f"{node.name}: '{line}' failed: {said}")
@@ -288,21 +301,26 @@ def host_view_script(points: list[Path], writable: tuple[Path, ...] = (),
     """Shell lines that make, in a router's own mount namespace, the host's files read-only.
 
     A config's health check runs as root in the router (the lesson's, a student's): it must
-    not change or read the host. Every mount point but KEEP_WRITABLE is remounted
+    not change or read the host by accident (root there keeps CAP_SYS_ADMIN: a script that
+    remounts on purpose is not stopped). Every mount point but KEEP_WRITABLE is remounted
     read-only (a per-mount flag: the host keeps its own rw mounts); PRIVATE_TMPFS give the
     router empty scratch space and hide /root and /home; each of `writable` (the run's
     folder, perhaps under /tmp) is bound aside first and back in place last, so it stays
     writable and visible; each of `readable` (vrrplab's own code and Python, the files a
-    teacher gave, perhaps under /home) the same way, then read-only. The router's namespace is private (unshare's default
-    propagation): nothing of this reaches the host or the other nodes.
+    teacher gave: folders or single files, perhaps under /home) the same way, then
+    read-only, and its stash unmounted (a rw way to the host left in /run otherwise). The
+    router's namespace is private (unshare's default propagation): nothing of this reaches
+    the host or the other nodes.
     """
+    q = shlex.quote
     kept = tuple(writable) + tuple(readable)
     aside = [Path(f"{RUN_FOLDER_IN_ROUTER}{'-' + str(n) if n else ''}")
              for n in range(len(writable))] + [KEPT_ASIDE / str(n) for n in range(len(readable))]
-    q = shlex.quote
-    lines = [line for path, stash in zip(kept, aside)
-             for line in (f"mkdir -p {q(str(stash))}", f"mount --bind {q(str(path))} "
-                                                       f"{q(str(stash))}")]
+    lines = []
+    for path, stash in zip(kept, aside):
+        make = (f"mkdir -p {q(str(stash.parent))} && touch {q(str(stash))}" if path.is_file()
+                else f"mkdir -p {q(str(stash))}")
+        lines += [make, f"mount --bind {q(str(path))} {q(str(stash))}"]
     for i, point in enumerate(points):
         # a point mounted over later (at it, or at a folder above it) is hidden: nothing
         # reaches it, and mount cannot remount it (mnexec mounts a new /sys over the old)
@@ -314,9 +332,12 @@ def host_view_script(points: list[Path], writable: tuple[Path, ...] = (),
                      f"{q(str(point))}")
     # back in place, a folder before what is inside it (the project, then its reports/)
     for path, stash in sorted(zip(kept, aside), key=lambda pair: len(pair[0].parts)):
-        lines += [f"mkdir -p {q(str(path))}", f"mount --bind {q(str(stash))} {q(str(path))}"]
-    lines += [f"mount -o remount,bind,ro {q(str(path))}" for path in readable
-              if path not in writable]
+        make = (f"mkdir -p {q(str(path.parent))} && {{ [ -e {q(str(path))} ] || "
+                f"touch {q(str(path))}; }}" if path.is_file() else f"mkdir -p {q(str(path))}")
+        lines += [make, f"mount --bind {q(str(stash))} {q(str(path))}"]
+    for path, stash in zip(readable, aside[len(writable):]):
+        if path not in writable:
+            lines += [f"mount -o remount,bind,ro {q(str(path))}", f"umount {q(str(stash))}"]
     return lines
 
 
@@ -377,6 +398,9 @@ class RouterHost(LabHost):
     def popen(self, *args, **kwargs):
         init = self.init_pid()
         kwargs.setdefault("mncmd", ["mnexec", "-da", str(init)])  # its /proc, its network
+        # mnexec chdirs to the caller's folder inside the router, where it may be hidden
+        # (under /home, /tmp): "/" is there in every router
+        kwargs.setdefault("cwd", "/")
         with in_pid_namespace_of(init):
             return super().popen(*args, **kwargs)
 
@@ -614,8 +638,14 @@ class Lab:
         try:
             out, _ = proc.communicate(input, timeout=timeout)
         except subprocess.TimeoutExpired:
-            proc.kill()
-            out, _ = proc.communicate()
+            # its whole group (mnexec -d made it a leader): a child it left (a check's
+            # `ping` without -c) would hold the pipe open and the wait below forever
+            _kill_group(proc.pid)
+            proc.kill()  # itself, should it not lead a group
+            try:
+                proc.communicate(timeout=CMD_TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                pass
             raise LabError(f"{node}: {' '.join(argv)} did not finish in {timeout:g} s") from None
         return subprocess.CompletedProcess(argv, proc.returncode, out, None)
 

@@ -92,11 +92,10 @@ class Runner:
         self.out = out
         self.view = view or PlainView()  # what a person sees while it runs
         self.say = self.view.event
-        given = scenario.given.paths if scenario.given else ()
         # the routers see the host's files read-only, but for the run's folder; the files
         # given with --config stay visible where they are (perhaps in a hidden home)
         self.lab = Lab(self.topology, writable=(Path(out).resolve(),),
-                       readable=tuple(dict.fromkeys(path.parent for _, path in given)),
+                       readable=scenario.given.read_files if scenario.given else (),
                        placed=scenario.given.placed(Path(out).resolve())
                        if scenario.given else None)
         self.rundir = RUN_DIR  # a tmpfs private to the run's namespace

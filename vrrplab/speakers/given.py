@@ -47,6 +47,9 @@ class GivenConfigs:
     # (router, vrrp_script name, its command as keepalived splits it): what `try_checks`
     # runs once in each router before the daemons start
     checks: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
+    # what the routers must still read of the host, where their folders may be hidden (a
+    # home): each file given and what it includes, single files, never their whole folder
+    read_files: tuple[Path, ...] = ()
 
     def path_of(self, router: str) -> Path | None:
         return dict(self.paths).get(router)
@@ -55,9 +58,11 @@ class GivenConfigs:
     def copy_name(router: str) -> str:
         return f"{router}.given.conf"
 
-    @staticmethod
-    def script_copy_name(router: str, target: Path) -> str:
-        return f"{router}.script.{target.name}"
+    def script_copy_name(self, router: str, target: Path) -> str:
+        """`r1.script.2.check.sh`: numbered, two targets may share a file name."""
+        index = next(i for i, (r, t, _s) in enumerate(self.scripts) if (r, t) == (router, target))
+        return f"{router}.script.{index}.{target.name}"
+
 
     def copy_into(self, folder: Path) -> None:
         """A byte-for-byte copy of each file into the run's folder: the report shows the
@@ -186,10 +191,14 @@ def with_given_configs(scenario: Scenario, given: dict[str, Path],
     checks = tuple((router, script.name, tuple(script.argv))
                    for router, config in configs.items() for script in config.scripts.values()
                    if script.argv)
+    # the main files, then what they include (the reader names those by their real path)
+    read = [p.resolve() for _, p in ordered] + [Path(f).resolve() for c in configs.values()
+                                                for f in c.files[1:]]
+    _check_scripts_fit(scripts, read)
     return dataclasses.replace(
         scenario, topology=topology, probes=probes,
         given=GivenConfigs(tuple((n, p.resolve()) for n, p in ordered), tuple(linted.findings),
-                           scripts, checks))
+                           scripts, checks, tuple(dict.fromkeys(read))))
 
 
 CHECK_TRY_S = 5.0  # a check run once before the daemons: past this it is killed, and said
@@ -222,6 +231,29 @@ def shown_name(path: Path) -> str:
     run inside the lab gets absolute paths, the teacher typed relative ones)."""
     relative = os.path.relpath(path.resolve())
     return relative if not relative.startswith("..") else str(path)
+
+
+def _check_scripts_fit(scripts: tuple[tuple[str, Path, Path], ...], read: list[Path]) -> None:
+    """`--script` targets: each once per router, none in another's folder below it (its
+    tmpfs would have no place), none where a given file must stay readable."""
+    problems: list[Message] = []
+    seen: set[tuple[str, Path]] = set()
+    for router, target, _source in scripts:
+        if (router, target) in seen:
+            problems.append(Problem(N_("{option}: {path} given twice for {router}"),
+                                    option=SCRIPT_OPTION, path=str(target), router=router))
+        seen.add((router, target))
+        folders = {t.parent for r, t, _ in scripts if r == router and t.parent != target.parent}
+        if any(f in target.parents for f in folders):
+            problems.append(Problem(N_("{option}: {path} is in a folder below another "
+                                       "script's: put them in one folder"),
+                                    option=SCRIPT_OPTION, path=str(target)))
+        if any(target.parent in f.parents for f in read):
+            problems.append(Problem(N_("{option}: {folder} holds the files given with --config: "
+                                       "put the script elsewhere"), option=SCRIPT_OPTION,
+                                    folder=str(target.parent)))
+    if problems:
+        raise InputError(problems)
 
 
 def _check_routers(topology: Topology, given: dict[str, Path]) -> None:
