@@ -325,3 +325,10 @@ def test_results_json_of_a_real_shape_reads(tmp_path):
     """The fields grade reads are those results.json holds (docs/ARCHITECTURE.md)."""
     doc = json.loads(json.dumps(results()))
     assert table.graded("x", doc).lost_pings == 12
+
+
+def test_a_folder_name_a_spreadsheet_would_run_is_written_inert():
+    from vrrplab.grade.table import _inert
+    assert _inert('=HYPERLINK("http://x","clic")') == '\'=HYPERLINK("http://x","clic")'
+    assert _inert("+33 6") == "'+33 6" and _inert("@SUM(A1)") == "'@SUM(A1)"
+    assert _inert("-0.5") == "-0.5" and _inert("chloé") == "chloé"

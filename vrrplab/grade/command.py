@@ -185,7 +185,7 @@ def grade(folder: Path, scenario: str, speaker: str, out: Path | None, jobs: int
     path = find_scenario(scenario).resolve()
     loaded = load_scenario(path)
     routers = [r.name for r in loaded.topology.routers]
-    pairs = find_pairs(folder, routers, out)
+    pairs = find_pairs(folder, routers, out if out is not None else DEFAULT_PARENT)
     check_out(out if out is not None else DEFAULT_PARENT)  # exit 2, one line, nothing started
     if out is not None and (out / "grade.md").exists():
         raise InputError(Message(N_("--out {folder}: already holds a grade.md; choose another "

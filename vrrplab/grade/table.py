@@ -235,5 +235,14 @@ def write_csv(rows: list[Row], faults: list[str], path: Path) -> None:
         writer.writerow(headers(faults))
         for row in rows:
             cells = _cells(row, faults, lambda s: f"{s:.3f}")
-            writer.writerow([c if isinstance(c, str) else "\n".join(c) for c in cells]
+            writer.writerow([_inert(c if isinstance(c, str) else "\n".join(c)) for c in cells]
                             + [row.report or ""])
+
+
+_FORMULA = re.compile(r"^(?:[=+@\t\r]|-(?!\d|$))")
+
+
+def _inert(cell: str) -> str:
+    """A text cell a spreadsheet would take for a formula (a folder named "=HYPERLINK(...)",
+    OWASP's CSV injection) gets a leading apostrophe: shown as written, never run."""
+    return "'" + cell if _FORMULA.match(cell) else cell

@@ -211,7 +211,8 @@ def _send_once_handled(proc: subprocess.Popen, signum: int) -> None:
         if init is not None and handles(init, signum):
             break
         time.sleep(HANDLER_POLL_S)
-    _send(proc, signum, _namespace_init(proc.pid))
+    if proc.poll() is None:  # gone meanwhile: its pid may be another process's by now
+        _send(proc, signum, _namespace_init(proc.pid))
 
 
 def _namespace_init(unshare_pid: int) -> int | None:
