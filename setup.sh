@@ -19,12 +19,13 @@ fi
 
 # --no-install-recommends: Mininet recommends Open vSwitch, which vrrplab does
 # not use (its bridges are plain Linux bridges). net-tools: the lesson's `arp -a`
-# in `vrrplab shell`.
+# in `vrrplab shell`. psmisc: the lesson's health check `/usr/bin/killall -0
+# keepalived` (procps only recommends it, so --no-install-recommends leaves it out).
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
 apt-get install -y -q --no-install-recommends \
   mininet keepalived iproute2 iputils-ping tcpdump nftables procps util-linux mount \
-  net-tools python3 python3-venv python3-pip
+  net-tools psmisc python3 python3-venv python3-pip
 if [ -n "$extras" ]; then
   # the headless browser that opens report.html in its test (tests/unit/test_html_report.py)
   apt-get install -y -q --no-install-recommends chromium fonts-dejavu-core
