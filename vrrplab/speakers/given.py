@@ -25,7 +25,7 @@ from ipaddress import ip_interface
 from pathlib import Path
 
 from vrrplab.boundedio import Problem
-from vrrplab.errors import InputError
+from vrrplab.errors import InputError, LabError
 from vrrplab.i18n import N_, Message
 from vrrplab.lint.command import lint_paths
 from vrrplab.loader.model import Probe, Scenario, Topology, Vrrp
@@ -211,8 +211,6 @@ def try_checks(lab, given: GivenConfigs) -> list[dict]:
     this is how the report can say what a check does in the lab (the lesson's
     check_gateway.sh answered by the lab's 8.8.8.8, a write the host's read-only files
     refused, a command missing here)."""
-    from vrrplab.errors import LabError  # the lab's: a check past CHECK_TRY_S
-
     tried = []
     for router, name, argv in given.checks:
         entry = {"router": router, "name": name, "command": " ".join(argv)}
