@@ -21,11 +21,20 @@ fi
 # not use (its bridges are plain Linux bridges). net-tools: the lesson's `arp -a`
 # in `vrrplab shell`. psmisc: the lesson's health check `/usr/bin/killall -0
 # keepalived` (procps only recommends it, so --no-install-recommends leaves it out).
+# frr: `--speaker frr` runs its zebra and vrrpd inside each router; the system's FRR
+# service must not start in the host (a policy-rc.d refusing every service start while
+# apt installs, unless the machine has its own; removed after).
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
+policy=/usr/sbin/policy-rc.d
+if [ ! -e "$policy" ]; then
+  printf '#!/bin/sh\n# setup.sh of vrrplab: no service starts while it installs\nexit 101\n' > "$policy"
+  chmod 755 "$policy"
+  trap 'rm -f "$policy"' EXIT
+fi
 apt-get install -y -q --no-install-recommends \
   mininet keepalived iproute2 iputils-ping tcpdump nftables procps util-linux mount \
-  net-tools psmisc python3 python3-venv python3-pip
+  net-tools psmisc frr python3 python3-venv python3-pip
 if [ -n "$extras" ]; then
   # the headless browser that opens report.html in its test (tests/unit/test_html_report.py)
   apt-get install -y -q --no-install-recommends chromium fonts-dejavu-core

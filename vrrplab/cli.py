@@ -18,7 +18,7 @@ from pathlib import Path
 import click
 
 from vrrplab import __version__, i18n
-from vrrplab.cliopts import Number
+from vrrplab.cliopts import SPEAKER, Number
 from vrrplab.boundedio import for_terminal
 from vrrplab.errors import (
     EXIT_BAD_INPUT,
@@ -30,9 +30,9 @@ from vrrplab.errors import (
 )
 from vrrplab.i18n import N_, Message, _
 from vrrplab.loader import find_scenario, list_scenarios, load_scenario, load_topology, read_yaml
+from vrrplab.speakers import fit, kinds_for, require_speakers
 from vrrplab.speakers import given as given_configs
 from vrrplab.rundir import check_out, make_run_dir, replace_file
-from vrrplab.speakers import SPEAKER_CHOICES
 
 
 def _choose_language(_ctx, _param, value: str | None) -> str | None:
@@ -132,7 +132,7 @@ def lint(files: tuple[Path, ...], as_json: bool, no_keepalived: bool) -> None:
 @click.argument("folder", metavar="DIR", type=click.Path(path_type=Path))
 @click.option("--scenario", default="failover-basic", show_default=True,
               help="The exercise each pair runs (a name or a file).")
-@click.option("--speaker", type=click.Choice(SPEAKER_CHOICES), default="keepalived",
+@click.option("--speaker", type=SPEAKER, default="keepalived",
               show_default=True, help="Which VRRP daemon the routers run.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Where grade.md, grade.csv and the runs go "
@@ -156,7 +156,7 @@ def grade(folder: Path, scenario: str, speaker: str, out: Path | None, jobs: int
 
 @main.command()
 @click.argument("scenario")
-@click.option("--speaker", type=click.Choice(SPEAKER_CHOICES), default="keepalived",
+@click.option("--speaker", type=SPEAKER, default="keepalived",
               show_default=True, help="Which VRRP daemon the routers run.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("reports"),
               show_default=True, help="Reports go to OUT/<scenario>/<run-id>/.")
@@ -206,12 +206,19 @@ def run(scenario: str, speaker: str, out: Path, probe_interval: float | None,
     if given:
         placed = given_configs.parse_scripts(scripts, [r.name for r in loaded.topology.routers])
         loaded = given_configs.with_given_configs(loaded, given, speaker, placed)
+    kinds = kinds_for(speaker, [r.name for r in loaded.topology.routers])  # exit 2 if wrong
+    skipped = fit.missing(loaded, kinds)
+    if not skipped:
+        loaded = fit.fitted(loaded, kinds)
     if run_dir is not None and sandbox.is_inside():
         sys.exit(_run_here(loaded, speaker, run_dir, probe_interval, as_json, spread_faults,
                            quiet, pace))
     check_out(out)  # exit 2, one line, before anything starts
+    if skipped:
+        sys.exit(_skip(loaded, kinds, skipped, out, as_json))
     sandbox.require_root()
     sandbox.require_tools({"keepalived": "keepalived"})
+    require_speakers(set(kinds.values()))
     sandbox.require_kernel()
     # a folder this run makes itself, its name unpredictable; resolved, as the summary says it
     run_dir = make_run_dir(out / loaded.name, f"{dt.datetime.now():%Y%m%d-%H%M%S}-{os.getpid()}")
@@ -241,6 +248,24 @@ def run(scenario: str, speaker: str, out: Path, probe_interval: float | None,
     if as_json and results.exists():
         click.echo(results.read_text(), nl=False)
     sys.exit(code)
+
+
+def _skip(scenario, kinds: dict[str, str], reasons: list[dict], out: Path,
+          as_json: bool) -> int:
+    """A speaker lacks what the scenario needs: nothing starts; results.json and the
+    summary say why; exit 0 (a skip is not a failure)."""
+    from vrrplab.analysis.report import summary
+    from vrrplab.analysis.results import skipped_results, write_results
+
+    run_dir = make_run_dir(out / scenario.name, f"{dt.datetime.now():%Y%m%d-%H%M%S}-{os.getpid()}")
+    results = skipped_results(scenario, kinds, reasons, run_dir.name)
+    write_results(results, run_dir)
+    if as_json:
+        click.echo((run_dir / "results.json").read_text(), nl=False)
+    else:
+        click.echo(summary(results))
+        click.echo(_("report: {folder}").format(folder=run_dir))
+    return EXIT_PASS
 
 
 def _run_here(scenario, speaker: str, run_dir: Path, probe_interval, as_json: bool,
@@ -414,7 +439,7 @@ def clean(dry_run: bool) -> None:
 
 @main.command()
 @click.argument("lab")
-@click.option("--speaker", type=click.Choice(SPEAKER_CHOICES), default="keepalived",
+@click.option("--speaker", type=SPEAKER, default="keepalived",
               show_default=True, help="Which VRRP daemon the routers run.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("reports"),
               show_default=True, help="Configs and logs go to OUT/shell/<name>/<run-id>/.")
@@ -454,7 +479,7 @@ def speaker(config: Path, check: bool, outside_lab: bool) -> None:
 
 @main.command()
 @click.argument("scenarios", nargs=-1, required=True)
-@click.option("--speaker", "speakers", type=click.Choice(SPEAKER_CHOICES), multiple=True,
+@click.option("--speaker", "speakers", type=SPEAKER, multiple=True,
               default=("keepalived",), show_default=True, help="Repeatable: each one runs all.")
 @click.option("--repeat", type=click.IntRange(1), default=5, show_default=True,
               help="Runs per scenario x speaker (a failed run is rerun once more).")
@@ -481,7 +506,7 @@ def bench(scenarios: tuple[str, ...], speakers: tuple[str, ...], repeat: int, jo
 @click.argument("scenario")
 @click.option("--set", "sets", multiple=True, required=True, metavar="KEY=V1,V2,...",
               help="advert_int=1,0.1,0.01 or priority=r2:90,r2:150; several: a grid.")
-@click.option("--speaker", type=click.Choice(SPEAKER_CHOICES), default="keepalived",
+@click.option("--speaker", type=SPEAKER, default="keepalived",
               show_default=True, help="Which VRRP daemon the routers run.")
 @click.option("--repeat", type=click.IntRange(1), default=3, show_default=True,
               help="Runs per point.")

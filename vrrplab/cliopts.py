@@ -13,6 +13,7 @@ import math
 import click
 
 from vrrplab.i18n import _
+from vrrplab.speakers import SPEAKER_CHOICES, per_router_pairs
 
 
 class Number(click.FloatRange):
@@ -26,3 +27,26 @@ class Number(click.FloatRange):
         if not finite:  # first: `inf` is not "out of range", it is no number to run with
             self.fail(_("expected a finite number, got {value}").format(value=value), param, ctx)
         return super().convert(value, param, ctx)
+
+
+class SpeakerChoice(click.ParamType):
+    """`--speaker`: a shorthand (keepalived, bundled, frr, mixed, mixed-reverse) or one
+    kind per router (`r1=keepalived,r2=frr`); which routers exist is the lab's to say,
+    checked once the scenario is read (`speakers.kinds_for`)."""
+
+    name = "speaker"
+
+    def get_metavar(self, param, ctx=None) -> str:
+        return "[" + "|".join(SPEAKER_CHOICES) + "|ROUTER=KIND,...]"
+
+    def convert(self, value, param, ctx):
+        from vrrplab.errors import InputError
+
+        try:
+            per_router_pairs(value)
+        except InputError as exc:
+            self.fail(exc.localized().removeprefix("--speaker: "), param, ctx)
+        return value
+
+
+SPEAKER = SpeakerChoice()

@@ -477,7 +477,7 @@ def test_a_tracked_link_down_faults_the_whole_sync_group(textbook, monkeypatch):
 
 
 def test_speaker_choices():
-    assert SPEAKER_CHOICES == ("keepalived", "bundled", "mixed", "mixed-reverse")
+    assert SPEAKER_CHOICES == ("keepalived", "bundled", "frr", "mixed", "mixed-reverse")
     assert [speaker_for("mixed", i) for i in range(3)] == [KeepalivedSpeaker, BundledSpeaker, BundledSpeaker]
     assert [speaker_for("mixed-reverse", i) for i in range(2)] == [BundledSpeaker, KeepalivedSpeaker]
     assert speaker_for("bundled", 0) is BundledSpeaker and speaker_for("keepalived", 1) is KeepalivedSpeaker

@@ -15,6 +15,7 @@ from vrrplab.analysis.checks import build_checks
 from vrrplab.analysis.metrics import DELAYED_S
 from vrrplab.analysis.stored import load_results  # noqa: F401 (read back, checked: stored)
 from vrrplab.boundedio import for_terminal
+from vrrplab.features import describe_adaptation, describe_missing
 from vrrplab.i18n import N_, _, ngettext, number
 
 # results.json's verdicts, as the summary says them
@@ -67,7 +68,16 @@ def _stages_line(stages: dict[str, float]) -> str:
         stages=", ".join(parts), total=number(sum(stages.values()), 1))
 
 
+def _skipped_summary(results: dict) -> str:
+    lines = [_("{scenario} on {speaker}: SKIPPED, nothing was started").format(
+        scenario=results["scenario"], speaker=results["speaker"])]
+    lines += ["  " + describe_missing(m).localized() for m in results["skipped_because"]]
+    return "\n".join(lines)
+
+
 def summary(results: dict) -> str:
+    if results.get("verdict") == "skipped":
+        return _skipped_summary(results)
     vrrp = results["vrrp"]
     gateways = vrrp.get("gateways", [])
     vips = (", ".join(_("VIP {vip} VRID {vrid} for {client}").format(
@@ -88,6 +98,8 @@ def summary(results: dict) -> str:
                 target=target, impact=_impact(f, impact)))
         for name, gw in f.get("gateways", {}).items():
             lines.append(f"      {_gateway_line(name, gw)}")
+    lines += ["  " + _("adapted: {what}").format(what=describe_adaptation(a).localized())
+              for a in results.get("adapted", [])]
     lines += _given_lines(results.get("given_configs"), results.get("speakers", {}))
     for router, warnings in results.get("config_warnings", {}).items():
         lines += ["  " + _("{router}'s config check warned: {warning}").format(

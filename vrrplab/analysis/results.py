@@ -83,6 +83,9 @@ def build_results(record) -> dict:
         "topology": topo.name,
         "speaker": _speaker_label(record.speakers),
         "speakers": record.speakers,
+        "speaker_versions": record.versions,
+        # what the run changed for its speakers (speakers.fit): said, never silent
+        "adapted": list(scenario.adapted),
         "run_id": record.run_id,
         "started_at": dt.datetime.fromtimestamp(t0, dt.timezone.utc).isoformat(timespec="milliseconds"),
         "t0": t0,
@@ -458,6 +461,29 @@ def mark_interrupted(results: dict, signum: int) -> None:
     results["interrupted"] = True
     results["signal"] = signal_name(signum)
     results["verdict"] = "interrupted"
+
+
+def skipped_results(scenario, speakers: dict[str, str], reasons: list[dict],
+                    run_id: str) -> dict:
+    """results.json of a run that did not start: a speaker lacks what the scenario needs
+    (speakers.fit). Verdict "skipped", exit 0: never a failure, never run without it."""
+    return {
+        "schema": SCHEMA_VERSION,
+        "scenario": scenario.name,
+        "description": scenario.description,
+        "lesson": scenario.lesson,
+        "topology": scenario.topology.name,
+        "speaker": _speaker_label(speakers),
+        "speakers": speakers,
+        "run_id": run_id,
+        "started_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds"),
+        "verdict": "skipped",
+        "skipped_because": reasons,
+        "interrupted": False,
+        "errors": [],
+        "faults": [],
+        "checks": [],
+    }
 
 
 def write_results(results: dict, out: Path) -> Path:

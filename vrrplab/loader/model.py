@@ -285,6 +285,10 @@ class Scenario:
     lesson: str = ""  # what the run shows, printed with the verdict
     # the routers' own keepalived.conf (`run --config`): speakers.given.GivenConfigs
     given: Any = None
+    # what the scenario is about among what a speaker could run without (speakers.fit)
+    needs: tuple[str, ...] = ()
+    # what the run changed for its speakers (speakers.fit), said in the summary and results
+    adapted: tuple[Any, ...] = ()
     faults: tuple[Fault, ...] = field(init=False)
 
     def __post_init__(self) -> None:

@@ -48,6 +48,9 @@ UPSTREAM_KINDS = kinds_where(needs_upstream=True)
 IPV4_ONLY_KINDS = kinds_where(ipv4_only=True)
 MAX_RUN_S = 600.0  # a scenario longer than this is a mistake, not a lesson
 ALLOWANCES = ("long_auth_pass",)  # mistakes a scenario may make on purpose, to show them
+# what the configuration carries and a speaker could run without (speakers.fit), which a
+# scenario about it declares with `needs:` so that it is skipped rather than run without
+DECLARABLE_NEEDS = ("auth", "sync_group")
 
 
 def _is_file(path: Path) -> bool:
@@ -98,12 +101,19 @@ def load_scenario(path: Path, vrrp_version: int | None = None) -> Scenario:
     data = loader.read_yaml(path)
     c = Checker(path)
     top = c.mapping(data, "", required=("name", "description", "topology", "steps"),
-                    optional=("probe", "vrrp", "lesson", "allow"), what=N_("a vrrplab scenario"))
+                    optional=("probe", "vrrp", "lesson", "allow", "needs"),
+                    what=N_("a vrrplab scenario"))
     allow = _given(top, "allow", [])
     if not isinstance(allow, list) or any(a not in ALLOWANCES for a in allow):
         c.fail("allow", Message(N_("a list among {allowances}"),
                                 allowances=", ".join(ALLOWANCES)), allow)
         allow = []
+    needs = _given(top, "needs", [])
+    if not isinstance(needs, list) or any(n not in DECLARABLE_NEEDS for n in needs):
+        c.fail("needs", Message(N_("a list among {needs} (what the scenario is about, which "
+                                   "a speaker lacking it must not run without)"),
+                                needs=", ".join(DECLARABLE_NEEDS)), needs)
+        needs = []
     vrrp_overrides = _given(top, "vrrp", {})
     if not isinstance(vrrp_overrides, dict):
         c.fail("vrrp", N_("a mapping of the topology's vrrp settings to change"), vrrp_overrides)
@@ -139,7 +149,7 @@ def load_scenario(path: Path, vrrp_version: int | None = None) -> Scenario:
     c.raise_if_any()
     return Scenario(name=top["name"], description=top["description"], path=path,
                     topology=topology, steps=tuple(steps), probes=probes,
-                    lesson=_given(top, "lesson", ""))
+                    lesson=_given(top, "lesson", ""), needs=tuple(needs))
 
 
 def _routers_list(c: Checker, value: Any, field: str, routers: tuple[str, ...],

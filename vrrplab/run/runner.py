@@ -32,7 +32,7 @@ from vrrplab.run.observe import Observer, Snapshot
 from vrrplab.run.pace import Pacer
 from vrrplab.run.probes import Probers
 from vrrplab.run.signals import Interrupted, checkpoint, installed
-from vrrplab.speakers import speaker_for
+from vrrplab.speakers import SPEAKER_KINDS, kinds_for
 from vrrplab.speakers.given import try_checks
 from vrrplab.view.live import PlainView
 from vrrplab.vrrp import bounds
@@ -77,6 +77,7 @@ class RunRecord:
     config_warnings: dict[str, list[str]] = field(default_factory=dict)
     auth_evidence: dict[str, str | None] = field(default_factory=dict)
     cpu_s: dict[str, float | None] = field(default_factory=dict)  # daemon CPU at teardown
+    versions: dict[str, str | None] = field(default_factory=dict)  # router -> "keepalived 2.2.7"
     logs: dict[str, str] = field(default_factory=dict)
     checks_tried: list[dict] = field(default_factory=list)  # run --config: speakers/given
     interrupted: bool = False
@@ -100,8 +101,7 @@ class Runner:
                        if scenario.given else None)
         self.rundir = RUN_DIR  # a tmpfs private to the run's namespace
         self.speakers = {}
-        self.kinds = {r.name: speaker_for(speaker, i).kind
-                      for i, r in enumerate(self.topology.routers)}
+        self.kinds = kinds_for(speaker, [r.name for r in self.topology.routers])
         self.capture: Capture | None = None
         self.member_captures: list[Capture] = []  # sync group members' segments
         self.sampler: subprocess.Popen | None = None  # the scheduling-latency sampler
@@ -376,6 +376,7 @@ class Runner:
         for router, speaker in self.speakers.items():
             self.record.auth_evidence[router] = speaker.auth_failure_evidence()
             self.record.cpu_s[router] = speaker.cpu_seconds()
+            self.record.versions[router] = speaker.version()
             if speaker.config_warnings:
                 self.record.config_warnings[router] = speaker.config_warnings
             self.record.logs[router] = speaker.log_path.name
@@ -441,8 +442,9 @@ def prepare_speakers(speakers: dict, lab: Lab, topology, choice: str, out: Path,
     then write and check each one's config (LabError if a speaker refuses it). `given`
     (speakers.given.GivenConfigs): the routers' own keepalived.conf, which keepalived runs
     as written."""
-    for i, router in enumerate(topology.routers):
-        cls = speaker_for(choice, i)
+    kinds = kinds_for(choice, [r.name for r in topology.routers])
+    for router in topology.routers:
+        cls = SPEAKER_KINDS[kinds[router.name]]
         speakers[router.name] = cls(lab, topology, router.name, out, rundir)
         speakers[router.name].given_conf = given.path_of(router.name) if given else None
     for speaker in speakers.values():

@@ -8,6 +8,7 @@ together), its config and log files, and reads its state from its log.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 from abc import ABC, abstractmethod
@@ -19,6 +20,16 @@ from vrrplab.loader.model import Topology
 
 STOP_TIMEOUT_S = 5.0  # a daemon still alive this long after SIGTERM is killed
 CHECK_TIMEOUT_S = 10.0  # a config check (keepalived -t, the bundled --check)
+
+
+def program_version(argv: list[str], pattern: str, name: str) -> str | None:
+    """`NAME VERSION` from what `argv` prints (stdout or stderr), None if it does not say."""
+    try:
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=CHECK_TIMEOUT_S)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    match = re.search(pattern, done.stdout + done.stderr)
+    return f"{name} {match[1]}" if match else None
 
 
 class Speaker(ABC):
@@ -41,6 +52,11 @@ class Speaker(ABC):
 
     # -- what each speaker says for itself ---------------------------------
 
+    @classmethod
+    def require_installed(cls) -> None:
+        """EnvironmentProblem if the daemon's programs are missing (the keepalived binary is
+        checked with the other tools, sandbox.require_tools)."""
+
     @abstractmethod
     def prepare(self) -> None:
         """Write the config into the artifacts and check it; LabError if refused."""
@@ -57,6 +73,10 @@ class Speaker(ABC):
     def state_changes(self, text: str, instance: str | None = None) -> list[tuple[str, str]]:
         """(state, log line) of each state change of `instance` (default: the LAN one) in
         `text`, a piece of this speaker's log."""
+
+    def version(self) -> str | None:
+        """The daemon's name and version as it states it (results.json, the report)."""
+        return None
 
     def auth_failure_evidence(self) -> str | None:
         """The first log line showing an advert dropped for its password, if any."""

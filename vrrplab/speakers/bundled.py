@@ -49,6 +49,11 @@ class BundledSpeaker(Speaker):
         # from start to the first log line through the CLI, 0.10 s this way).
         return [sys.executable, "-m", "vrrplab.bundled", "--config", str(self.conf_path)]
 
+    def version(self) -> str | None:
+        from vrrplab import __version__
+
+        return f"vrrplab bundled {__version__}"
+
     def state(self, instance: str | None = None) -> str:
         if not self.running:
             return "STOPPED"

@@ -32,6 +32,7 @@ from vrrplab.loader.model import Probe, Scenario, Topology, Vrrp
 from vrrplab.loader.scenario import default_probes
 from vrrplab.speakers.keepalived_map import to_vrrp
 from vrrplab.speakers.keepalived_read import Config, Finding
+from vrrplab.speakers import kinds_for
 
 OPTION = "--config"
 
@@ -184,7 +185,12 @@ def with_given_configs(scenario: Scenario, given: dict[str, Path],
                           for c in configs.values() if not c.instances])
     _check_fits_lab(topology, configs)
     vrrp = _gateway_first(topology, to_vrrp(configs))
-    if speaker != "keepalived":
+    kinds = set(kinds_for(speaker, [r.name for r in topology.routers]).values())
+    if "frr" in kinds:
+        raise InputError(N_("--config: the routers' own keepalived.conf run on keepalived or "
+                            "the bundled speaker (--speaker keepalived, bundled, mixed), not on "
+                            "frr"))
+    if "bundled" in kinds:
         _check_bundled_can(configs)
     topology = dataclasses.replace(topology, vrrp=vrrp)
     probes = _probes_for(topology, default_probes(topology), scenario.probe.interval)

@@ -7,7 +7,7 @@ import shutil
 
 from vrrplab.errors import EnvironmentProblem, LabError
 from vrrplab.i18n import N_
-from vrrplab.speakers.base import CHECK_TIMEOUT_S, Speaker
+from vrrplab.speakers.base import CHECK_TIMEOUT_S, Speaker, program_version
 from vrrplab.speakers.keepalived_conf import render_keepalived_conf, script_path
 
 TRUNCATION = "Truncating auth_pass to 8 characters"
@@ -71,6 +71,9 @@ class KeepalivedSpeaker(Speaker):
         return ["keepalived", "--dont-fork", "--log-console", "--log-detail",
                 "-f", str(self.run_conf), "-p", str(pids / "keepalived.pid"),
                 "-r", str(pids / "vrrp.pid"), "-c", str(pids / "checkers.pid")]
+
+    def version(self) -> str | None:
+        return program_version(["keepalived", "--version"], r"Keepalived v(\S+)", "keepalived")
 
     def end_of_run(self) -> None:
         """Killed: after SIGTERM keepalived lives about a second more (STOPPING_LINE) and

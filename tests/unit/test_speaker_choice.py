@@ -1,0 +1,148 @@
+"""`--speaker`: shorthands and one kind per router; what FRR lacks, skipped or adapted;
+vrrpd's frr.conf and macvlans."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from vrrplab.cli import main
+from vrrplab.errors import InputError
+from vrrplab.features import describe_adaptation, describe_missing
+from vrrplab.loader import find_scenario, load_scenario, load_topology
+from vrrplab.speakers import kinds_for, per_router_pairs
+from vrrplab.speakers import fit
+from vrrplab.speakers.frr import STATE_LINE, FrrSpeaker
+from vrrplab.speakers.frr_conf import advert_ms, macvlan_commands, render_frr_conf
+
+ROOT = Path(__file__).resolve().parents[2]
+R1R2 = ["r1", "r2"]
+
+
+@pytest.mark.parametrize("choice, kinds", [
+    ("keepalived", {"r1": "keepalived", "r2": "keepalived"}),
+    ("frr", {"r1": "frr", "r2": "frr"}),
+    ("mixed", {"r1": "keepalived", "r2": "bundled"}),
+    ("r1=frr,r2=keepalived", {"r1": "frr", "r2": "keepalived"}),
+    ("r2=bundled, r1=frr", {"r1": "frr", "r2": "bundled"}),
+])
+def test_each_router_gets_its_kind(choice, kinds):
+    assert kinds_for(choice, R1R2) == kinds
+
+
+@pytest.mark.parametrize("choice, said", [
+    ("r1=frr", "nothing for r2"),
+    ("r1=frr,r2=frr,r3=bundled", "no router r3"),
+    ("r1=frr,r1=bundled", "r1 is named twice"),
+    ("r1=quagga,r2=frr", "ROUTER=KIND"),
+    ("frr,keepalived", "ROUTER=KIND"),
+])
+def test_a_wrong_choice_says_what_was_expected(choice, said):
+    with pytest.raises(InputError, match=said):
+        kinds_for(choice, R1R2)
+
+
+def test_the_command_line_refuses_a_wrong_choice_before_anything_starts(tmp_path):
+    result = CliRunner().invoke(main, ["run", "failover-basic", "--speaker", "r1=frr",
+                                       "--out", str(tmp_path)])
+    assert result.exit_code == 2 and "nothing for r2" in result.output
+    assert list(tmp_path.iterdir()) == []
+    result = CliRunner().invoke(main, ["run", "failover-basic", "--speaker", "r1=junos,r2=frr"])
+    assert result.exit_code == 2 and "ROUTER=KIND" in result.output
+    assert per_router_pairs("mixed") is None
+
+
+def _scenario(name: str):
+    return load_scenario(find_scenario(name))
+
+
+def test_failover_basic_runs_on_frr_without_what_it_does_not_need():
+    scenario = _scenario("failover-basic")
+    kinds = {"r1": "frr", "r2": "keepalived"}
+    assert fit.missing(scenario, kinds) == []
+    fitted = fit.fitted(scenario, kinds)
+    vrrp = fitted.topology.vrrp
+    # every router, keepalived's too: they must agree on the wire
+    assert vrrp.auth_pass is None and vrrp.sync_group is None and vrrp.use_vmac
+    assert [a["change"] for a in fitted.adapted] == ["without", "without", "use_vmac"]
+    said = [str(describe_adaptation(a)) for a in fitted.adapted]
+    assert "run without VRRPv2 PASS authentication (auth_pass) on every router: r1 (frr)" \
+        in said[0]
+    # keepalived alone: nothing changes
+    assert fit.fitted(scenario, {"r1": "keepalived", "r2": "bundled"}) is scenario
+
+
+@pytest.mark.parametrize("name, feature", [
+    ("healthcheck-fail", "scripts"), ("auth-mismatch", "auth"), ("link-down", "sync_group"),
+    ("preempt-delay", "preempt_delay"), ("track-interface", "track_interface"),
+    ("priority-change", "scripts"),
+])
+def test_a_scenario_needing_what_frr_lacks_is_skipped_with_the_reason(name, feature):
+    reasons = fit.missing(_scenario(name), {"r1": "keepalived", "r2": "frr"})
+    assert {r["feature"] for r in reasons} >= {feature}
+    assert all(r["routers"] == ["r2"] and r["kind"] == "frr" for r in reasons)
+    assert "r2 (frr): no " in str(describe_missing(reasons[0]))
+    assert fit.missing(_scenario(name), {"r1": "keepalived", "r2": "bundled"}) == []
+
+
+def test_a_skipped_run_exits_0_and_says_why(tmp_path):
+    result = CliRunner().invoke(main, ["run", "healthcheck-fail", "--speaker", "frr",
+                                       "--out", str(tmp_path), "--json"])
+    assert result.exit_code == 0, result.output
+    results = json.loads(result.output)
+    assert results["verdict"] == "skipped" and results["speakers"] == {"r1": "frr", "r2": "frr"}
+    assert results["skipped_because"][0]["feature"] == "scripts"
+    [run] = (tmp_path / "healthcheck-fail").iterdir()
+    assert json.loads((run / "results.json").read_text()) == results
+    plain = CliRunner().invoke(main, ["run", "healthcheck-fail", "--speaker", "frr",
+                                      "--out", str(tmp_path)])
+    assert "SKIPPED, nothing was started" in plain.output and "r1, r2 (frr): no health-check" \
+        in plain.output
+
+
+def test_a_scenario_declares_only_known_needs(tmp_path):
+    path = tmp_path / "s.yaml"
+    path.write_text("name: s\ndescription: d\ntopology: textbook\nneeds: [unicorns]\n"
+                    "steps:\n  - wait_master: r1\n")
+    (tmp_path.parent / "topologies").mkdir(exist_ok=True)
+    with pytest.raises(InputError, match="needs.*auth, sync_group"):
+        load_scenario(path)
+
+
+def test_frr_conf_for_the_textbook():
+    topo = load_topology(ROOT / "topologies/textbook.yaml")
+    text = render_frr_conf(topo, "r1")
+    assert "interface eth0\n vrrp 10 version 2\n vrrp 10 priority 120\n" \
+           " vrrp 10 advertisement-interval 1000\n vrrp 10 ip 192.168.1.1\n" in text
+    assert "interface eth1\n vrrp 20 version 2\n" in text
+    assert " vrrp 10 priority 100\n" in render_frr_conf(topo, "r2")
+    assert macvlan_commands(topo)[:5] == [
+        "link add vrrp4-10 link eth0 type macvlan mode bridge",
+        "link set dev vrrp4-10 addrgenmode random",
+        "link set dev vrrp4-10 address 00:00:5e:00:01:0a",
+        "addr add 192.168.1.1/24 dev vrrp4-10", "link set dev vrrp4-10 up"]
+
+
+def test_frr_advert_interval_in_whole_centiseconds():
+    assert [advert_ms(s) for s in (1, 0.1, 0.01, 0.015, 40.95)] == [1000, 100, 10, 20, 40950]
+
+
+def test_frr_conf_for_ipv6_uses_the_ipv6_word_and_family_two_mac():
+    topo = load_topology(ROOT / "topologies/ipv6.yaml")
+    text = render_frr_conf(topo, "r1")
+    assert " ipv6 fe80::1" in text
+    assert any("00:00:5e:00:02:" in c for c in macvlan_commands(topo))
+
+
+def test_frr_state_lines_by_vrid_and_family():
+    speaker = FrrSpeaker.__new__(FrrSpeaker)
+    speaker.topology = load_topology(ROOT / "topologies/textbook.yaml")
+    log = ("2026/12/05 14:50:01 VRRP: [ABCDE-FGHIJ] [VRRP] [VRID 10] [IPv4] Initialize -> Backup\n"
+           "2026/12/05 14:50:01 VRRP: [ABCDE-FGHIJ] [VRRP] [VRID 20] [IPv4] Initialize -> Backup\n"
+           "2026/12/05 14:50:04 VRRP: [ABCDE-FGHIJ] [VRRP] [VRID 10] [IPv4] Backup -> Master\n")
+    assert [s for s, _ in speaker.state_changes(log)] == ["BACKUP", "MASTER"]
+    assert [s for s, _ in speaker.state_changes(log, "VI_UP")] == ["BACKUP"]
+    assert STATE_LINE.search("[VRID 10] [IPv6] Master -> Initialize")

@@ -1,0 +1,42 @@
+"""What each speaker kind lacks or imposes, and the words for it. Pure data.
+
+`speakers.fit` decides from it whether a scenario runs on a set of speakers (and how it
+is adapted); the summary and the report word the decisions with it (analysis may not
+import the speakers).
+"""
+
+from __future__ import annotations
+
+from vrrplab.i18n import N_, Message
+
+FEATURES = {
+    "auth": N_("VRRPv2 PASS authentication (auth_pass)"),
+    "sync_group": N_("a sync group"),
+    "scripts": N_("health-check scripts (vrrp_script, track_script)"),
+    "track_interface": N_("interface tracking (track_interface)"),
+    "preempt_delay": N_("preempt_delay"),
+}
+# speaker kind -> the features it does not have (FRR 8.4's vrrpd: its commands are
+# version, priority, advertisement-interval, preempt, ip, ipv6, shutdown, and no more)
+LACKS = {"frr": frozenset(FEATURES)}
+ALWAYS_VMAC = frozenset({"frr"})  # kinds that answer with 00:00:5e:00:01:VRID whatever the config
+
+
+def describe_missing(missing: dict) -> Message:
+    """Why a run is skipped (results.json `skipped_because`): a speaker lacks what the
+    scenario needs."""
+    return Message(N_("{routers} ({kind}): no {feature}, which the scenario needs"),
+                   routers=", ".join(missing["routers"]), kind=missing["kind"],
+                   feature=Message(FEATURES[missing["feature"]]))
+
+
+def describe_adaptation(adapted: dict) -> Message:
+    """One of `scenario.adapted` (results.json `adapted`) in words."""
+    routers = ", ".join(adapted["routers"])
+    if adapted["change"] == "use_vmac":
+        return Message(N_("every router answers with the virtual MAC (use_vmac): {routers} "
+                          "({kind}) always does"), routers=routers, kind=adapted["kind"])
+    return Message(N_("run without {feature} on every router: {routers} ({kind}) has none, "
+                      "and the scenario does not need it"),
+                   feature=Message(FEATURES[adapted["feature"]]), routers=routers,
+                   kind=adapted["kind"])
