@@ -397,9 +397,24 @@ def report(run_dir: Path) -> None:
     click.echo(_("open in a browser: {page}").format(page=page))
 
 
+SHEET_ONLY = ("blanks", "teacher", "from_run", "no_run", "out")  # export's sheet options
+CONTAINERLAB_ONLY = ("router_image", "speaker")
+
+
 @main.command()
 @click.argument("scenario")
-@click.argument("folder", metavar="DIR", type=click.Path(path_type=Path))
+@click.argument("folder", metavar="[DIR]", required=False, type=click.Path(path_type=Path))
+@click.option("--containerlab", "clab_folder", metavar="DIR", default=None,
+              type=click.Path(path_type=Path),
+              help="Instead of the sheet, write the lab for containerlab (one host) or "
+                   "clabernetes (a cluster) into DIR: SCENARIO.clab.yml, the routers' "
+                   "Dockerfile and keepalived.conf files, README.md.")
+@click.option("--speaker", type=click.Choice(["keepalived", "frr"]), default="keepalived",
+              show_default=True, help="With --containerlab: the routers' VRRP daemon.")
+@click.option("--router-image", default=None, metavar="IMAGE",
+              help="With --containerlab: the routers' image, as the cluster pulls it "
+                   "[default: vrrplab/keepalived:2.2.7, built from DIR's Dockerfile; "
+                   "with --speaker frr, quay.io/frrouting/frr:8.4.2].")
 @click.option("--blanks", is_flag=True,
               help="Leave blanks (________) in the keepalived.conf files for the students to "
                    "fill in: initial state, VRID, priority, password, VIP.")
@@ -414,11 +429,39 @@ def report(run_dir: Path) -> None:
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("reports"),
               show_default=True, help="Where the run for the teacher's copy writes its report.")
 @lang_option
+@click.pass_context
 @friendly_errors
-def export(scenario: str, folder: Path, blanks: bool, teacher: bool, from_run: Path | None,
-           no_run: bool, out: Path) -> None:
+def export(ctx: click.Context, scenario: str, folder: Path | None, clab_folder: Path | None,
+           speaker: str, router_image: str | None, blanks: bool, teacher: bool,
+           from_run: Path | None, no_run: bool, out: Path) -> None:
     """Write the lab sheet of SCENARIO into DIR (new or empty): sheet.html, topology.png,
-    each router's keepalived.conf; with --teacher, sheet-teacher.html with the answers."""
+    each router's keepalived.conf; with --teacher, sheet-teacher.html with the answers.
+
+    Or, with --containerlab DIR instead of DIR, the same lab for containerlab or
+    clabernetes (no root needed)."""
+    given = [name for name in ctx.params
+             if ctx.get_parameter_source(name) is not click.core.ParameterSource.DEFAULT]
+    if folder is not None and clab_folder is not None:
+        raise InputError(Message(N_("export: expected DIR (the lab sheet) or --containerlab DIR "
+                                    "(the lab for containerlab), not both: got {folder} and "
+                                    "--containerlab {clab}"), folder=str(folder),
+                                 clab=str(clab_folder)))
+    if folder is None and clab_folder is None:
+        raise InputError(N_("export: expected a folder: DIR for the lab sheet (vrrplab export "
+                            "SCENARIO DIR), or --containerlab DIR for the lab on containerlab"))
+    wrong = [n for n in given if n in (SHEET_ONLY if clab_folder else CONTAINERLAB_ONLY)]
+    if wrong:
+        options = ", ".join("--" + n.replace("_", "-") for n in wrong)
+        raise InputError(Message(N_("export --containerlab: {options}: options of the lab "
+                                    "sheet (vrrplab export SCENARIO DIR), not of --containerlab")
+                                 if clab_folder else
+                                 N_("export: {options}: only with --containerlab DIR"),
+                                 options=options))
+    if clab_folder is not None:
+        from vrrplab.export.clab_command import export_containerlab
+
+        sys.exit(export_containerlab(scenario, clab_folder, router_image, speaker,
+                                     say=click.echo))
     from vrrplab.export.command import export as write_sheet
 
     sys.exit(write_sheet(scenario, folder, blanks=blanks, teacher=teacher, from_run=from_run,

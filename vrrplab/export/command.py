@@ -143,9 +143,12 @@ def addresses(scenario: Scenario) -> list[dict]:
     return rows
 
 
-def write_folder(folder: Path, files: dict[str, bytes]) -> None:
+CANNOT_WRITE = N_("{folder}: cannot write the sheet there: {reason}")
+
+
+def write_folder(folder: Path, files: dict[str, bytes], refusal: str = CANNOT_WRITE) -> None:
     """Make `folder` (or take the empty one given) and create each file new in it; on a
-    failure, remove what was written."""
+    failure, remove what was written and raise `refusal` (an N_ template: folder, reason)."""
     made = False
     written: list[Path] = []
     try:
@@ -173,8 +176,7 @@ def write_folder(folder: Path, files: dict[str, bytes]) -> None:
                 folder.rmdir()
             except OSError:
                 pass
-        raise _refuse(N_("{folder}: cannot write the sheet there: {reason}"), folder=str(folder),
-                      reason=exc.strerror or str(exc)) from None
+        raise _refuse(refusal, folder=str(folder), reason=exc.strerror or str(exc)) from None
 
 
 def export(target: str, folder: Path, blanks: bool = False, teacher: bool = False,
