@@ -384,6 +384,10 @@ def report(run_dir: Path) -> None:
 
     results = load_results(run_dir)
     folder = run_dir if run_dir.is_dir() else run_dir.parent
+    if results["verdict"] == "skipped":  # nothing ran: nothing to draw
+        with reading(run_dir):
+            click.echo(summary(results))
+        return
     with reading(run_dir):  # what the checked shape lets through: one line, exit 2
         try:
             # a link named timeline.png is replaced, never written through (report.html too)
@@ -498,6 +502,8 @@ def shell(lab: str, speaker: str, out: Path, run_dir: Path | None) -> None:
 
     path = find_lab(lab)
     scenario = load_lab(path)
+    scenario = fit.refuse_missing(scenario, kinds_for(speaker, [r.name for r in
+                                                               scenario.topology.routers]))
     if run_dir is not None and sandbox.is_inside():
         sys.exit(shell_here(scenario, speaker, run_dir))
     sys.exit(launch(path, scenario, speaker, out))

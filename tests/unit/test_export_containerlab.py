@@ -296,11 +296,12 @@ def test_frr_routers_run_the_lab_s_frr_conf_and_make_their_macvlans_first(tmp_pa
     assert (out / "r1.frr.conf").read_text() == render_frr_conf(loaded.topology, "r1")
     assert "vrrpd=yes" in (out / "daemons").read_text().splitlines()
     macvlan = r1["exec"][r1["exec"].index("ip link add vrrp4-10 link eth0 type macvlan mode "
-                                          "bridge"):][:5]
+                                          "bridge"):][:4]
     assert macvlan == ["ip link add vrrp4-10 link eth0 type macvlan mode bridge",
                        "ip link set dev vrrp4-10 addrgenmode random",  # a command of its own
                        "ip link set dev vrrp4-10 address 00:00:5e:00:01:0a",
-                       "ip addr add 192.168.1.1/24 dev vrrp4-10", "ip link set dev vrrp4-10 up"]
+                       "ip addr add 192.168.1.1/24 dev vrrp4-10"]
+    assert r1["exec"].index("ip link set dev vrrp4-10 up") > r1["exec"].index(macvlan[-1])
     for sysctl in ("net.ipv4.conf.all.arp_ignore=1", "net.ipv4.conf.all.arp_announce=2"):
         assert r1["exec"].count(f"sysctl -qw {sysctl}") == 1
     assert r1["exec"][-1] == f"touch {containerlab.READY}"

@@ -722,7 +722,7 @@ def test_uncaptured_sync_members_ipv6_and_unknown_speakers_in_a_run():
     assert captured["upper_s"] == near(MDI + KA.reaction_s)
     six = timed(document([fault("crash")], adverts, vip="2001:db8:1::1"))
     assert six["upper_s"] == near(MDI + KA.reaction_s + KA.ipv6_s)
-    for speakers in ({"r1": "keepalived", "r2": "frr"}, {}):
+    for speakers in ({"r1": "keepalived", "r2": "junos"}, {}):
         other = timed(document([fault("crash")], adverts, speakers=speakers))
         assert other["upper_s"] == near(MDI + windows.UNKNOWN_SPEAKER.reaction_s)
     bundled = timed(document([fault("crash")], adverts,

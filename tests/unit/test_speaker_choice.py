@@ -16,7 +16,13 @@ from vrrplab.loader import find_scenario, load_scenario, load_topology
 from vrrplab.speakers import kinds_for, per_router_pairs
 from vrrplab.speakers import fit
 from vrrplab.speakers.frr import STATE_LINE, FrrSpeaker
-from vrrplab.speakers.frr_conf import advert_ms, macvlan_commands, render_frr_conf
+from vrrplab.speakers.frr_conf import (
+    advert_ms,
+    macvlan_commands,
+    macvlan_sysctls,
+    macvlan_up_commands,
+    render_frr_conf,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 R1R2 = ["r1", "r2"]
@@ -78,7 +84,7 @@ def test_failover_basic_runs_on_frr_without_what_it_does_not_need():
 @pytest.mark.parametrize("name, feature", [
     ("healthcheck-fail", "scripts"), ("auth-mismatch", "auth"), ("link-down", "sync_group"),
     ("preempt-delay", "preempt_delay"), ("track-interface", "track_interface"),
-    ("priority-change", "scripts"),
+    ("priority-change", "scripts"), ("ipv6", "ipv6"),
 ])
 def test_a_scenario_needing_what_frr_lacks_is_skipped_with_the_reason(name, feature):
     reasons = fit.missing(_scenario(name), {"r1": "keepalived", "r2": "frr"})
@@ -119,11 +125,13 @@ def test_frr_conf_for_the_textbook():
            " vrrp 10 advertisement-interval 1000\n vrrp 10 ip 192.168.1.1\n" in text
     assert "interface eth1\n vrrp 20 version 2\n" in text
     assert " vrrp 10 priority 100\n" in render_frr_conf(topo, "r2")
-    assert macvlan_commands(topo)[:5] == [
+    assert macvlan_commands(topo)[:4] == [
         "link add vrrp4-10 link eth0 type macvlan mode bridge",
         "link set dev vrrp4-10 addrgenmode random",
         "link set dev vrrp4-10 address 00:00:5e:00:01:0a",
-        "addr add 192.168.1.1/24 dev vrrp4-10", "link set dev vrrp4-10 up"]
+        "addr add 192.168.1.1/24 dev vrrp4-10"]
+    assert macvlan_up_commands(topo) == ["link set dev vrrp4-10 up", "link set dev vrrp4-20 up"]
+    assert macvlan_sysctls(topo) == []
 
 
 def test_frr_advert_interval_in_whole_centiseconds():
@@ -135,6 +143,8 @@ def test_frr_conf_for_ipv6_uses_the_ipv6_word_and_family_two_mac():
     text = render_frr_conf(topo, "r1")
     assert " ipv6 fe80::1" in text
     assert any("00:00:5e:00:02:" in c for c in macvlan_commands(topo))
+    assert any(c.endswith(" nodad") for c in macvlan_commands(topo))
+    assert ("net.ipv6.conf.vrrp6-10.accept_dad", "0") in macvlan_sysctls(topo)
 
 
 def test_frr_state_lines_by_vrid_and_family():
@@ -146,3 +156,34 @@ def test_frr_state_lines_by_vrid_and_family():
     assert [s for s, _ in speaker.state_changes(log)] == ["BACKUP", "MASTER"]
     assert [s for s, _ in speaker.state_changes(log, "VI_UP")] == ["BACKUP"]
     assert STATE_LINE.search("[VRID 10] [IPv6] Master -> Initialize")
+
+
+def test_report_reprints_a_skipped_run_and_draws_nothing(tmp_path):
+    CliRunner().invoke(main, ["run", "healthcheck-fail", "--speaker", "frr", "--out", str(tmp_path)])
+    [run] = (tmp_path / "healthcheck-fail").iterdir()
+    result = CliRunner().invoke(main, ["report", str(run)])
+    assert result.exit_code == 0 and "SKIPPED" in result.output
+    assert [p.name for p in run.iterdir()] == ["results.json"]
+    doc = json.loads((run / "results.json").read_text())
+    doc["skipped_because"][0]["feature"] = "teleportation"
+    (run / "results.json").write_text(json.dumps(doc))
+    result = CliRunner().invoke(main, ["report", str(run)])
+    assert result.exit_code == 2 and "results.json" in result.output
+
+
+def test_frr_s_window_opens_at_its_centisecond_skew_time_and_no_one_else_s():
+    from vrrplab.analysis import windows
+
+    assert windows.centisecond_floor_s(156 / 256) == pytest.approx(0.009375)  # 0.609 -> 0.60
+    assert windows.centisecond_floor_s(0.6) == pytest.approx(0.0)
+
+    def window(kind):
+        timers = windows.Timers(1.0, 156 / 256, 3 + 156 / 256, windows.SPEAKERS[kind])
+        return windows.takeover_window("goodbye", timers, windows.Circumstances())
+
+    # FRR measured here took over 0.601-0.604 s after the goodbye: inside its window, and
+    # outside keepalived's or the bundled speaker's, which compute the exact 0.609 s
+    assert window("frr").lower_s == pytest.approx(0.60, abs=2e-4)
+    assert window("frr").verdict(0.601) == "ok"
+    for exact in ("keepalived", "bundled"):
+        assert window(exact).verdict(0.601) == "early"

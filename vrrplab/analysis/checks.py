@@ -26,7 +26,8 @@ def build_checks(results: dict) -> list[dict]:
     checks = [check(_("the run completed"), False, err) for err in results["errors"]]
     snapshots = {s["label"]: s for s in results["snapshots"]}
     vip = results["vrrp"]["vip"]
-    vmac = virtual_mac(results["vrrp"]["vrid"]) if results["vrrp"].get("use_vmac") else None
+    vmac = (virtual_mac(results["vrrp"]["vrid"], 6 if ":" in vip else 4)
+            if results["vrrp"].get("use_vmac") else None)
     if "converge" in snapshots:
         first = snapshots["converge"]["expected_master"]
         checks += _steady_state_checks(snapshots["converge"], vip, "", vmac)

@@ -33,6 +33,7 @@ from vrrplab.analysis import formula as formula_text
 from vrrplab.analysis.report import checks_in_language, plot_timeline
 from vrrplab.analysis.timing import reason_in_language
 from vrrplab.faults.catalogue import KINDS
+from vrrplab.features import describe_adaptation
 from vrrplab.i18n import _
 from vrrplab.rundir import replace_file
 from vrrplab.vrrp import bounds, timers
@@ -191,7 +192,8 @@ def topology(results: dict) -> dict:
         else:
             prio = str(gateways[0]["priorities"].get(name, info["priority"]))
         out = [name, info.get("ip", ""), _("priority {priority}").format(priority=prio)]
-        speaker = results.get("speakers", {}).get(name)
+        speaker = (results.get("speaker_versions", {}).get(name)
+                   or results.get("speakers", {}).get(name))
         if speaker:
             out.append(speaker)
         if len(gateways) > 1:  # load sharing: which groups' VIPs it held at the start
@@ -492,12 +494,13 @@ def configs(results: dict, files: RunFiles) -> list[dict]:
     for router in _routers(results):
         mine = [n for n in names if n.startswith(f"{router}.")
                 and not n.endswith((".log", ".pcap"))]
-        for suffix in (".keepalived.conf", ".bundled.json"):  # not listed: look anyway
+        for suffix in (".keepalived.conf", ".bundled.json", ".frr.conf"):  # not listed: look anyway
             if f"{router}{suffix}" not in mine and files.read(f"{router}{suffix}") is not None:
                 mine.insert(0, f"{router}{suffix}")
         shown = [{"name": n, "text": files.text(n)} for n in mine]
         logs = [n for n in names if n.startswith(f"{router}.") and n.endswith(".log")]
-        out.append({"router": router, "speaker": results.get("speakers", {}).get(router),
+        out.append({"router": router, "speaker": results.get("speaker_versions", {}).get(router)
+                    or results.get("speakers", {}).get(router),
                     "files": [s for s in shown if s["text"] is not None],
                     "missing": [s["name"] for s in shown if s["text"] is None], "logs": logs})
     return out
@@ -573,6 +576,7 @@ def render_html(results: dict, run_dir: Path | None) -> str:
         phases=phases(results, files, checks),
         claims=claims(results),
         configs=configs(results, files),
+        adapted=[describe_adaptation(a).localized() for a in results.get("adapted", [])],
     )
 
 

@@ -56,6 +56,9 @@ _IMPACT = {"lost_probes": INT, "delayed_probes": INT, "data_gap_s?": NUM_OR_NULL
 _FAULT_GATEWAY = {"vip": STR, "vrid": INT, "client": STR, "expected_before": STR_OR_NULL,
                   "expected_master": STR_OR_NULL, "lost_probes": INT, "data_gap_s": NUM_OR_NULL}
 _PROBES = DictOf({"sent": ListOf(NUM), "recv": ListOf(NUM_OR_NULL)})
+# a run that did not start (speakers.fit): its summary reads only these
+SKIPPED_SHAPE = {"scenario": STR, "speaker": STR, "verdict": STR,
+                 "skipped_because": ListOf({"feature": STR, "routers": ListOf(STR), "kind": STR})}
 SHAPE = {
     "scenario": STR, "speaker": STR, "verdict": STR, "interrupted?": BOOL,
     "lesson?": STR_OR_NULL, "description?": STR_OR_NULL, "errors?": ANY_LIST,
@@ -159,7 +162,7 @@ def results_problems(doc: Any, path: Path | str) -> list[Message]:
         c.fail("schema", Message(N_("{version} (the results.json schema this vrrplab writes "
                                     "and reads)"), version=SCHEMA_VERSION), got)
         return c.problems  # another schema: its fields mean other things
-    check_shape(c, doc, SHAPE, "")
+    check_shape(c, doc, SKIPPED_SHAPE if doc.get("verdict") == "skipped" else SHAPE, "")
     return c.problems
 
 

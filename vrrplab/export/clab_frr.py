@@ -20,7 +20,13 @@ from vrrplab.features import describe_adaptation, describe_missing
 from vrrplab.i18n import N_, Message
 from vrrplab.loader.model import Node, Scenario, Topology
 from vrrplab.speakers import fit
-from vrrplab.speakers.frr_conf import ROUTER_SYSCTLS, macvlan_commands, render_frr_conf
+from vrrplab.speakers.frr_conf import (
+    ROUTER_SYSCTLS,
+    macvlan_commands,
+    macvlan_sysctls,
+    macvlan_up_commands,
+    render_frr_conf,
+)
 
 FRR_IMAGE = "quay.io/frrouting/frr:8.4.2"  # FRR's own image of 8.4, the series Debian 12 has
 FRR_START = "/usr/lib/frr/docker-start"  # the image's command (under tini, its entrypoint)
@@ -59,6 +65,8 @@ def router_node(topology: Topology, node: Node, image: str, lines: list[str],
     sysctls = [f"sysctl -qw {key}={value}" for key, value in ROUTER_SYSCTLS]
     lines = lines + [s for s in sysctls if s not in lines]
     lines += [f"ip {command}" for command in macvlan_commands(topology)]
+    lines += [f"sysctl -qw {key}={value}" for key, value in macvlan_sysctls(topology)]
+    lines += [f"ip {command}" for command in macvlan_up_commands(topology)]
     return {"kind": "linux", "image": image, "network-mode": "none",
             "cmd": f"sh -c 'until [ -e {ready} ]; do sleep 0.2; done; exec {FRR_START}'",
             "binds": [f"{conf_name(node.name)}:/etc/frr/frr.conf:ro",

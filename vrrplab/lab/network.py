@@ -68,6 +68,9 @@ def stop_deadline(topology: Topology) -> float:
     return STOP_BASE_S + STOP_PER_NODE_S * nodes + STOP_PER_LINK_S * links
 
 
+LINKS_MARK = "--links--"  # addresses(): where `ip -o link`'s lines begin
+
+
 class StepDeadline:
     """The deadline of the lab's current lifecycle step (starting or stopping it), if any.
 
@@ -666,11 +669,17 @@ class Lab:
 
         An address on a dead link answers nobody: a crashed router does not hold
         the VIP. With use_vmac the VIP lives on a macvlan, hence `interface=None`.
+        Nor does one on a link that is up but operationally down: FRR's vrrpd keeps
+        the VIP on the backup's macvlan and puts it in protodown (NO-CARRIER, state
+        DOWN) rather than removing it.
         """
         where = f"dev {interface} " if interface else ""
-        out = self.cmd(node, f"ip -o addr show {where}up")
-        return [line.split()[3].split("/")[0] for line in out.splitlines()
-                if line.split()[2:3] in (["inet"], ["inet6"])]
+        out = self.cmd(node, f"ip -o addr show {where}up; echo {LINKS_MARK}; ip -o link show")
+        addresses, _, links = out.partition(LINKS_MARK)
+        down = {line.split(":")[1].strip().split("@")[0] for line in links.splitlines()
+                if " state DOWN " in line or " state LOWERLAYERDOWN " in line}
+        return [line.split()[3].split("/")[0] for line in addresses.splitlines()
+                if line.split()[2:3] in (["inet"], ["inet6"]) and line.split()[1] not in down]
 
     def neighbour_mac(self, node: str, address: str) -> str | None:
         """The node's neighbour entry for an address (ARP; NDP for IPv6), as `ip neigh` shows it."""

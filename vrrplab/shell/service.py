@@ -22,13 +22,17 @@ TIME_FORMAT = "%a %b %e %H:%M:%S %Y"  # keepalived's own (--log-console)
 
 DAEMONS = {"keepalived": N_("Keepalived, the VRRP daemon"),
            "bundled": N_("vrrplab's bundled VRRP speaker (python -m vrrplab.bundled), in "
-                         "keepalived's place")}
+                         "keepalived's place"),
+           "frr": N_("FRR's vrrpd (with zebra), in keepalived's place")}
 
 
 def which_daemon(router: str, speaker) -> str | None:
-    """A line saying that the bundled speaker answers for keepalived (None for keepalived)."""
+    """A line saying which daemon answers for keepalived (None for keepalived)."""
     if speaker.kind == "keepalived":
         return None
+    if speaker.kind == "frr":
+        return _("{router} runs FRR's vrrpd, which answers here for keepalived").format(
+            router=router)
     return _("{router} runs vrrplab's bundled VRRP speaker, which answers here for "
              "keepalived").format(router=router)
 

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import dataclasses
 
-from vrrplab.features import ALWAYS_VMAC, LACKS
+from vrrplab.errors import InputError
+from vrrplab.features import ALWAYS_VMAC, LACKS, describe_missing
 from vrrplab.loader.model import Scenario, Vrrp
 
 def used_features(scenario: Scenario) -> dict[str, bool]:
@@ -34,6 +35,8 @@ def used_features(scenario: Scenario) -> dict[str, bool]:
         used["track_interface"] = True
     if vrrp.preempt_delay:
         used["preempt_delay"] = True
+    if any(inst.family == 6 for inst in vrrp.instances):
+        used["ipv6"] = True
     return used
 
 
@@ -67,6 +70,15 @@ def fitted(scenario: Scenario, kinds: dict[str, str]) -> Scenario:
         return scenario
     topology = dataclasses.replace(scenario.topology, vrrp=vrrp)
     return dataclasses.replace(scenario, topology=topology, adapted=tuple(adapted))
+
+
+def refuse_missing(scenario: Scenario, kinds: dict[str, str]) -> Scenario:
+    """`fitted`, or InputError (exit 2) naming what the speakers lack: for commands where a
+    skip means nothing (`vrrplab shell`)."""
+    reasons = missing(scenario, kinds)
+    if reasons:
+        raise InputError([describe_missing(r) for r in reasons])
+    return fitted(scenario, kinds)
 
 
 def _without(vrrp: Vrrp, feature: str) -> Vrrp:

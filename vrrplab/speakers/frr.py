@@ -27,7 +27,13 @@ from pathlib import Path
 from vrrplab.errors import EnvironmentProblem, LabError
 from vrrplab.i18n import N_
 from vrrplab.speakers.base import CHECK_TIMEOUT_S, Speaker, program_version
-from vrrplab.speakers.frr_conf import ROUTER_SYSCTLS, macvlan_commands, render_frr_conf
+from vrrplab.speakers.frr_conf import (
+    ROUTER_SYSCTLS,
+    macvlan_commands,
+    macvlan_sysctls,
+    macvlan_up_commands,
+    render_frr_conf,
+)
 
 FRR_DIR = Path("/usr/lib/frr")  # Debian's frr package: the daemons live here
 FRR_USER = "frr"
@@ -38,7 +44,7 @@ VTYSH_TIMEOUT_S = 5.0
 STATE_LINE = re.compile(r"\[VRID (?P<vrid>\d+)\] \[IPv(?P<family>[46])\].*?"
                         r"(?P<old>Initialize|Master|Backup) -> (?P<new>Initialize|Master|Backup)")
 STATE_NAMES = {"Initialize": "INIT", "Master": "MASTER", "Backup": "BACKUP"}
-START_LINE = "vrrpd starting"  # the first line vrrpd logs (frr_init's "starting: vty@0")
+START_LINE = re.compile(r"vrrpd \S+ starting")  # "vrrpd 8.4.4 starting: vty@0", at each start
 
 
 class FrrSpeaker(Speaker):
@@ -79,12 +85,15 @@ class FrrSpeaker(Speaker):
     def _setup_router(self) -> None:
         """The macvlans vrrpd drives and the ARP sysctls, once per run (they outlive a
         daemon: a killed vrrpd leaves its macvlan as it was)."""
-        for key, value in ROUTER_SYSCTLS:
+        self._ip_batch(macvlan_commands(self.topology))
+        for key, value in (*ROUTER_SYSCTLS, *macvlan_sysctls(self.topology)):
             self.lab.run(self.router, ["sysctl", "-q", "-w", f"{key}={value}"],
                          timeout=CHECK_TIMEOUT_S)
-        batch = "\n".join(macvlan_commands(self.topology)) + "\n"
+        self._ip_batch(macvlan_up_commands(self.topology))
+
+    def _ip_batch(self, commands: list[str]) -> None:
         result = self.lab.run(self.router, ["ip", "-batch", "-"], timeout=CHECK_TIMEOUT_S,
-                              input=batch)
+                              input="\n".join(commands) + "\n")
         if result.returncode != 0:
             raise LabError(N_("{router}: the macvlans vrrpd needs could not be made: "
                               "{output}"), router=self.router, output=result.stdout.strip())
@@ -165,8 +174,8 @@ class FrrSpeaker(Speaker):
     def _current_run_log(self) -> str:
         """The log since the latest start (the file is appended across restarts)."""
         text = self.read_log()
-        start = text.rfind(START_LINE)
-        return text[start:] if start >= 0 else text
+        starts = [m.start() for m in START_LINE.finditer(text)]
+        return text[starts[-1]:] if starts else text
 
 
 def _kill_group(group: int) -> None:

@@ -12,8 +12,8 @@ of its own (inline it fails), the MAC, the VIPs, up.
 from __future__ import annotations
 
 from vrrplab.loader.model import Topology, VrrpInstance
+from vrrplab.vrrp.packet import virtual_mac
 
-VMAC_FAMILY_BYTE = {4: "01", 6: "02"}  # RFC 5798 §7.3: 00-00-5E-00-01-{VRID}, -02- for IPv6
 # the sysctls vrrpd's documentation asks for on each router: the interface answers ARP
 # only for its own addresses (so the parent never answers for the macvlan's VIP), and
 # routes over a link that is down are ignored
@@ -24,10 +24,6 @@ ROUTER_SYSCTLS = (("net.ipv4.conf.all.arp_ignore", "1"), ("net.ipv4.conf.all.arp
 def macvlan_name(inst: VrrpInstance) -> str:
     """vrrp4-10: the family and the VRID (IFNAMSIZ allows it up to vrrp6-255)."""
     return f"vrrp{inst.family}-{inst.vrid}"
-
-
-def virtual_mac(inst: VrrpInstance) -> str:
-    return f"00:00:5e:00:{VMAC_FAMILY_BYTE[inst.family]}:{inst.vrid:02x}"
 
 
 def advert_ms(advert_int: float) -> int:
@@ -60,14 +56,27 @@ def render_frr_conf(topology: Topology, router: str) -> str:
 
 
 def macvlan_commands(topology: Topology) -> list[str]:
-    """`ip` commands (one per line, for `ip -batch`) making each instance's macvlan."""
+    """`ip` commands (one per line, for `ip -batch`) making each instance's macvlan, down:
+    `macvlan_sysctls` go between them and `macvlan_up_commands`."""
     commands = []
     for inst in topology.vrrp.instances:
         name = macvlan_name(inst)
         commands += [f"link add {name} link {inst.interface} type macvlan mode bridge",
                      f"link set dev {name} addrgenmode random",
-                     f"link set dev {name} address {virtual_mac(inst)}"]
-        commands += [f"addr add {vip.ip}/{vip.network.prefixlen} dev {name}"
+                     f"link set dev {name} address {virtual_mac(inst.vrid, inst.family)}"]
+        nodad = " nodad" if inst.family == 6 else ""
+        commands += [f"addr add {vip.ip}/{vip.network.prefixlen} dev {name}{nodad}"
                      for vip in inst.vips]
-        commands.append(f"link set dev {name} up")
     return commands
+
+
+def macvlan_sysctls(topology: Topology) -> list[tuple[str, str]]:
+    """IPv6: no duplicate address detection on the macvlans. vrrpd binds its adverts to the
+    macvlan's link-local address, which DAD leaves tentative (unusable) while the backup
+    holds the macvlan in protodown, without carrier: "Failed to find address to bind"."""
+    return [(f"net.ipv6.conf.{macvlan_name(inst)}.accept_dad", "0")
+            for inst in topology.vrrp.instances if inst.family == 6]
+
+
+def macvlan_up_commands(topology: Topology) -> list[str]:
+    return [f"link set dev {macvlan_name(inst)} up" for inst in topology.vrrp.instances]

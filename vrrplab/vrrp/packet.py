@@ -33,11 +33,13 @@ AUTH_PASS = 1  # RFC 2338 simple text password; "reserved" in RFC 3768, used by 
 AUTH_DATA_LEN = 8  # RFC 3768 §5.3.10
 MIN_VRID, MAX_VRID = 1, 255  # RFC 5798 §5.2.3
 VMAC_PREFIX = "00:00:5e:00:01:"  # RFC 5798 §7.3: the IPv4 virtual MAC is this + the VRID
+VMAC6_PREFIX = "00:00:5e:00:02:"  # and the IPv6 one
 
 
-def virtual_mac(vrid: int) -> str:
-    """The virtual router's IPv4 MAC address, 00:00:5e:00:01:{VRID} (RFC 5798 §7.3)."""
-    return f"{VMAC_PREFIX}{vrid:02x}"
+def virtual_mac(vrid: int, family: int = 4) -> str:
+    """The virtual router's MAC address, 00:00:5e:00:01:{VRID} for IPv4 and
+    00:00:5e:00:02:{VRID} for IPv6 (RFC 5798 §7.3)."""
+    return f"{VMAC_PREFIX if family == 4 else VMAC6_PREFIX}{vrid:02x}"
 
 _HEADER = struct.Struct("!BBBBHH")  # version/type, vrid, priority, count, (auth/adv | rsvd/max adv), checksum
 
