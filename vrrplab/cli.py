@@ -527,6 +527,36 @@ def speaker(config: Path, check: bool, outside_lab: bool) -> None:
 
 
 @main.command()
+@click.option("--speakers", default=None, metavar="KIND,...",
+              help="The speakers paired, each with each, in both roles "
+                   "[default: bundled,keepalived,frr].")
+@click.option("--scenarios", default=None, metavar="NAME,...",
+              help="The scenarios every pair runs [default: failover-basic].")
+@click.option("--versions", default=None, metavar="2,3",
+              help="The VRRP versions every pair runs in [default: 2,3].")
+@click.option("--ipv6", is_flag=True, help="Also run the ipv6 scenario (VRRPv3 only).")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Where interop.md, interop.json and the runs go "
+                   "[default: reports/interop/<timestamp>].")
+@click.option("--baseline", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="A previous interop.json: exit 1 only for a cell that did not fail in it.")
+@lang_option
+@friendly_errors
+def interop(speakers: str | None, scenarios: str | None, versions: str | None, ipv6: bool,
+            out: Path | None, baseline: Path | None) -> None:
+    """Run every ordered pair of speakers (r1 on one, r2 on the other) in each VRRP
+    version and write the matrix: interop.md (a table per scenario x version) and
+    interop.json.
+
+    Exit 0 every cell passed or was skipped, 1 a cell failed (with --baseline: a cell that
+    did not fail there), 2 bad input (nothing started), 3 not root or a speaker missing,
+    130 interrupted (the files keep the cells done)."""
+    from vrrplab.interop.command import interop as run_interop
+
+    sys.exit(run_interop(speakers, scenarios, versions, ipv6, out, baseline, say=click.echo))
+
+
+@main.command()
 @click.argument("scenarios", nargs=-1, required=True)
 @click.option("--speaker", "speakers", type=SPEAKER, multiple=True,
               default=("keepalived",), show_default=True, help="Repeatable: each one runs all.")
