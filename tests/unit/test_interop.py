@@ -210,8 +210,9 @@ def test_a_passed_cell_gives_its_takeover_against_the_bound():
                                 "bound_s": 0.609375, "ratio": 0.988}
     assert matrix.cell_text(cell) == "pass 0.602 / 0.609 s"
     assert cell["speaker_versions"] == {"r1": "keepalived 2.2.7", "r2": "frr 8.4.4"}
-    assert cell["adapted"] == ["every router answers with the virtual MAC (use_vmac): r2 "
-                               "(frr) always does"]
+    assert cell["adapted"] == [{"change": "use_vmac", "routers": ["r2"], "kind": "frr"}]
+    assert matrix.adaptations([cell, cell]) == [
+        "every router answers with the virtual MAC (use_vmac), as frr always does (2 cells)"]
 
 
 def test_a_skipped_cell_says_why():

@@ -6,7 +6,9 @@ of evidence, in the order a reason names them:
 - adverts a router dropped and why (`drops`): the bundled speaker's JSON `drop` lines and
   its drop counters (bundled/log.py), keepalived's lines ("(VI_LAN) received an invalid
   passwd!", "invalid TTL/HL", "wrong version", "advertisement interval mismatch"...), FRR
-  vrrpd's "Datagram invalid: Bad VRRP checksum ..." lines; the sender is the router that
+  vrrpd's "Datagram invalid: Bad VRRP checksum ..." lines (vrrpd 8.4 writes them only
+  with `debug vrrp packets` in its frr.conf; without it an FRR router's drops leave no
+  evidence, and the reason rests on the others); the sender is the router that
   owns the advert's source address (a snapshot's addresses), else, in a lab of two
   routers, the other one;
 - routers that do not agree on a master (`disagreement`): two MASTER in one snapshot, or

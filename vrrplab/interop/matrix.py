@@ -29,7 +29,7 @@ from vrrplab.errors import (
     EXIT_INTERRUPTED,
     EXIT_PASS,
 )
-from vrrplab.features import describe_adaptation, describe_missing
+from vrrplab.features import FEATURES, describe_missing
 from vrrplab.i18n import N_, Joined, Message, _, number
 from vrrplab.interop import evidence
 from vrrplab.interop.plan import Cell
@@ -124,8 +124,7 @@ def entry(cell: Cell, outcome: Outcome | None, logs: dict[str, str] | None = Non
             "takeover": first_takeover(results), "faults": _faults(results),
             "failed_checks": evidence.failed_checks(results),
             "errors": [str(e) for e in results.get("errors") or []],
-            "adapted": [str(describe_adaptation(a)) for a in adapted],
-            "adapted_localized": [describe_adaptation(a).localized() for a in adapted],
+            "adapted": adapted,
             "skipped_because": list(results.get("skipped_because") or []),
             "evidence": [d.as_dict() for d in drops],
             "reason": shown.english, "reason_localized": shown.localized}
@@ -277,11 +276,33 @@ def _tables(doc: dict, cells: list[dict]) -> list[str]:
         if notes:
             lines.append("")
             lines += [f"{n}. {escape(note)}" for n, note in enumerate(notes, 1)]
-        adapted = sorted({a for c in group
-                          for a in c.get("adapted_localized") or c.get("adapted") or []})
+        adapted = adaptations(group)
         if adapted:
-            lines += ["", escape(_("Adapted to the speakers (every run that has them):"))]
+            lines += ["", escape(_("Adapted to the speakers:"))]
             lines += [f"- {escape(a)}" for a in adapted]
+    return lines
+
+
+def adaptations(cells: list[dict]) -> list[str]:
+    """What speakers.fit changed in these cells, once per change and speaker kind, with
+    how many cells it concerns: "run without a sync group on every router, as frr has
+    none (5 cells)"."""
+    counted: dict[tuple, int] = {}
+    for cell in cells:
+        for key in {(a.get("change"), a.get("feature"), a.get("kind"))
+                    for a in cell.get("adapted") or [] if isinstance(a, dict)}:
+            counted[key] = counted.get(key, 0) + 1
+    lines = []
+    for (change, feature, kind), n in counted.items():
+        if change == "use_vmac":
+            text = Message(N_("every router answers with the virtual MAC (use_vmac), as {kind} "
+                              "always does ({n} cells)"), kind=kind, n=n)
+        else:
+            text = Message(N_("run without {feature} on every router, as {kind} has none "
+                              "({n} cells)"), kind=kind, n=n,
+                           feature=Message(FEATURES[feature]) if feature in FEATURES
+                           else str(feature))
+        lines.append(text.localized())
     return lines
 
 
