@@ -60,6 +60,10 @@ def test_failover_basic_on_frr_and_with_frr(tmp_path, speaker, kinds):
         log = (run / f"{router}.frr.log").read_text()
         assert "-> Master" in log, log[-2000:]
         assert (run / f"{router}.frr.conf").read_text().count("vrrp 10 ") >= 4
+        # vrrpd's own view at the end (vtysh show vrrp json): r1 is back as master
+        view = json.loads((run / f"{router}.frr-show-vrrp.json").read_text())
+        lan = next(v for v in view if v["vrid"] == 10)
+        assert lan["v4"]["status"] == ("Master" if router == "r1" else "Backup"), lan
     assert host_snapshot(tmp_path) == before
 
 

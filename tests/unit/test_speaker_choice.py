@@ -187,3 +187,18 @@ def test_frr_s_window_opens_at_its_centisecond_skew_time_and_no_one_else_s():
     assert window("frr").verdict(0.601) == "ok"
     for exact in ("keepalived", "bundled"):
         assert window(exact).verdict(0.601) == "early"
+
+
+def test_students_keepalived_conf_files_are_refused_on_frr_once(tmp_path):
+    seed = ROOT / "tests/unit/data/seed_lesson"
+    (tmp_path / "pairs" / "alice").mkdir(parents=True)
+    for name in ("r1.conf", "r2.conf"):
+        (tmp_path / "pairs" / "alice" / name).write_text((seed / name).read_text())
+    result = CliRunner().invoke(main, ["grade", str(tmp_path / "pairs"), "--speaker",
+                                       "r1=keepalived,r2=frr", "--out", str(tmp_path / "g")])
+    assert result.exit_code == 2 and "not on frr" in result.output
+    assert not (tmp_path / "g").exists()
+    result = CliRunner().invoke(main, ["run", "failover-basic", "--speaker", "frr", "--config",
+                                       f"r1={seed / 'r1.conf'}", "--config",
+                                       f"r2={seed / 'r2.conf'}", "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2 and "not on frr" in result.output

@@ -52,6 +52,8 @@ from vrrplab.grade.table import Row
 from vrrplab.i18n import N_, Message, _, ngettext, number
 from vrrplab.loader import find_scenario, load_scenario
 from vrrplab.rundir import check_out, make_run_dir, replace_file
+from vrrplab.speakers import kinds_for
+from vrrplab.speakers.given import refuse_frr_for_given_configs
 
 DEFAULT_PARENT = Path("reports")  # the default --out: reports/grade-<timestamp>-<random>
 MAX_LOG_NAME_BYTES = 200  # a student's name as its log's name, when it fits
@@ -185,6 +187,7 @@ def grade(folder: Path, scenario: str, speaker: str, out: Path | None, jobs: int
     path = find_scenario(scenario).resolve()
     loaded = load_scenario(path)
     routers = [r.name for r in loaded.topology.routers]
+    refuse_frr_for_given_configs(kinds_for(speaker, routers))  # exit 2 once, not per pair
     pairs = find_pairs(folder, routers, out if out is not None else DEFAULT_PARENT)
     check_out(out if out is not None else DEFAULT_PARENT)  # exit 2, one line, nothing started
     if out is not None and (out / "grade.md").exists():

@@ -142,7 +142,12 @@ class FrrSpeaker(Speaker):
         return program_version([str(FRR_DIR / "vrrpd"), "--version"], r"version (\S+)", "frr")
 
     def end_of_run(self) -> None:
-        """Killed, as keepalived is: its evidence was collected before."""
+        """vrrpd's own last view kept (`<router>.frr-show-vrrp.json`: state, priority,
+        counters per virtual router), then killed, as keepalived is."""
+        view = self.show_vrrp()
+        if view is not None:
+            (self.artifacts / f"{self.router}.frr-show-vrrp.json").write_text(
+                json.dumps(view, indent=1) + "\n")
         self.crash()
 
     def state(self, instance: str | None = None) -> str:

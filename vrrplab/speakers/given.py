@@ -168,6 +168,14 @@ def _script_problem(router: str, target: str, source: str, sep: str,
     return None
 
 
+def refuse_frr_for_given_configs(kinds: dict[str, str]) -> None:
+    """The routers' own files are keepalived.conf: FRR reads none of it (exit 2)."""
+    if "frr" in kinds.values():
+        raise InputError(N_("--config: the routers' own keepalived.conf run on keepalived or "
+                            "the bundled speaker (--speaker keepalived, bundled, mixed), not on "
+                            "frr"))
+
+
 def with_given_configs(scenario: Scenario, given: dict[str, Path],
                        speaker: str = "keepalived",
                        scripts: tuple[tuple[str, Path, Path], ...] = ()) -> Scenario:
@@ -185,12 +193,9 @@ def with_given_configs(scenario: Scenario, given: dict[str, Path],
                           for c in configs.values() if not c.instances])
     _check_fits_lab(topology, configs)
     vrrp = _gateway_first(topology, to_vrrp(configs))
-    kinds = set(kinds_for(speaker, [r.name for r in topology.routers]).values())
-    if "frr" in kinds:
-        raise InputError(N_("--config: the routers' own keepalived.conf run on keepalived or "
-                            "the bundled speaker (--speaker keepalived, bundled, mixed), not on "
-                            "frr"))
-    if "bundled" in kinds:
+    kinds = kinds_for(speaker, [r.name for r in topology.routers])
+    refuse_frr_for_given_configs(kinds)
+    if "bundled" in kinds.values():
         _check_bundled_can(configs)
     topology = dataclasses.replace(topology, vrrp=vrrp)
     probes = _probes_for(topology, default_probes(topology), scenario.probe.interval)
