@@ -98,6 +98,11 @@ def summary(results: dict) -> str:
                 target=target, impact=_impact(f, impact)))
         for name, gw in f.get("gateways", {}).items():
             lines.append(f"      {_gateway_line(name, gw)}")
+    versions = results.get("speaker_versions") or {}
+    if any(versions.values()):
+        lines.append("  " + _("speakers: {list}").format(list=", ".join(
+            f"{router} {version or results['speakers'].get(router, '?')}"
+            for router, version in versions.items())))
     lines += ["  " + _("adapted: {what}").format(what=describe_adaptation(a).localized())
               for a in results.get("adapted", [])]
     lines += _given_lines(results.get("given_configs"), results.get("speakers", {}))
