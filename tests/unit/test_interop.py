@@ -39,6 +39,7 @@ def results(verdict="pass", speakers=None, takeover=0.6021, bound=0.609375, vers
         "speaker_versions": {r: versions[k] for r, k in speakers.items()},
         "adapted": [{"change": "use_vmac", "routers": ["r2"], "kind": "frr"}],
         "vrrp": {"version": version, "advert_int_s": 1.0, "vrid": 10,
+                 "gateways": [{"instance": "VI_LAN", "vrid": 10}],
                  "routers": {r: {"ip": ip} for r, ip in IPS.items()}},
         "faults": [{"name": "stop-r1", "kind": "stop", "takeover_s": takeover,
                     "bound_s": bound, "new_master": "r2", "expected_master": "r2",
@@ -156,6 +157,18 @@ def test_keepalived_and_frr_lines_are_read():
         "r1", "checksum"].line
     said = str(evidence.reason(res, logs))
     assert said.startswith("r2 (keepalived) dropped 3 adverts from r1 (frr): authentication")
+
+
+def test_drops_of_another_instance_are_not_the_gateway_s_story():
+    res = results("fail", speakers={"r1": "keepalived", "r2": "frr"})
+    logs = {"r1": "(VI_UP) received an invalid passwd!\n(VI_LAN) wrong version. Received 2 "
+                  "and expect 3\n",
+            "r2": "[VRID 20] [IPv4] Datagram invalid: Bad version 2\n"}
+    assert [(d.router, d.reason, d.count) for d in evidence.drops(res, logs)] == [
+        ("r1", "version", 1)]
+    bundled = bundled_log("192.168.1.10").replace('"VI_LAN"', '"VI_UP"')
+    res["speakers"] = {"r1": "keepalived", "r2": "bundled"}
+    assert evidence.drops(res, {"r2": bundled}) == []
 
 
 def test_an_unknown_frr_complaint_is_quoted():

@@ -8,9 +8,10 @@ of evidence, in the order a reason names them:
   passwd!", "invalid TTL/HL", "wrong version", "advertisement interval mismatch"...), FRR
   vrrpd's "Datagram invalid: Bad VRRP checksum ..." lines (vrrpd 8.4 writes them only
   with `debug vrrp packets` in its frr.conf; without it an FRR router's drops leave no
-  evidence, and the reason rests on the others); the sender is the router that
-  owns the advert's source address (a snapshot's addresses), else, in a lab of two
-  routers, the other one;
+  evidence, and the reason rests on the others); the gateway's instance only (results.json
+  `vrrp.gateways`, FRR's lines by VRID: the upstream instance's drops are left out); the
+  sender is the router that owns the advert's source address (a snapshot's addresses),
+  else, in a lab of two routers, the other one;
 - routers that do not agree on a master (`disagreement`): two MASTER in one snapshot, or
   both advertising on the wire in the same few intervals (results.json's timeline);
 - what the run itself said: its errors (a wait that timed out) and failed checks.
@@ -134,6 +135,31 @@ def _owners(results: dict) -> dict[str, str]:
     return owners
 
 
+def _gateway(results: dict) -> tuple[set[str], int | None]:
+    """The LAN's instances (names) and the gateway's VRID: drops elsewhere (the upstream
+    instance) are not the pair's story about the client's gateway."""
+    vrrp = results.get("vrrp") or {}
+    names = {str(g.get("instance")) for g in vrrp.get("gateways") or []
+             if isinstance(g, dict) and g.get("instance")}
+    return names, vrrp.get("vrid")
+
+
+KEEPALIVED_INSTANCE = re.compile(r"\(([^()\s]+)\)")
+FRR_VRID = re.compile(r"\[VRID (\d+)\]")
+
+
+def _elsewhere(kind: str, line: str, results: dict) -> bool:
+    """A keepalived or FRR line about another instance than the gateway's."""
+    names, vrid = _gateway(results)
+    if kind == "keepalived" and names:
+        match = KEEPALIVED_INSTANCE.search(line)
+        return bool(match) and match.group(1) not in names
+    if kind == "frr" and vrid is not None:
+        match = FRR_VRID.search(line)
+        return bool(match) and int(match.group(1)) != vrid
+    return False
+
+
 def _sender(router: str, src: str | None, results: dict) -> str | None:
     speakers = results.get("speakers") or {}
     owner = _owners(results).get(src or "")
@@ -148,6 +174,7 @@ def _bundled_drops(router: str, text: str, results: dict) -> list[Drop]:
     then) and the `stop` line's counters (the final figures)."""
     seen: dict[tuple[str | None, str], tuple[int, str]] = {}
     finals: dict[str, int] = {}
+    names = _gateway(results)[0]
     for line in text.splitlines():
         if not line.startswith("{"):
             continue
@@ -157,13 +184,16 @@ def _bundled_drops(router: str, text: str, results: dict) -> list[Drop]:
             continue
         if not isinstance(event, dict):
             continue
-        if event.get("event") == "drop" and event.get("reason") not in IGNORED_BUNDLED:
+        if (event.get("event") == "drop" and event.get("reason") not in IGNORED_BUNDLED
+                and (not names or event.get("instance") in names)):
             reason = str(event.get("reason"))
             key = (_sender(router, event.get("src"), results), reason)
             count = event.get("count") if isinstance(event.get("count"), int) else 1
             seen[key] = (max(count, seen.get(key, (0, ""))[0]), str(event.get("msg") or line))
         elif event.get("event") == "stop":
-            for counters in (event.get("counters") or {}).values():
+            for instance, counters in (event.get("counters") or {}).items():
+                if names and instance not in names:
+                    continue
                 for reason, n in ((counters or {}).get("drops") or {}).items():
                     if isinstance(n, int):
                         finals[str(reason)] = finals.get(str(reason), 0) + n
@@ -184,6 +214,8 @@ def _text_drops(router: str, kind: str, text: str, results: dict) -> list[Drop]:
     found: dict[str, tuple[int, str]] = {}
     for line in text.splitlines():
         reason = None
+        if _elsewhere(kind, line, results):
+            continue
         if kind == "keepalived":
             reason = next((key for pattern, key in KEEPALIVED_PATTERNS if pattern.search(line)),
                           None)
