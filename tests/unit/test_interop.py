@@ -171,6 +171,25 @@ def test_drops_of_another_instance_are_not_the_gateway_s_story():
     assert evidence.drops(res, {"r2": bundled}) == []
 
 
+def frr_view(received: int, vrid: int = 10) -> list:
+    return [{"vrid": vrid, "v4": {"status": "Master", "stats": {"adverTx": 9,
+                                                               "adverRx": received}},
+             "v6": {"stats": {"adverRx": 0}}}]
+
+
+def test_an_frr_router_that_counted_no_advert_is_evidence_without_debug(tmp_path):
+    res = results("fail", speakers={"r1": "keepalived", "r2": "frr"})
+    said = str(evidence.reason(res, {"r2": "no Datagram lines here\n"}, {"r2": frr_view(0)}))
+    assert said.startswith("r2 (frr) dropped every advert from r1 (keepalived): none counted "
+                           "as received (vrrpd's adverRx 0; its reason needs debug vrrp "
+                           "packets)")
+    assert evidence.drops(res, {}, {"r2": frr_view(5)}) == []  # it heard r1
+    assert evidence.drops(res, {}, {"r2": frr_view(0, vrid=20)}) == []  # another VRID
+    (tmp_path / "r2.frr-show-vrrp.json").write_text(json.dumps(frr_view(0)))
+    assert evidence.read_views(tmp_path, {"r1": "keepalived", "r2": "frr"}) == {
+        "r2": frr_view(0)}
+
+
 def test_an_unknown_frr_complaint_is_quoted():
     res = results("fail", speakers={"r1": "frr", "r2": "frr"})
     logs = {"r1": "[VRID 10] [IPv4] Datagram invalid: Something new\n"}

@@ -167,7 +167,8 @@ def interop(speakers: str | None, scenarios: str | None, versions: str | None, i
             speakers_of = (outcome.results or {}).get("speakers") or {}
             done[cell.key] = matrix.entry(
                 cell, outcome, evidence.read_logs(folder, speakers_of), clock() - t,
-                os.path.relpath(folder, out) if folder else None)
+                os.path.relpath(folder, out) if folder else None,
+                evidence.read_views(folder, speakers_of))
             say(matrix.progress(k, len(cells), done[cell.key]))
             write(False, None)  # in progress: no exit code yet
     interrupted = interrupt.event.is_set()

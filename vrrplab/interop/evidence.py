@@ -8,7 +8,9 @@ of evidence, in the order a reason names them:
   passwd!", "invalid TTL/HL", "wrong version", "advertisement interval mismatch"...), FRR
   vrrpd's "Datagram invalid: Bad VRRP checksum ..." lines (vrrpd 8.4 writes them only
   with `debug vrrp packets` in its frr.conf; without it an FRR router's drops leave no
-  evidence, and the reason rests on the others); the gateway's instance only (results.json
+  evidence, but its last `show vrrp json`, `<router>.frr-show-vrrp.json`, counts the adverts
+  it accepted: none (`adverRx` 0) while the client saw the other router's is the finding
+  "dropped every advert ... none counted as received"); the gateway's instance only (results.json
   `vrrp.gateways`, FRR's lines by VRID: the upstream instance's drops are left out); the
   sender is the router that owns the advert's source address (a snapshot's addresses),
   else, in a lab of two routers, the other one;
@@ -45,6 +47,8 @@ DROP_WORDS = {
     "length": N_("length"),
     "family": N_("address family"),
     "owner": N_("address owner"),
+    "none_received": N_("none counted as received (vrrpd's adverRx 0; its reason needs "
+                        "debug vrrp packets)"),
 }
 
 # the bundled speaker's DropReason -> the shared key (own adverts are not evidence)
@@ -119,6 +123,23 @@ def read_logs(run_dir: Path | None, speakers: dict[str, str]) -> dict[str, str]:
         except OSError:
             continue
     return logs
+
+
+def read_views(run_dir: Path | None, speakers: dict[str, str]) -> dict[str, object]:
+    """Each FRR router's last `show vrrp json` in the run folder, parsed; a router without
+    one (another speaker, vrrpd not answering) is left out."""
+    views: dict[str, object] = {}
+    if run_dir is None:
+        return views
+    for router, kind in speakers.items():
+        if kind != "frr":
+            continue
+        try:
+            with open(run_dir / f"{router}.frr-show-vrrp.json", "rb") as f:
+                views[router] = json.loads(f.read(MAX_LOG_BYTES).decode("utf-8", "replace"))
+        except (OSError, ValueError):
+            continue
+    return views
 
 
 def _owners(results: dict) -> dict[str, str]:
@@ -234,17 +255,43 @@ def _text_drops(router: str, kind: str, text: str, results: dict) -> list[Drop]:
             for reason, (count, line) in found.items()]
 
 
-def drops(results: dict, logs: dict[str, str]) -> list[Drop]:
-    """Every router's dropped adverts, by sender and reason, most first."""
+def _frr_received(view, results: dict) -> int | None:
+    """The adverts vrrpd counted as received for the gateway's VRID (adverRx, IPv4 or
+    IPv6 as the gateway's VIP), or None when its view does not say."""
+    vrrp = results.get("vrrp") or {}
+    family = "v6" if ":" in str(vrrp.get("vip") or "") else "v4"
+    for router in view if isinstance(view, list) else []:
+        if isinstance(router, dict) and router.get("vrid") == vrrp.get("vrid"):
+            stats = (router.get(family) or {}).get("stats") or {}
+            received = stats.get("adverRx")
+            return received if isinstance(received, int) else None
+    return None
+
+
+def _frr_silent_drops(router: str, view, results: dict) -> list[Drop]:
+    """An FRR router that accepted none of the other's adverts the client saw."""
+    sender = _sender(router, None, results)
+    seen = adverts_from(results, sender)
+    if sender is None or not seen or _frr_received(view, results) != 0:
+        return []
+    speakers = results.get("speakers") or {}
+    return [Drop(router, "frr", sender, speakers.get(sender), "none_received", seen,
+                 "show vrrp json: adverRx 0")]
+
+
+def drops(results: dict, logs: dict[str, str], views: dict | None = None) -> list[Drop]:
+    """Every router's dropped adverts, by sender and reason, most first. `views`: the FRR
+    routers' last `show vrrp json` (read_views), for what their logs do not say."""
     found: list[Drop] = []
     for router, kind in (results.get("speakers") or {}).items():
         text = logs.get(router)
-        if not text:
-            continue
-        if kind == "bundled":
+        if kind == "bundled" and text:
             found += _bundled_drops(router, text, results)
-        else:
+        elif text:
             found += _text_drops(router, kind, text, results)
+        if kind == "frr" and not any(d.router == router for d in found) \
+                and (views or {}).get(router) is not None:
+            found += _frr_silent_drops(router, (views or {})[router], results)
     return sorted(found, key=lambda d: (-d.count, d.router, d.reason))
 
 
@@ -323,12 +370,12 @@ def failed_checks(results: dict) -> list[str]:
             if isinstance(c, dict) and c.get("ok") is False]
 
 
-def reason(results: dict, logs: dict[str, str]) -> Message | None:
+def reason(results: dict, logs: dict[str, str], views: dict | None = None) -> Message | None:
     """Why the run failed, from the evidence: drops, a disagreement, the run's own errors,
     its failed checks; None when it did not fail."""
     if results.get("verdict") != "fail":
         return None
-    parts: list = [drop_message(d, results) for d in drops(results, logs)[:2]]
+    parts: list = [drop_message(d, results) for d in drops(results, logs, views)[:2]]
     split = disagreement(results)
     if split is not None:
         parts.append(split)

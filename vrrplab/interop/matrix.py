@@ -88,8 +88,11 @@ def _faults(results: dict) -> list[dict]:
 
 
 def entry(cell: Cell, outcome: Outcome | None, logs: dict[str, str] | None = None,
-          elapsed_s: float = 0.0, run_dir: str | None = None) -> dict:
-    """One cell of interop.json. `outcome` None: not run (interrupted before it started)."""
+          elapsed_s: float = 0.0, run_dir: str | None = None,
+          views: dict | None = None) -> dict:
+    """One cell of interop.json. `outcome` None: not run (interrupted before it started).
+    `logs`, `views`: the speakers' logs and FRR's last views (evidence.read_logs,
+    read_views)."""
     base = {"scenario": cell.scenario, "version": cell.version, "r1": cell.r1, "r2": cell.r2,
             "speaker": cell.speaker, "elapsed_s": round(elapsed_s, 3), "exit_code": None,
             "run_dir": run_dir, "log": None, "run_id": None, "speaker_versions": {},
@@ -107,13 +110,13 @@ def entry(cell: Cell, outcome: Outcome | None, logs: dict[str, str] | None = Non
         return {**base, "verdict": verdict, "reason": why, "reason_localized": why}
     verdict = results.get("verdict")
     verdict = verdict if verdict in (PASS, FAIL, SKIPPED, INTERRUPTED) else ERROR
-    drops = evidence.drops(results, logs or {}) if verdict == FAIL else []
+    drops = evidence.drops(results, logs or {}, views) if verdict == FAIL else []
     if verdict == SKIPPED:
         missing = [m for m in results.get("skipped_because") or [] if isinstance(m, dict)]
         shown = _words(Joined(Message(N_("; ")), [describe_missing(m) for m in missing])
                        if missing else None)
     elif verdict == FAIL:
-        shown = _words(evidence.reason(results, logs or {}))
+        shown = _words(evidence.reason(results, logs or {}, views))
     elif verdict == INTERRUPTED:
         shown = _words(Message(N_("interrupted ({signal})"), signal=results.get("signal")))
     else:
