@@ -415,7 +415,8 @@ def test_interrupted_keeps_the_cells_done(tmp_path, fake):
     assert len(fake.calls) == 2  # nothing new started
     doc = json.loads((out / "interop.json").read_text())
     assert doc["interrupted"] and doc["exit_code"] == 130
-    assert [c["verdict"] for c in doc["cells"]] == ["pass", "not run", "not run", "not run"]
+    assert [c["verdict"] for c in doc["cells"]] == ["pass", "interrupted", "not run",
+                                                    "not run"]
     assert any(line.startswith("interrupted (SIGINT)") for line in said)
     assert "Interrupted" in (out / "interop.md").read_text()
 

@@ -17,8 +17,8 @@ Exit codes (a failing pair is a finding, and a CI job wants to hear of a new one
 every cell passed or was skipped (with `--baseline`: or failed as it already did
 there); 1 a cell failed or left no results (with `--baseline`: one that did not fail in
 it); 2 bad input; 3 a run found the machine unfit (exit 3, no results); 130 interrupted
-(SIGINT/SIGTERM forwarded once to the running run, nothing new starts, the cells not run
-marked `not run`, the files written).
+(SIGINT/SIGTERM forwarded once to the running run, nothing new starts; the cell cut short
+marked `interrupted`, the cells not started `not run`, the files written).
 
 Leaves to others: the click options (cli.py), the plan (plan.py), the matrix and its
 files (matrix.py), the evidence (evidence.py).
@@ -158,9 +158,6 @@ def interop(speakers: str | None, scenarios: str | None, versions: str | None, i
             outcome = launch.run_to_end(
                 plan.command_line(cell, runs_dir), runs_dir / "logs" / f"{cell.label}.log",
                 children, overrun=_("vrrplab interop: the run took over {seconds} s: stopped"))
-            if interrupt.event.is_set() and (outcome.results is None or (
-                    outcome.results.get("verdict") == "interrupted")):
-                break  # cut short by our own signal: not run
             if outcome.results is None and outcome.exit_code == EXIT_ENVIRONMENT:
                 env_broken = True
             folder = run_folder(outcome.results, runs_dir)
@@ -170,6 +167,8 @@ def interop(speakers: str | None, scenarios: str | None, versions: str | None, i
                 os.path.relpath(folder, out) if folder else None,
                 evidence.read_views(folder, speakers_of))
             say(matrix.progress(k, len(cells), done[cell.key]))
+            if interrupt.event.is_set():
+                break  # the cell cut short is listed "interrupted", the others "not run"
             write(False, None)  # in progress: no exit code yet
     interrupted = interrupt.event.is_set()
     if interrupted:
