@@ -11,7 +11,7 @@ from vrrplab.i18n import N_, Message
 
 FEATURES = {
     "auth": N_("VRRPv2 PASS authentication (auth_pass)"),
-    "sync_group": N_("a sync group"),
+    "sync_group": N_("sync groups"),
     "scripts": N_("health-check scripts (vrrp_script, track_script)"),
     "track_interface": N_("interface tracking (track_interface)"),
     "preempt_delay": N_("preempt_delay"),
