@@ -15,8 +15,10 @@ FEATURES = {
     "scripts": N_("health-check scripts (vrrp_script, track_script)"),
     "track_interface": N_("interface tracking (track_interface)"),
     "preempt_delay": N_("preempt_delay"),
-    # vrrplab's FRR driver, not vrrpd itself: as master, vrrpd 8.4 logs "Failed to find
-    # address to bind on vrrp6-10" though the macvlan has its link-local address (DAD off)
+    # vrrplab's FRR driver, not vrrpd itself: a router that starts as Backup (its macvlan
+    # in protodown) and becomes Master logs "Failed to find address to bind on vrrp6-10"
+    # and sends no advert, though zebra (show interface) lists the macvlan's link-local
+    # address; tried here: DAD off, keep_addr_on_down (the VIPs move, the adverts do not)
     "ipv6": N_("IPv6 (in vrrplab's FRR driver: vrrpd finds no address to bind its adverts "
                "to on the macvlan; not solved yet)"),
 }
