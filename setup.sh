@@ -26,6 +26,7 @@ fi
 # apt installs, unless the machine has its own; removed after).
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
+frr_before=$(dpkg-query -W -f='${Status}' frr 2>/dev/null || true)
 policy=/usr/sbin/policy-rc.d
 if [ ! -e "$policy" ]; then
   printf '#!/bin/sh\n# setup.sh of vrrplab: no service starts while it installs\nexit 101\n' > "$policy"
@@ -35,6 +36,11 @@ fi
 apt-get install -y -q --no-install-recommends \
   mininet keepalived iproute2 iputils-ping tcpdump nftables procps util-linux mount \
   net-tools psmisc frr python3 python3-venv python3-pip
+# the package also enables frr.service for the next boot: not on a machine where this
+# script installed it (one that had FRR before keeps it as it was)
+if [ "$frr_before" != "install ok installed" ] && command -v systemctl >/dev/null; then
+  systemctl disable frr.service >/dev/null 2>&1 || true
+fi
 if [ -n "$extras" ]; then
   # the headless browser that opens report.html in its test (tests/unit/test_html_report.py)
   apt-get install -y -q --no-install-recommends chromium fonts-dejavu-core

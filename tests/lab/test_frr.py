@@ -2,8 +2,8 @@
 
 The bounds are the RFC's, from the configured priorities and interval (RFC 3768 §6.1: the
 textbook runs VRRPv2 at 1 s): a priority-0 advert moves the role after the backup's
-Skew_Time, a returning r1 preempts after its own Master_Down_Interval. vrrpd keeps its
-timers in centiseconds (RFC 5798's unit), as the bundled speaker does.
+Skew_Time, a returning r1 preempts after its own Master_Down_Interval. vrrpd computes its
+Skew_Time in whole centiseconds, rounded down (its windows say so: analysis/windows.py).
 """
 
 from __future__ import annotations

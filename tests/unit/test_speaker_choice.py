@@ -113,7 +113,6 @@ def test_a_scenario_declares_only_known_needs(tmp_path):
     path = tmp_path / "s.yaml"
     path.write_text("name: s\ndescription: d\ntopology: textbook\nneeds: [unicorns]\n"
                     "steps:\n  - wait_master: r1\n")
-    (tmp_path.parent / "topologies").mkdir(exist_ok=True)
     with pytest.raises(InputError, match="needs.*auth, sync_group"):
         load_scenario(path)
 
@@ -202,3 +201,21 @@ def test_students_keepalived_conf_files_are_refused_on_frr_once(tmp_path):
                                        f"r1={seed / 'r1.conf'}", "--config",
                                        f"r2={seed / 'r2.conf'}", "--out", str(tmp_path / "o")])
     assert result.exit_code == 2 and "not on frr" in result.output
+
+
+def test_a_vip_on_an_interface_that_is_operationally_down_is_held_by_nobody():
+    from vrrplab.lab.network import held_addresses
+
+    addrs = ("1: lo    inet 127.0.0.1/8 scope host lo\\       valid_lft forever\n"
+             "2: eth0    inet 192.168.1.20/24 scope global eth0\\       valid_lft forever\n"
+             "4: vrrp4-10    inet 192.168.1.1/24 scope global vrrp4-10\\       valid_lft forever\n"
+             "5: vrrp.20    inet 203.0.113.1/24 scope global vrrp.20\\       valid_lft forever\n"
+             "2: eth0    inet6 fe80::1/64 scope link \\       valid_lft forever\n")
+    links = ("1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536 qdisc noqueue state UNKNOWN mode DEFAULT\n"
+             "2: eth0@if9: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 state UP mode DEFAULT\n"
+             "4: vrrp4-10@eth0: <NO-CARRIER,BROADCAST,MULTICAST,UP> mtu 1500 qdisc noqueue "
+             "state DOWN mode DEFAULT protodown on\n"
+             "5: vrrp.20@eth1: <BROADCAST,MULTICAST,UP,M-DOWN> mtu 1500 state LOWERLAYERDOWN\n")
+    assert held_addresses(addrs, links) == ["127.0.0.1", "192.168.1.20", "fe80::1"]
+    # known-bad: the same VIP on an interface that is up is held
+    assert "192.168.1.1" in held_addresses(addrs, links.replace("state DOWN", "state UP"))

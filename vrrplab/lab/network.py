@@ -71,6 +71,16 @@ def stop_deadline(topology: Topology) -> float:
 LINKS_MARK = "--links--"  # addresses(): where `ip -o link`'s lines begin
 
 
+def held_addresses(addr_lines: str, link_lines: str) -> list[str]:
+    """The addresses of `ip -o addr show up` whose interface `ip -o link show` does not say
+    is operationally down (state DOWN: no carrier, protodown; LOWERLAYERDOWN: its parent
+    link is down). Pure: Lab.addresses runs the commands."""
+    down = {line.split(":")[1].strip().split("@")[0] for line in link_lines.splitlines()
+            if re.search(r" state (DOWN|LOWERLAYERDOWN)\b", line)}
+    return [line.split()[3].split("/")[0] for line in addr_lines.splitlines()
+            if line.split()[2:3] in (["inet"], ["inet6"]) and line.split()[1] not in down]
+
+
 class StepDeadline:
     """The deadline of the lab's current lifecycle step (starting or stopping it), if any.
 
@@ -676,10 +686,7 @@ class Lab:
         where = f"dev {interface} " if interface else ""
         out = self.cmd(node, f"ip -o addr show {where}up; echo {LINKS_MARK}; ip -o link show")
         addresses, _, links = out.partition(LINKS_MARK)
-        down = {line.split(":")[1].strip().split("@")[0] for line in links.splitlines()
-                if " state DOWN " in line or " state LOWERLAYERDOWN " in line}
-        return [line.split()[3].split("/")[0] for line in addresses.splitlines()
-                if line.split()[2:3] in (["inet"], ["inet6"]) and line.split()[1] not in down]
+        return held_addresses(addresses, links)
 
     def neighbour_mac(self, node: str, address: str) -> str | None:
         """The node's neighbour entry for an address (ARP; NDP for IPv6), as `ip neigh` shows it."""

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import pwd
 import re
 import shlex
 import shutil
@@ -64,6 +65,11 @@ class FrrSpeaker(Speaker):
             if not (FRR_DIR / daemon).exists():
                 raise EnvironmentProblem(N_("FRR is not installed ({path} is missing): "
                                             "./setup.sh installs it"), path=FRR_DIR / daemon)
+        try:
+            pwd.getpwnam(FRR_USER)
+        except KeyError:
+            raise EnvironmentProblem(N_("FRR's user {user} does not exist (apt-get install "
+                                        "--reinstall frr makes it)"), user=FRR_USER) from None
 
     def prepare(self) -> None:
         self.require_installed()
@@ -87,8 +93,12 @@ class FrrSpeaker(Speaker):
         daemon: a killed vrrpd leaves its macvlan as it was)."""
         self._ip_batch(macvlan_commands(self.topology))
         for key, value in (*ROUTER_SYSCTLS, *macvlan_sysctls(self.topology)):
-            self.lab.run(self.router, ["sysctl", "-q", "-w", f"{key}={value}"],
-                         timeout=CHECK_TIMEOUT_S)
+            result = self.lab.run(self.router, ["sysctl", "-q", "-w", f"{key}={value}"],
+                                  timeout=CHECK_TIMEOUT_S)
+            if result.returncode != 0:
+                raise LabError(N_("{router}: sysctl {key}={value} refused: {output}"),
+                               router=self.router, key=key, value=value,
+                               output=result.stdout.strip())
         self._ip_batch(macvlan_up_commands(self.topology))
 
     def _ip_batch(self, commands: list[str]) -> None:
@@ -144,11 +154,15 @@ class FrrSpeaker(Speaker):
     def end_of_run(self) -> None:
         """vrrpd's own last view kept (`<router>.frr-show-vrrp.json`: state, priority,
         counters per virtual router), then killed, as keepalived is."""
-        view = self.show_vrrp()
-        if view is not None:
-            (self.artifacts / f"{self.router}.frr-show-vrrp.json").write_text(
-                json.dumps(view, indent=1) + "\n")
-        self.crash()
+        try:
+            view = self.show_vrrp()
+            if view is not None:
+                (self.artifacts / f"{self.router}.frr-show-vrrp.json").write_text(
+                    json.dumps(view, indent=1) + "\n")
+        except (LabError, OSError):
+            pass  # evidence only: the daemons go whatever vtysh did
+        finally:
+            self.crash()
 
     def state(self, instance: str | None = None) -> str:
         if not self.running:
