@@ -15,6 +15,11 @@ FEATURES = {
     "scripts": N_("health-check scripts (vrrp_script, track_script)"),
     "track_interface": N_("interface tracking (track_interface)"),
     "preempt_delay": N_("preempt_delay"),
+    "owner": N_("an address owner (priority 255)"),
+    # vrrplab's FRR driver: vrrpd's log names a virtual router by VRID and family only, and
+    # the driver names its macvlans so: one VRID on two interfaces would be one
+    "vrid_reused": N_("one VRID on two interfaces (in vrrplab's FRR driver: vrrpd's log and "
+                      "the macvlans name a virtual router by its VRID)"),
     # vrrplab's FRR driver, not vrrpd itself: a router that starts as Backup (its macvlan
     # in protodown) and becomes Master logs "Failed to find address to bind on vrrp6-10"
     # and sends no advert, though zebra (show interface) lists the macvlan's link-local
@@ -24,7 +29,8 @@ FEATURES = {
 }
 # speaker kind -> the features it does not have (FRR 8.4's vrrpd: its commands are
 # version, priority, advertisement-interval, preempt, ip, ipv6, shutdown, and no more;
-# IPv6 is the driver's gap, not vrrpd's)
+# its priority is 1-254, an owner's 255 is refused; IPv6 and a reused VRID are the
+# driver's gaps, not vrrpd's)
 LACKS = {"frr": frozenset(FEATURES)}
 ALWAYS_VMAC = frozenset({"frr"})  # kinds that answer with 00:00:5e:00:01:VRID whatever the config
 

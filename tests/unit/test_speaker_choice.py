@@ -219,3 +219,21 @@ def test_a_vip_on_an_interface_that_is_operationally_down_is_held_by_nobody():
     assert held_addresses(addrs, links) == ["127.0.0.1", "192.168.1.20", "fe80::1"]
     # known-bad: the same VIP on an interface that is up is held
     assert "192.168.1.1" in held_addresses(addrs, links.replace("state DOWN", "state UP"))
+
+
+def test_an_owner_or_a_vrid_on_two_interfaces_is_skipped_on_frr_only():
+    import dataclasses
+
+    scenario = _scenario("failover-basic")
+    vrrp = scenario.topology.vrrp
+    owner = dataclasses.replace(vrrp, routers=tuple(
+        dataclasses.replace(r, priority=255) if r.name == "r1" else r for r in vrrp.routers))
+    reused = dataclasses.replace(vrrp, instances=tuple(
+        dataclasses.replace(i, vrid=10) for i in vrrp.instances))
+    for changed, feature in ((owner, "owner"), (reused, "vrid_reused")):
+        variant = dataclasses.replace(scenario, topology=dataclasses.replace(
+            scenario.topology, vrrp=changed))
+        assert [r["feature"] for r in fit.missing(variant, {"r1": "frr", "r2": "frr"})] \
+            == [feature]
+        assert fit.missing(variant, {"r1": "keepalived", "r2": "bundled"}) == []
+    assert fit.missing(scenario, {"r1": "frr", "r2": "frr"}) == []  # the textbook itself runs

@@ -37,6 +37,12 @@ def used_features(scenario: Scenario) -> dict[str, bool]:
         used["preempt_delay"] = True
     if any(inst.family == 6 for inst in vrrp.instances):
         used["ipv6"] = True
+    if any(vrrp.priority(r.name, inst.name) == 255 for r in vrrp.routers
+           for inst in vrrp.instances):
+        used["owner"] = True
+    keys = [(inst.family, inst.vrid) for inst in vrrp.instances]
+    if len(set(keys)) < len(keys):
+        used["vrid_reused"] = True
     return used
 
 
