@@ -16,6 +16,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import jsonschema  # a test dependency ([test]): missing, the test fails rather than skips
 import pytest
 import yaml
 from click.testing import CliRunner
@@ -26,7 +27,6 @@ from vrrplab.export.clab_command import folder_files
 from vrrplab.loader import find_scenario, list_scenarios, load_scenario
 from vrrplab.speakers.frr_conf import render_frr_conf
 
-jsonschema = pytest.importorskip("jsonschema", reason="a test dependency: pip install -e '.[test]'")
 
 SCHEMA = json.loads((Path(__file__).parent / "data" / "containerlab-export.schema.json")
                     .read_text())
