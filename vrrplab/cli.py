@@ -221,7 +221,7 @@ def run(scenario: str, speaker: str, out: Path, probe_interval: float | None,
     require_speakers(set(kinds.values()))
     sandbox.require_kernel()
     # a folder this run makes itself, its name unpredictable; resolved, as the summary says it
-    run_dir = make_run_dir(out / loaded.name, f"{dt.datetime.now():%Y%m%d-%H%M%S}-{os.getpid()}")
+    run_dir = _new_run_dir(out, loaded.name)
     run_id = run_dir.name
     argv = ["run", str(path.resolve()), "--speaker", speaker, "--run-dir", str(run_dir),
             "--lang", i18n.language()]  # the run inside speaks the language chosen here
@@ -250,6 +250,11 @@ def run(scenario: str, speaker: str, out: Path, probe_interval: float | None,
     sys.exit(code)
 
 
+def _new_run_dir(out: Path, scenario: str) -> Path:
+    """OUT/SCENARIO/<time>-<pid>-<random>: made by this call, its name unpredictable."""
+    return make_run_dir(out / scenario, f"{dt.datetime.now():%Y%m%d-%H%M%S}-{os.getpid()}")
+
+
 def _skip(scenario, kinds: dict[str, str], reasons: list[dict], out: Path,
           as_json: bool) -> int:
     """A speaker lacks what the scenario needs: nothing starts; results.json and the
@@ -257,7 +262,7 @@ def _skip(scenario, kinds: dict[str, str], reasons: list[dict], out: Path,
     from vrrplab.analysis.report import summary
     from vrrplab.analysis.results import skipped_results, write_results
 
-    run_dir = make_run_dir(out / scenario.name, f"{dt.datetime.now():%Y%m%d-%H%M%S}-{os.getpid()}")
+    run_dir = _new_run_dir(out, scenario.name)
     results = skipped_results(scenario, kinds, reasons, run_dir.name)
     write_results(results, run_dir)
     if as_json:

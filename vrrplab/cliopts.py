@@ -12,6 +12,7 @@ import math
 
 import click
 
+from vrrplab.errors import InputError
 from vrrplab.i18n import _
 from vrrplab.speakers import SPEAKER_CHOICES, per_router_pairs
 
@@ -40,8 +41,6 @@ class SpeakerChoice(click.ParamType):
         return "[" + "|".join(SPEAKER_CHOICES) + "|ROUTER=KIND,...]"
 
     def convert(self, value, param, ctx):
-        from vrrplab.errors import InputError
-
         try:
             per_router_pairs(value)
         except InputError as exc:

@@ -29,7 +29,7 @@ from vrrplab.bundled.log import JsonLog, format_line, read_events, state_message
 from vrrplab.bundled.net import Datagram, garp_frame, ip_mreqn, parse_ipv4
 from vrrplab.bundled.tracking import Tracker
 from vrrplab.errors import InputError, LabError
-from vrrplab.speakers import SPEAKER_CHOICES, speaker_for
+from vrrplab.speakers import SPEAKER_CHOICES, SPEAKER_KINDS, kinds_for
 from vrrplab.speakers.bundled import BundledSpeaker
 from vrrplab.speakers.keepalived import KeepalivedSpeaker
 from vrrplab.vrrp.events import Fault, PriorityChanged
@@ -478,9 +478,13 @@ def test_a_tracked_link_down_faults_the_whole_sync_group(textbook, monkeypatch):
 
 def test_speaker_choices():
     assert SPEAKER_CHOICES == ("keepalived", "bundled", "frr", "mixed", "mixed-reverse")
-    assert [speaker_for("mixed", i) for i in range(3)] == [KeepalivedSpeaker, BundledSpeaker, BundledSpeaker]
-    assert [speaker_for("mixed-reverse", i) for i in range(2)] == [BundledSpeaker, KeepalivedSpeaker]
-    assert speaker_for("bundled", 0) is BundledSpeaker and speaker_for("keepalived", 1) is KeepalivedSpeaker
+    def classes(choice, routers):
+        return [SPEAKER_KINDS[k] for k in kinds_for(choice, routers).values()]
+
+    assert classes("mixed", ["r1", "r2", "r3"]) == [KeepalivedSpeaker, BundledSpeaker, BundledSpeaker]
+    assert classes("mixed-reverse", ["r1", "r2"]) == [BundledSpeaker, KeepalivedSpeaker]
+    assert classes("bundled", ["r1"]) == [BundledSpeaker]
+    assert classes("keepalived", ["r1", "r2"]) == [KeepalivedSpeaker] * 2
 
 
 class RunningProc:

@@ -30,7 +30,7 @@ import jinja2
 
 from vrrplab import i18n
 from vrrplab.analysis import formula as formula_text
-from vrrplab.analysis.report import checks_in_language, plot_timeline
+from vrrplab.analysis.report import checks_in_language, plot_timeline, speaker_shown
 from vrrplab.analysis.timing import reason_in_language
 from vrrplab.faults.catalogue import KINDS
 from vrrplab.features import describe_adaptation
@@ -192,8 +192,7 @@ def topology(results: dict) -> dict:
         else:
             prio = str(gateways[0]["priorities"].get(name, info["priority"]))
         out = [name, info.get("ip", ""), _("priority {priority}").format(priority=prio)]
-        speaker = (results.get("speaker_versions", {}).get(name)
-                   or results.get("speakers", {}).get(name))
+        speaker = speaker_shown(results, name)
         if speaker:
             out.append(speaker)
         if len(gateways) > 1:  # load sharing: which groups' VIPs it held at the start
@@ -499,8 +498,7 @@ def configs(results: dict, files: RunFiles) -> list[dict]:
                 mine.insert(0, f"{router}{suffix}")
         shown = [{"name": n, "text": files.text(n)} for n in mine]
         logs = [n for n in names if n.startswith(f"{router}.") and n.endswith(".log")]
-        out.append({"router": router, "speaker": results.get("speaker_versions", {}).get(router)
-                    or results.get("speakers", {}).get(router),
+        out.append({"router": router, "speaker": speaker_shown(results, router),
                     "files": [s for s in shown if s["text"] is not None],
                     "missing": [s["name"] for s in shown if s["text"] is None], "logs": logs})
     return out

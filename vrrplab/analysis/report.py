@@ -68,6 +68,13 @@ def _stages_line(stages: dict[str, float]) -> str:
         stages=", ".join(parts), total=number(sum(stages.values()), 1))
 
 
+def speaker_shown(results: dict, router: str) -> str | None:
+    """The router's speaker as people read it: its name and version ("frr 8.4.4") when the
+    run recorded it, else its kind."""
+    return (results.get("speaker_versions") or {}).get(router) \
+        or results.get("speakers", {}).get(router)
+
+
 def _skipped_summary(results: dict) -> str:
     lines = [_("{scenario} on {speaker}: SKIPPED, nothing was started").format(
         scenario=results["scenario"], speaker=results["speaker"])]
@@ -98,11 +105,9 @@ def summary(results: dict) -> str:
                 target=target, impact=_impact(f, impact)))
         for name, gw in f.get("gateways", {}).items():
             lines.append(f"      {_gateway_line(name, gw)}")
-    versions = results.get("speaker_versions") or {}
-    if any(versions.values()):
+    if any((results.get("speaker_versions") or {}).values()):
         lines.append("  " + _("speakers: {list}").format(list=", ".join(
-            f"{router} {version or results['speakers'].get(router, '?')}"
-            for router, version in versions.items())))
+            f"{router} {speaker_shown(results, router)}" for router in results["speakers"])))
     lines += ["  " + _("adapted: {what}").format(what=describe_adaptation(a).localized())
               for a in results.get("adapted", [])]
     lines += _given_lines(results.get("given_configs"), results.get("speakers", {}))

@@ -76,14 +76,5 @@ def require_speakers(kinds) -> None:
         SPEAKER_KINDS[kind].require_installed()
 
 
-def speaker_for(choice: str, index: int) -> type[Speaker]:
-    """The speaker class for the index-th router under a shorthand --speaker choice."""
-    if choice not in SHORTHANDS:
-        raise InputError(Message(N_("--speaker: expected {forms}, got {choice}"),
-                                 forms=CHOICE_FORMS, choice=repr(choice)))
-    first, others = SHORTHANDS[choice]
-    return SPEAKER_KINDS[first if index == 0 else others]
-
-
-__all__ = ["require_speakers", "CHOICE_FORMS", "Speaker", "SPEAKER_CHOICES", "SPEAKER_KINDS", "kinds_for",
-           "per_router_pairs", "speaker_for"]
+__all__ = ["CHOICE_FORMS", "SPEAKER_CHOICES", "SPEAKER_KINDS", "Speaker", "kinds_for",
+           "per_router_pairs", "require_speakers"]

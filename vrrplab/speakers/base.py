@@ -7,6 +7,7 @@ together), its config and log files, and reads its state from its log.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import signal
@@ -22,14 +23,29 @@ STOP_TIMEOUT_S = 5.0  # a daemon still alive this long after SIGTERM is killed
 CHECK_TIMEOUT_S = 10.0  # a config check (keepalived -t, the bundled --check)
 
 
-def program_version(argv: list[str], pattern: str, name: str) -> str | None:
-    """`NAME VERSION` from what `argv` prints (stdout or stderr), None if it does not say."""
+@functools.lru_cache(maxsize=None)
+def program_version(argv: tuple[str, ...], pattern: str, name: str) -> str | None:
+    """`NAME VERSION` from what `argv` prints (stdout or stderr), None if it does not say.
+    Asked once per program: every router running it gets the same answer."""
     try:
         done = subprocess.run(argv, capture_output=True, text=True, timeout=CHECK_TIMEOUT_S)
     except (OSError, subprocess.SubprocessError):
         return None
     match = re.search(pattern, done.stdout + done.stderr)
     return f"{name} {match[1]}" if match else None
+
+
+def group_stats(group: int):
+    """(pid, /proc/PID/stat's fields after the name) of each process in process group
+    `group`, read from /proc: the pgrp each process names, never a name pattern."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            pid_text, rest = stat.read_text().split(" (", 1)
+            fields = rest.rsplit(")", 1)[1].split()
+            if int(fields[2]) == group:
+                yield int(pid_text), fields
+        except (OSError, ValueError, IndexError):
+            continue
 
 
 class Speaker(ABC):
@@ -146,15 +162,8 @@ class Speaker(ABC):
         if not self.running:
             return None
         ticks = os.sysconf("SC_CLK_TCK")
-        total = 0
-        for stat in Path("/proc").glob("[0-9]*/stat"):
-            try:
-                fields = stat.read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[2]) == self.proc.pid:  # pgrp: the daemon and its children
-                total += int(fields[11]) + int(fields[12])  # utime, stime
-        return total / ticks
+        # the daemon and its children: utime + stime
+        return sum(int(f[11]) + int(f[12]) for _, f in group_stats(self.proc.pid)) / ticks
 
     def read_log(self, start: int = 0, end: int | None = None) -> str:
         """The log, or the bytes [start, end) of it: one phase of the run."""

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from vrrplab.errors import EnvironmentProblem, LabError
 from vrrplab.i18n import N_
-from vrrplab.speakers.base import CHECK_TIMEOUT_S, Speaker, program_version
+from vrrplab.speakers.base import CHECK_TIMEOUT_S, Speaker, group_stats, program_version
 from vrrplab.speakers.frr_conf import (
     ROUTER_SYSCTLS,
     macvlan_commands,
@@ -146,10 +146,14 @@ class FrrSpeaker(Speaker):
         group = self.proc.pid if self.proc is not None else None
         super().wait_stopped()
         if group is not None and not self.running:
-            _kill_group(group)
+            for pid, _ in group_stats(group):  # zebra, once vrrpd is gone
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
 
     def version(self) -> str | None:
-        return program_version([str(FRR_DIR / "vrrpd"), "--version"], r"version (\S+)", "frr")
+        return program_version((str(FRR_DIR / "vrrpd"), "--version"), r"version (\S+)", "frr")
 
     def end_of_run(self) -> None:
         """vrrpd's own last view kept (`<router>.frr-show-vrrp.json`: state, priority,
@@ -195,17 +199,5 @@ class FrrSpeaker(Speaker):
         text = self.read_log()
         starts = [m.start() for m in START_LINE.finditer(text)]
         return text[starts[-1]:] if starts else text
-
-
-def _kill_group(group: int) -> None:
-    """SIGKILL what is left of a process group (zebra, once vrrpd is gone); by the group
-    each process names in /proc, so that no other process is touched."""
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            pid_text, rest = stat.read_text().split(" (", 1)
-            if int(rest.rsplit(")", 1)[1].split()[2]) == group:
-                os.kill(int(pid_text), signal.SIGKILL)
-        except (OSError, ValueError, IndexError):
-            continue
 
 

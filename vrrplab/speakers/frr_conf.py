@@ -71,9 +71,9 @@ def macvlan_commands(topology: Topology) -> list[str]:
 
 
 def macvlan_sysctls(topology: Topology) -> list[tuple[str, str]]:
-    """IPv6: no duplicate address detection on the macvlans. vrrpd binds its adverts to the
-    macvlan's link-local address, which DAD leaves tentative (unusable) while the backup
-    holds the macvlan in protodown, without carrier: "Failed to find address to bind"."""
+    """IPv6: no duplicate address detection on the macvlans, so that the link-local address
+    vrrpd binds its adverts to is never left tentative by a macvlan in protodown. Not
+    enough: IPv6 on FRR is still skipped (features.py says what vrrpd logs)."""
     return [(f"net.ipv6.conf.{macvlan_name(inst)}.accept_dad", "0")
             for inst in topology.vrrp.instances if inst.family == 6]
 

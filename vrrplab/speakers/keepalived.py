@@ -73,7 +73,7 @@ class KeepalivedSpeaker(Speaker):
                 "-r", str(pids / "vrrp.pid"), "-c", str(pids / "checkers.pid")]
 
     def version(self) -> str | None:
-        return program_version(["keepalived", "--version"], r"Keepalived v(\S+)", "keepalived")
+        return program_version(("keepalived", "--version"), r"Keepalived v(\S+)", "keepalived")
 
     def end_of_run(self) -> None:
         """Killed: after SIGTERM keepalived lives about a second more (STOPPING_LINE) and
