@@ -29,6 +29,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from vrrplab.bundled.log import read_events
 from vrrplab.i18n import N_, Joined, Message
 
 MAX_LOG_BYTES = 4 * 1024 * 1024  # a speaker's log read at most this far (its end kept)
@@ -196,21 +197,14 @@ def _bundled_drops(router: str, text: str, results: dict) -> list[Drop]:
     seen: dict[tuple[str | None, str], tuple[int, str]] = {}
     finals: dict[str, int] = {}
     names = _gateway(results)[0]
-    for line in text.splitlines():
-        if not line.startswith("{"):
-            continue
-        try:
-            event = json.loads(line)
-        except ValueError:
-            continue
-        if not isinstance(event, dict):
-            continue
+    for event in read_events(text):  # the bundled speaker's own log reader
         if (event.get("event") == "drop" and event.get("reason") not in IGNORED_BUNDLED
                 and (not names or event.get("instance") in names)):
             reason = str(event.get("reason"))
             key = (_sender(router, event.get("src"), results), reason)
             count = event.get("count") if isinstance(event.get("count"), int) else 1
-            seen[key] = (max(count, seen.get(key, (0, ""))[0]), str(event.get("msg") or line))
+            seen[key] = (max(count, seen.get(key, (0, ""))[0]),
+                         str(event.get("msg") or json.dumps(event)))
         elif event.get("event") == "stop":
             for instance, counters in (event.get("counters") or {}).items():
                 if names and instance not in names:
