@@ -30,6 +30,9 @@ from vrrplab.errors import (
 )
 from vrrplab.i18n import N_, Message, _
 from vrrplab.loader import find_scenario, list_scenarios, load_scenario, load_topology, read_yaml
+from vrrplab.loader.limits import MAX_ROUTERS
+from vrrplab.loader.scale import Scale
+from vrrplab.vrrp.packet import MAX_VRID
 from vrrplab.speakers import fit, kinds_for, require_speakers
 from vrrplab.speakers import given as given_configs
 from vrrplab.rundir import check_out, make_run_dir, replace_file
@@ -165,6 +168,12 @@ def grade(folder: Path, scenario: str, speaker: str, out: Path | None, jobs: int
 @click.option("--vrrp-version", type=click.Choice(["2", "3"]), default=None,
               help="Run the scenario in this VRRP version (3 drops auth_pass) "
                    "[default: the topology's].")
+@click.option("--routers", type=click.IntRange(2, MAX_ROUTERS), default=None,
+              help="Grow the lab to this many routers: r3, r4 ... copies of the last one, "
+                   "lower priorities, in order [default: the topology's].")
+@click.option("--vrids", type=click.IntRange(1, MAX_VRID), default=None,
+              help="This many VRRP instances on the LAN, each with its own VIP, all in the "
+                   "topology's sync group [default: the topology's].")
 @click.option("--json", "as_json", is_flag=True, help="Print results.json on stdout.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only the summary at the end.")
 @click.option("--pace", is_flag=True,
@@ -185,8 +194,9 @@ def grade(folder: Path, scenario: str, speaker: str, out: Path | None, jobs: int
 @lang_option
 @friendly_errors
 def run(scenario: str, speaker: str, out: Path, probe_interval: float | None,
-        vrrp_version: str | None, as_json: bool, quiet: bool, pace: bool, spread_faults: bool,
-        configs: tuple[str, ...], scripts: tuple[str, ...], run_dir: Path | None) -> None:
+        vrrp_version: str | None, routers: int | None, vrids: int | None, as_json: bool,
+        quiet: bool, pace: bool, spread_faults: bool, configs: tuple[str, ...],
+        scripts: tuple[str, ...], run_dir: Path | None) -> None:
     """Build the lab, run SCENARIO (a name or a file), explain what happened.
 
     On a terminal a live view shows the routers, the client's pings and each step; piped
@@ -198,7 +208,7 @@ def run(scenario: str, speaker: str, out: Path, probe_interval: float | None,
         signals.install()  # first: the run is PID 1, deaf to a signal it does not handle
     path = find_scenario(scenario)
     version = int(vrrp_version) if vrrp_version else None
-    loaded = load_scenario(path, vrrp_version=version)
+    loaded = load_scenario(path, vrrp_version=version, scale=Scale(routers, vrids))
     given = given_configs.parse_options(configs)
     if scripts and not given:
         raise InputError(N_("--script puts a file that the routers' own configs name: give "
@@ -229,6 +239,7 @@ def run(scenario: str, speaker: str, out: Path, probe_interval: float | None,
         argv += ["--probe-interval", str(probe_interval)]
     if version:
         argv += ["--vrrp-version", str(version)]
+    argv += Scale(routers, vrids).said().split()
     for router, config_path in loaded.given.paths if loaded.given else ():
         argv += ["--config", f"{router}={config_path}"]
     for router, target, source in loaded.given.scripts if loaded.given else ():

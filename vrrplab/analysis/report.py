@@ -82,6 +82,31 @@ def _skipped_summary(results: dict) -> str:
     return "\n".join(lines)
 
 
+def _speakers_line(results: dict) -> str:
+    """Each router's speaker and version; one phrase when more than two routers run the
+    same (a lab grown to 16 routers)."""
+    shown = {router: speaker_shown(results, router) for router in results["speakers"]}
+    if len(shown) > 2 and len(set(shown.values())) == 1:
+        return _("speakers: {speaker} on all {n} routers").format(
+            speaker=next(iter(shown.values())), n=len(shown))
+    return _("speakers: {list}").format(list=", ".join(
+        f"{router} {speaker}" for router, speaker in shown.items()))
+
+
+def _scale_line(scale: dict, topology: str) -> str:
+    """The lab grown by --routers / --vrids (loader.scale): said, as the run was not the
+    topology's as written."""
+    parts = []
+    if "routers" in scale:
+        parts.append(ngettext("{n} router", "{n} routers", scale["routers"]).format(
+            n=scale["routers"]))
+    if "vrids" in scale:
+        parts.append(ngettext("{n} VRID on the LAN", "{n} VRIDs on the LAN",
+                              scale["vrids"]).format(n=scale["vrids"]))
+    return _("lab grown from {topology}: {what}").format(topology=topology,
+                                                          what=", ".join(parts))
+
+
 def summary(results: dict) -> str:
     if results.get("verdict") == "skipped":
         return _skipped_summary(results)
@@ -106,10 +131,11 @@ def summary(results: dict) -> str:
         for name, gw in f.get("gateways", {}).items():
             lines.append(f"      {_gateway_line(name, gw)}")
     if any((results.get("speaker_versions") or {}).values()):
-        lines.append("  " + _("speakers: {list}").format(list=", ".join(
-            f"{router} {speaker_shown(results, router)}" for router in results["speakers"])))
+        lines.append("  " + _speakers_line(results))
     lines += ["  " + _("adapted: {what}").format(what=describe_adaptation(a).localized())
               for a in results.get("adapted", [])]
+    if results.get("scale"):
+        lines.append("  " + _scale_line(results["scale"], results["topology"]))
     lines += _given_lines(results.get("given_configs"), results.get("speakers", {}))
     for router, warnings in results.get("config_warnings", {}).items():
         lines += ["  " + _("{router}'s config check warned: {warning}").format(

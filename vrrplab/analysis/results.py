@@ -86,6 +86,7 @@ def build_results(record) -> dict:
         "speaker_versions": record.versions,
         # what the run changed for its speakers (speakers.fit): said, never silent
         "adapted": list(scenario.adapted),
+        "scale": dict(scenario.scale),  # the lab grown by --routers / --vrids (loader.scale)
         "run_id": record.run_id,
         "started_at": dt.datetime.fromtimestamp(t0, dt.timezone.utc).isoformat(timespec="milliseconds"),
         "t0": t0,
@@ -473,6 +474,7 @@ def skipped_results(scenario, speakers: dict[str, str], reasons: list[dict],
         "description": scenario.description,
         "lesson": scenario.lesson,
         "topology": scenario.topology.name,
+        "scale": dict(scenario.scale),
         "speaker": _speaker_label(speakers),
         "speakers": speakers,
         "run_id": run_id,

@@ -16,9 +16,9 @@ from __future__ import annotations
 from typing import Any
 
 MAX_NODES = 32  # routers + hosts: each one a network namespace and its processes
-MAX_ROUTERS = 8  # each one a VRRP speaker per instance
+MAX_ROUTERS = 16  # each one a VRRP speaker per instance
 MAX_SEGMENTS = 16  # each one a Linux bridge
-MAX_INSTANCES = 16  # VRRP instances (virtual routers), each with its adverts
+MAX_INSTANCES = 256  # VRRP instances (virtual routers), each with its adverts
 MAX_LINKS = 64  # interfaces of all the nodes: each one a veth pair to a bridge
 
 LIMITS = {"nodes": MAX_NODES, "routers": MAX_ROUTERS, "segments": MAX_SEGMENTS,

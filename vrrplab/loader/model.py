@@ -289,6 +289,8 @@ class Scenario:
     needs: tuple[str, ...] = ()
     # what the run changed for its speakers (speakers.fit), said in the summary and results
     adapted: tuple[Any, ...] = ()
+    # how the lab was grown from its topology (loader.scale): {"routers": 16, "vrids": 4}
+    scale: dict[str, int] = field(default_factory=dict)
     faults: tuple[Fault, ...] = field(init=False)
 
     def __post_init__(self) -> None:

@@ -27,6 +27,9 @@ from vrrplab.loader.model import (
     Topology,
     TrackScript,
 )
+from vrrplab.loader import limits
+from vrrplab.loader.scale import Scale
+from vrrplab.vrrp.packet import MAX_VRID
 from vrrplab.loader.topology import _check_auth_agreement, load_topology
 from vrrplab.loader.yamlio import (
     LOWER_NAME,
@@ -46,6 +49,7 @@ NO_MASTER = "none"  # expect_master: none - the routers stepped down (a rogue ro
 LINK_KINDS = kinds_where(takes_interface=True)
 UPSTREAM_KINDS = kinds_where(needs_upstream=True)
 IPV4_ONLY_KINDS = kinds_where(ipv4_only=True)
+CASCADE_KINDS = ("crash", "stop")  # the master goes away: the next in line takes over
 MAX_RUN_S = 600.0  # a scenario longer than this is a mistake, not a lesson
 ALLOWANCES = ("long_auth_pass",)  # mistakes a scenario may make on purpose, to show them
 # what the configuration carries and a speaker could run without (speakers.fit), which a
@@ -95,13 +99,15 @@ def _find_topology(ref: str, scenario_path: Path) -> Path | None:
     return None
 
 
-def load_scenario(path: Path, vrrp_version: int | None = None) -> Scenario:
-    """Load a scenario and its topology; `vrrp_version` runs it in another VRRP version."""
+def load_scenario(path: Path, vrrp_version: int | None = None,
+                  scale: Scale | None = None) -> Scenario:
+    """Load a scenario and its topology; `vrrp_version` runs it in another VRRP version,
+    `scale` (the command line's --routers, --vrids) grows its lab over its own `scale:`."""
     from vrrplab import loader  # the package's read_yaml, at call time: tests replace it
     data = loader.read_yaml(path)
     c = Checker(path)
     top = c.mapping(data, "", required=("name", "description", "topology", "steps"),
-                    optional=("probe", "vrrp", "lesson", "allow", "needs"),
+                    optional=("probe", "vrrp", "lesson", "allow", "needs", "scale"),
                     what=N_("a vrrplab scenario"))
     allow = _given(top, "allow", [])
     if not isinstance(allow, list) or any(a not in ALLOWANCES for a in allow):
@@ -128,11 +134,12 @@ def load_scenario(path: Path, vrrp_version: int | None = None) -> Scenario:
     if topo_path is None and "topology" in top:
         c.fail("topology", N_("the name of a file in topologies/ (or a path to a .yaml, from "
                               "the scenario's folder)"), topo_ref)
+    scale = (scale or Scale()).over(_scale(c, _given(top, "scale", {})))
     c.raise_if_any()
     try:
         topology = load_topology(topo_path, vrrp_overrides, path if vrrp_overrides else None,
                                  allow=frozenset(allow), check_auth=False,
-                                 force_version=vrrp_version)
+                                 force_version=vrrp_version, scale=scale)
     except InputError as exc:
         c.fail("topology", N_("a topology that validates with the scenario's vrrp settings (its "
                               "problems are above)") if vrrp_overrides else
@@ -149,7 +156,18 @@ def load_scenario(path: Path, vrrp_version: int | None = None) -> Scenario:
     c.raise_if_any()
     return Scenario(name=top["name"], description=top["description"], path=path,
                     topology=topology, steps=tuple(steps), probes=probes,
-                    lesson=_given(top, "lesson", ""), needs=tuple(needs))
+                    lesson=_given(top, "lesson", ""), needs=tuple(needs),
+                    scale=scale.as_dict())
+
+
+def _scale(c: Checker, raw: Any) -> Scale:
+    """The scenario's `scale:` mapping: how many routers, how many VRIDs on its LAN."""
+    spec = c.mapping(raw, "scale", optional=("routers", "vrids"))
+    routers = c.number(spec["routers"], "scale.routers", 2, limits.MAX_ROUTERS, integer=True) \
+        if "routers" in spec else None
+    vrids = c.number(spec["vrids"], "scale.vrids", 1, MAX_VRID, integer=True) \
+        if "vrids" in spec else None
+    return Scale(routers, vrids)
 
 
 def _routers_list(c: Checker, value: Any, field: str, routers: tuple[str, ...],
@@ -174,11 +192,19 @@ def _steps(c: Checker, raw: Any, topology: Topology) -> list[Step]:
     for i, spec in enumerate(raw):
         field = f"steps[{i}]"
         if not isinstance(spec, dict) or len(spec) != 1:
-            c.fail(field, N_("a mapping with one key: wait_master, wait_masters, hold or fault"),
-                   spec)
+            c.fail(field, N_("a mapping with one key: wait_master, wait_masters, hold, fault "
+                             "or cascade"), spec)
             continue
-        c.mapping(spec, field, optional=("wait_master", "wait_masters", "hold", "fault"))
+        c.mapping(spec, field, optional=("wait_master", "wait_masters", "hold", "fault",
+                                         "cascade"))
         (action, value), = spec.items()
+        if action == "cascade":
+            for fault_spec, seconds in _cascade(c, value, f"{field}.cascade", topology):
+                fault = _fault(c, fault_spec, f"{field}.cascade", topology, fault_names)
+                if fault:
+                    total += _fault_estimate(topology, fault, routers) + seconds
+                    steps += [Step("fault", fault=fault), Step("hold", seconds=seconds)]
+            continue
         if action == "wait_master" and isinstance(value, dict):
             masters = _masters_by_instance(c, value, f"{field}.wait_master", topology)
             if masters:
@@ -201,16 +227,36 @@ def _steps(c: Checker, raw: Any, topology: Topology) -> list[Step]:
             fault = _fault(c, value, f"{field}.fault", topology, fault_names)
             if fault:
                 _check_attack_sequence(c, fault, f"{field}.fault", attacks)
-                slowest = max(topology.vrrp.master_down_interval(r) for r in routers)
-                delay = topology.vrrp.preempt_delay if KINDS[fault.kind].returns else 0.0
-                total += bounds.fault_estimate_s(slowest, delay)
-                total += fault.period * fault.count if fault.kind == "flap" else 0
+                total += _fault_estimate(topology, fault, routers)
                 steps.append(Step("fault", fault=fault))
     if total > MAX_RUN_S:
         c.fail("steps", Message(N_("a run of at most {longest:g} s (holds plus each fault's "
                                    "Master_Down_Interval, preempt_delay and margin)"),
                                 longest=MAX_RUN_S), f"{total:.0f} s")
     return steps
+
+
+def _fault_estimate(topology: Topology, fault: Fault, routers: tuple[str, ...]) -> float:
+    """How long a fault's step may take, for the run's total (MAX_RUN_S)."""
+    slowest = max(topology.vrrp.master_down_interval(r) for r in routers)
+    delay = topology.vrrp.preempt_delay if KINDS[fault.kind].returns else 0.0
+    flapping = fault.period * fault.count if fault.kind == "flap" else 0.0
+    return bounds.fault_estimate_s(slowest, delay) + flapping
+
+
+def _cascade(c: Checker, raw: Any, field: str,
+             topology: Topology) -> list[tuple[dict, float]]:
+    """`cascade: {kind: crash, hold: 2}`: the master fails, then the next, down the order
+    of priority until the last router is master: a fault and a hold per router but the
+    last, whatever the number of routers (`--routers 16`)."""
+    spec = c.mapping(raw, field, optional=("kind", "hold"))
+    kind = c.choice(_given(spec, "kind", "crash"), f"{field}.kind", CASCADE_KINDS)
+    seconds = c.number(_given(spec, "hold", 2.0), f"{field}.hold", 0, MAX_RUN_S)
+    if kind is None or seconds is None:
+        return []
+    order = sorted(topology.vrrp.routers, key=lambda r: -r.priority)
+    return [({"name": f"{kind}-{old.name}", "kind": kind, "target": old.name,
+              "expect_master": new.name}, float(seconds)) for old, new in zip(order, order[1:])]
 
 
 def _instance_names(c: Checker, value: Any, field: str, topology: Topology,

@@ -15,6 +15,7 @@ from typing import Any
 from vrrplab.i18n import N_, Message
 from vrrplab.linux import IFNAMSIZ
 from vrrplab.loader import limits
+from vrrplab.loader.scale import Scale, grown
 from vrrplab.loader.model import (
     LINK_LOCAL,
     Address,
@@ -66,12 +67,14 @@ def _usable(address: Address, network: Network) -> bool:
 
 def load_topology(path: Path, vrrp_overrides: dict | None = None,
                   overridden_by: Path | None = None, allow: frozenset = frozenset(),
-                  check_auth: bool = True, force_version: int | None = None) -> Topology:
+                  check_auth: bool = True, force_version: int | None = None,
+                  scale: Scale | None = None) -> Topology:
     """Load a topology; a scenario may override parts of its `vrrp` section.
 
     `allow` lets a scenario that is about a mistake make it (e.g. long_auth_pass).
     `check_auth=False` leaves the routers' password agreement to the scenario,
-    which may expect the split brain a disagreement causes.
+    which may expect the split brain a disagreement causes. `scale` grows the lab
+    (loader.scale) before anything is checked.
     """
     # the package's names, at call time: no import cycle, and tests replace loader.read_yaml
     from vrrplab import loader
@@ -82,6 +85,10 @@ def load_topology(path: Path, vrrp_overrides: dict | None = None,
     c = Checker(path if overridden_by is None else
                 Message(N_("{topology} (+ vrrp from {scenario})"), topology=str(path),
                         scenario=str(overridden_by)))
+    if scale:
+        data = grown(data, scale)
+        c = Checker(Message(N_("{topology} (+ {scale})"), topology=c.path if isinstance(c.path, Message) else str(c.path),
+                            scale=scale.said()))
     if vrrp_overrides and isinstance(data, dict) and isinstance(data.get("vrrp"), dict):
         data = {**data, "vrrp": deep_merge(data["vrrp"], vrrp_overrides)}
     if force_version and isinstance(data, dict) and isinstance(data.get("vrrp"), dict):

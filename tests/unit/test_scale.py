@@ -1,0 +1,192 @@
+"""A lab grown from its topology (issue 15): --routers N, --vrids N, a scenario's `scale:`,
+and the `cascade` step that hands the master role down the order of priority."""
+
+from __future__ import annotations
+
+from ipaddress import ip_interface, ip_network
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from vrrplab.analysis.report import summary
+from vrrplab.cli import main
+from vrrplab.errors import InputError
+from vrrplab.loader import limits, load_scenario
+from vrrplab.loader.scale import Scale, grown
+
+ROOT = Path(__file__).resolve().parents[2]
+SCENARIOS = ROOT / "scenarios"
+TEXTBOOK = yaml.safe_load((ROOT / "topologies/textbook.yaml").read_text())
+
+
+def scenario(name: str, routers: int | None = None, vrids: int | None = None):
+    return load_scenario(SCENARIOS / f"{name}.yaml", scale=Scale(routers, vrids))
+
+
+def lan_address(topology, router: str):
+    return topology.node(router).interface("eth0").address
+
+
+def test_routers_grow_as_copies_of_the_last_with_lower_distinct_priorities():
+    topo = scenario("failover-crash", routers=16).topology
+    assert [r.name for r in topo.routers] == [f"r{i}" for i in range(1, 17)]
+    assert str(lan_address(topo, "r3")) == "192.168.1.30/24"  # the textbook's .10, .20, then .30
+    assert str(lan_address(topo, "r10")) == "192.168.1.101/24"  # c1 has .100: the next free
+    assert str(topo.node("r16").interface("eth1").address) == "203.0.113.160/24"
+    priorities = [r.priority for r in topo.vrrp.routers]
+    assert priorities[:2] == [120, 100]  # the declared ones untouched
+    assert priorities == sorted(priorities, reverse=True) and len(set(priorities)) == 16
+    assert min(priorities) >= 1
+    assert all(r.state == "BACKUP" for r in topo.vrrp.routers[2:])
+
+
+def test_ipv6_routers_read_as_the_textbook_reads_its_addresses():
+    topo = scenario("ipv6", routers=3).topology
+    assert str(lan_address(topo, "r3")) == "2001:db8:1::30/64"
+
+
+def test_vrids_fill_the_lan_and_widen_its_subnet_only_when_needed():
+    topo = scenario("failover-crash", vrids=16).topology
+    lan = [i for i in topo.vrrp.instances if i.interface == "eth0"]
+    assert len(lan) == 16 and lan[0].name == "VI_LAN" and topo.segments["lan"].prefixlen == 24
+    assert [i.vrid for i in lan] == [10, *range(11, 20), *range(21, 27)]  # 20: upstream's
+    assert len({v.ip for i in lan for v in i.vips}) == 16
+
+    topo = scenario("failover-crash", vrids=255).topology
+    lan = [i for i in topo.vrrp.instances if i.interface == "eth0"]
+    assert len(lan) == 255 and len({i.vrid for i in lan}) == 255
+    assert topo.segments["lan"] == ip_network("192.168.0.0/23")  # 255 VIPs + 3 nodes > a /24
+    assert str(lan_address(topo, "r1")) == "192.168.1.10/23"  # the same address, wider
+    assert str(topo.node("inet").routes[0].to) == "192.168.0.0/23"  # the return route follows
+    assert all(v.network == topo.segments["lan"] for i in lan for v in i.vips)
+
+
+def test_ipv6_vrids_put_a_link_local_vip_first():
+    topo = scenario("ipv6", vrids=3).topology
+    added = [i for i in topo.vrrp.instances if i.name.startswith("VI_LAN_")]
+    assert [str(i.vips[0]) for i in added] == ["fe80::1:b/64", "fe80::1:c/64"]
+
+
+def test_the_topology_as_written_is_left_alone():
+    before = yaml.safe_dump(TEXTBOOK)
+    grown(TEXTBOOK, Scale(8, 32))
+    assert yaml.safe_dump(TEXTBOOK) == before
+    assert grown(TEXTBOOK, Scale()) is TEXTBOOK
+
+
+def test_the_cascade_hands_the_master_down_the_order_of_priority():
+    steps = scenario("three-routers").steps
+    assert [(s.fault.name, s.fault.target, s.fault.expect_master) for s in steps if s.fault] == [
+        ("crash-r1", "r1", "r2"), ("crash-r2", "r2", "r3")]  # the scenario as it was written
+    faults = scenario("three-routers", routers=6).faults
+    assert [(f.target, f.expect_master) for f in faults] == [
+        ("r1", "r2"), ("r2", "r3"), ("r3", "r4"), ("r4", "r5"), ("r5", "r6")]
+
+
+@pytest.mark.parametrize("scale, expected", [
+    (Scale(routers=2), "--routers 2: at least the topology's 3 routers"),
+    (Scale(vrids=1, routers=3), None),
+])
+def test_shrinking_is_refused(scale, expected):
+    if expected is None:
+        assert scenario("three-routers", scale.routers, scale.vrids)
+        return
+    with pytest.raises(InputError) as refused:
+        scenario("three-routers", scale.routers, scale.vrids)
+    assert expected in str(refused.value)
+
+
+def test_no_room_below_the_lowest_priority_is_refused():
+    top = yaml.safe_load((ROOT / "topologies/textbook.yaml").read_text())
+    top["vrrp"]["routers"]["r2"]["priority"] = 3
+    with pytest.raises(InputError, match="room for 14 more priorities below 3"):
+        grown(top, Scale(routers=16))
+
+
+def test_a_grown_lab_past_a_limit_is_refused_naming_the_option(tmp_path):
+    top = yaml.safe_load((ROOT / "topologies/textbook.yaml").read_text())
+    for n in (3, 4):  # four links per router: 16 routers make 64, with the hosts' 66
+        top["segments"][f"s{n}"] = {"subnet": f"10.{n}.0.0/24"}
+        for i, router in ((1, "r1"), (2, "r2")):
+            top["routers"][router]["interfaces"][f"eth{n - 1}"] = {
+                "segment": f"s{n}", "address": f"10.{n}.0.{10 * i}/24"}
+    (tmp_path / "four-links.yaml").write_text(yaml.safe_dump(top))
+    raw = yaml.safe_load((SCENARIOS / "failover-crash.yaml").read_text())
+    raw["topology"] = str(tmp_path / "four-links.yaml")
+    (tmp_path / "s.yaml").write_text(yaml.safe_dump(raw))
+    assert load_scenario(tmp_path / "s.yaml", scale=Scale(routers=15))
+    with pytest.raises(InputError) as refused:
+        load_scenario(tmp_path / "s.yaml", scale=Scale(routers=16))
+    assert "four-links.yaml (+ --routers 16): routers, hosts: interfaces: expected at most 64" \
+        in str(refused.value)
+
+
+@pytest.mark.parametrize("step, expected", [
+    ({"cascade": {"kind": "flap"}}, "steps[2].cascade.kind: expected one of crash, stop"),
+    ({"cascade": {"kind": "crash", "every": 2}}, "steps[2].cascade"),
+    ({"cascade": {"hold": -1}}, "steps[2].cascade.hold: expected a number from 0"),
+])
+def test_a_wrong_cascade_names_its_field(tmp_path, step, expected):
+    raw = yaml.safe_load((SCENARIOS / "three-routers.yaml").read_text())
+    raw["steps"] = raw["steps"][:2] + [step]
+    raw["topology"] = str(ROOT / "topologies/three-routers.yaml")
+    path = tmp_path / "cascade.yaml"
+    path.write_text(yaml.safe_dump(raw))
+    with pytest.raises(InputError) as refused:
+        load_scenario(path)
+    assert expected in str(refused.value)
+
+
+def test_the_scenario_may_say_its_scale_and_the_command_line_wins(tmp_path):
+    raw = yaml.safe_load((SCENARIOS / "three-routers.yaml").read_text())
+    raw.update(topology=str(ROOT / "topologies/three-routers.yaml"), scale={"routers": 5})
+    path = tmp_path / "five.yaml"
+    path.write_text(yaml.safe_dump(raw))
+    assert len(load_scenario(path).topology.routers) == 5
+    assert load_scenario(path).scale == {"routers": 5}
+    assert len(load_scenario(path, scale=Scale(routers=7)).topology.routers) == 7
+    raw["scale"] = {"routers": 40}
+    path.write_text(yaml.safe_dump(raw))
+    with pytest.raises(InputError, match=r"scale.routers: expected an integer from 2 to 16"):
+        load_scenario(path)
+
+
+@pytest.mark.parametrize("args, expected", [
+    (["--routers", "1"], "Invalid value for '--routers'"),
+    (["--routers", "17"], "Invalid value for '--routers'"),
+    (["--vrids", "256"], "Invalid value for '--vrids'"),
+    (["--routers", "2"], "at least the topology's 3 routers"),
+])
+def test_run_refuses_a_wrong_scale_before_anything(monkeypatch, tmp_path, args, expected):
+    monkeypatch.setattr("os.geteuid", lambda: 1000)
+    result = CliRunner().invoke(main, ["run", "three-routers", "--out", str(tmp_path), *args])
+    assert result.exit_code == 2, result.output
+    assert expected in result.output
+    assert "needs root" not in result.output and not any(tmp_path.iterdir())
+
+
+def test_the_summary_says_the_lab_was_grown():
+    results = {"scenario": "three-routers", "speaker": "keepalived", "topology": "three-routers",
+               "scale": {"routers": 16, "vrids": 4}, "faults": [], "checks": [],
+               "vrrp": {"version": 2, "advert_int_s": 1, "vip": "192.168.1.1", "vrid": 10},
+               "verdict": "pass", "errors": []}
+    assert "lab grown from three-routers: 16 routers, 4 VRIDs on the LAN" in summary(results)
+
+
+def test_limits_hold_the_largest_grown_lab():
+    top = grown(TEXTBOOK, Scale(routers=limits.MAX_ROUTERS, vrids=255))
+    for quantity, (_field, count) in limits.counts(top).items():
+        assert count <= limits.LIMITS[quantity], quantity
+    assert all(ip_interface(spec["address"]).network.prefixlen == 23
+               for spec in (r["interfaces"]["eth0"] for r in top["routers"].values()))
+
+
+def test_the_summary_names_the_speaker_once_when_every_router_runs_it():
+    speakers = {f"r{i}": "keepalived" for i in range(1, 17)}
+    results = {"scenario": "three-routers", "speaker": "keepalived", "topology": "three-routers",
+               "speakers": speakers, "speaker_versions": dict.fromkeys(speakers, "keepalived 2.2.7"),
+               "faults": [], "checks": [], "verdict": "pass", "errors": [],
+               "vrrp": {"version": 2, "advert_int_s": 1, "vip": "192.168.1.1", "vrid": 10}}
+    assert "speakers: keepalived 2.2.7 on all 16 routers" in summary(results)
