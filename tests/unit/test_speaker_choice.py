@@ -19,7 +19,6 @@ from vrrplab.speakers.frr import STATE_LINE, FrrSpeaker
 from vrrplab.speakers.frr_conf import (
     advert_ms,
     macvlan_commands,
-    macvlan_sysctls,
     macvlan_up_commands,
     render_frr_conf,
 )
@@ -124,13 +123,13 @@ def test_frr_conf_for_the_textbook():
            " vrrp 10 advertisement-interval 1000\n vrrp 10 ip 192.168.1.1\n" in text
     assert "interface eth1\n vrrp 20 version 2\n" in text
     assert " vrrp 10 priority 100\n" in render_frr_conf(topo, "r2")
-    assert macvlan_commands(topo)[:4] == [
+    assert macvlan_commands(topo, "r1")[:4] == [
         "link add vrrp4-10 link eth0 type macvlan mode bridge",
         "link set dev vrrp4-10 addrgenmode random",
         "link set dev vrrp4-10 address 00:00:5e:00:01:0a",
         "addr add 192.168.1.1/24 dev vrrp4-10"]
     assert macvlan_up_commands(topo) == ["link set dev vrrp4-10 up", "link set dev vrrp4-20 up"]
-    assert macvlan_sysctls(topo) == []
+    assert not any("fe80" in c for c in macvlan_commands(topo, "r1"))
 
 
 def test_frr_advert_interval_in_whole_centiseconds():
@@ -141,9 +140,17 @@ def test_frr_conf_for_ipv6_uses_the_ipv6_word_and_family_two_mac():
     topo = load_topology(ROOT / "topologies/ipv6.yaml")
     text = render_frr_conf(topo, "r1")
     assert " ipv6 fe80::1" in text
-    assert any("00:00:5e:00:02:" in c for c in macvlan_commands(topo))
-    assert any(c.endswith(" nodad") for c in macvlan_commands(topo))
-    assert ("net.ipv6.conf.vrrp6-10.accept_dad", "0") in macvlan_sysctls(topo)
+    commands = macvlan_commands(topo, "r2")
+    lan = commands[:commands.index("link add vrrp6-20 link eth1 type macvlan mode bridge")]
+    # no generated link-local: the interface's own (fe80::20 on r2's eth0) is the adverts'
+    # source, added after the VIPs so that the kernel lists it before the VIP fe80::1
+    assert lan == ["link add vrrp6-10 link eth0 type macvlan mode bridge",
+                   "link set dev vrrp6-10 addrgenmode none",
+                   "link set dev vrrp6-10 address 00:00:5e:00:02:0a",
+                   "addr add fe80::1/64 dev vrrp6-10 nodad",
+                   "addr add 2001:db8:1::1/64 dev vrrp6-10 nodad",
+                   "addr add fe80::20/64 dev vrrp6-10 nodad"]
+    assert "addr add fe80::10/64 dev vrrp6-20 nodad" in macvlan_commands(topo, "r1")
 
 
 def test_frr_state_lines_by_vrid_and_family():

@@ -23,7 +23,6 @@ from vrrplab.speakers import fit
 from vrrplab.speakers.frr_conf import (
     ROUTER_SYSCTLS,
     macvlan_commands,
-    macvlan_sysctls,
     macvlan_up_commands,
     render_frr_conf,
 )
@@ -64,8 +63,7 @@ def router_node(topology: Topology, node: Node, image: str, lines: list[str],
     """The router's containerlab node: `lines` (its addresses and routes) then vrrpd's."""
     sysctls = [f"sysctl -qw {key}={value}" for key, value in ROUTER_SYSCTLS]
     lines = lines + [s for s in sysctls if s not in lines]
-    lines += [f"ip {command}" for command in macvlan_commands(topology)]
-    lines += [f"sysctl -qw {key}={value}" for key, value in macvlan_sysctls(topology)]
+    lines += [f"ip {command}" for command in macvlan_commands(topology, node.name)]
     lines += [f"ip {command}" for command in macvlan_up_commands(topology)]
     return {"kind": "linux", "image": image, "network-mode": "none",
             "cmd": f"sh -c 'until [ -e {ready} ]; do sleep 0.2; done; exec {FRR_START}'",

@@ -31,7 +31,6 @@ from vrrplab.speakers.base import CHECK_TIMEOUT_S, Speaker, group_stats, program
 from vrrplab.speakers.frr_conf import (
     ROUTER_SYSCTLS,
     macvlan_commands,
-    macvlan_sysctls,
     macvlan_up_commands,
     render_frr_conf,
 )
@@ -91,8 +90,8 @@ class FrrSpeaker(Speaker):
     def _setup_router(self) -> None:
         """The macvlans vrrpd drives and the ARP sysctls, once per run (they outlive a
         daemon: a killed vrrpd leaves its macvlan as it was)."""
-        self._ip_batch(macvlan_commands(self.topology))
-        for key, value in (*ROUTER_SYSCTLS, *macvlan_sysctls(self.topology)):
+        self._ip_batch(macvlan_commands(self.topology, self.router))
+        for key, value in ROUTER_SYSCTLS:
             result = self.lab.run(self.router, ["sysctl", "-q", "-w", f"{key}={value}"],
                                   timeout=CHECK_TIMEOUT_S)
             if result.returncode != 0:

@@ -6,7 +6,8 @@ interface its `vrrp VRID` lines sit on, for a macvlan carrying the virtual MAC
 00:00:5e:00:01:VRID (IPv4; 00:00:5e:00:02:VRID for IPv6) with the VIPs on it, and
 drives it (protodown off as Master, on as Backup). `macvlan_commands` makes it the
 way VRRP-FACTS.md found it works here: bridge mode, `addrgenmode random` as a command
-of its own (inline it fails), the MAC, the VIPs, up.
+of its own (inline it fails), the MAC, the VIPs, up; IPv6 gets no generated link-local
+but the interface's own (see `macvlan_commands`).
 """
 
 from __future__ import annotations
@@ -55,27 +56,32 @@ def render_frr_conf(topology: Topology, router: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def macvlan_commands(topology: Topology) -> list[str]:
-    """`ip` commands (one per line, for `ip -batch`) making each instance's macvlan, down:
-    `macvlan_sysctls` go between them and `macvlan_up_commands`."""
+def macvlan_commands(topology: Topology, router: str) -> list[str]:
+    """`ip` commands (one per line, for `ip -batch`) making each instance's macvlan on
+    `router`, down: `macvlan_up_commands` bring them up.
+
+    IPv6: vrrpd sends its adverts from the macvlan's first link-local address (vrrp.c,
+    vrrp_bind_to_primary_connected). The kernel makes none here (`addrgenmode none`): the
+    macvlan gets the link-local of the interface it sits on (fe80::10 on r1's eth0),
+    added after the VIPs so that it comes before the link-local VIP fe80::1 in the
+    kernel's list (same scope: newest first), as keepalived's virtual MAC interfaces do;
+    the adverts then name their router as the topology does. Every address without DAD,
+    usable at once."""
+    node = topology.node(router)
     commands = []
     for inst in topology.vrrp.instances:
         name = macvlan_name(inst)
+        genmode = "none" if inst.family == 6 else "random"
         commands += [f"link add {name} link {inst.interface} type macvlan mode bridge",
-                     f"link set dev {name} addrgenmode random",
+                     f"link set dev {name} addrgenmode {genmode}",
                      f"link set dev {name} address {virtual_mac(inst.vrid, inst.family)}"]
         nodad = " nodad" if inst.family == 6 else ""
         commands += [f"addr add {vip.ip}/{vip.network.prefixlen} dev {name}{nodad}"
                      for vip in inst.vips]
+        link_local = node.interface(inst.interface).link_local if inst.family == 6 else None
+        if link_local is not None:
+            commands.append(f"addr add {link_local} dev {name} nodad")
     return commands
-
-
-def macvlan_sysctls(topology: Topology) -> list[tuple[str, str]]:
-    """IPv6: no duplicate address detection on the macvlans, so that the link-local address
-    vrrpd binds its adverts to is never left tentative by a macvlan in protodown. Not
-    enough: IPv6 on FRR is still skipped (features.py says what vrrpd logs)."""
-    return [(f"net.ipv6.conf.{macvlan_name(inst)}.accept_dad", "0")
-            for inst in topology.vrrp.instances if inst.family == 6]
 
 
 def macvlan_up_commands(topology: Topology) -> list[str]:
