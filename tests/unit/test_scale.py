@@ -190,3 +190,30 @@ def test_the_summary_names_the_speaker_once_when_every_router_runs_it():
                "faults": [], "checks": [], "verdict": "pass", "errors": [],
                "vrrp": {"version": 2, "advert_int_s": 1, "vip": "192.168.1.1", "vrid": 10}}
     assert "speakers: keepalived 2.2.7 on all 16 routers" in summary(results)
+
+
+def test_the_added_vrids_are_nobodys_gateway():
+    topo = scenario("failover-crash", vrids=16).topology
+    assert [i.name for i in topo.gateway_instances()] == ["VI_LAN"]  # the client's, judged
+    sharing = load_scenario(SCENARIOS / "load-sharing.yaml").topology
+    assert [i.name for i in sharing.gateway_instances()] == ["VI_LAN_A", "VI_LAN_B"]
+
+
+def test_a_crash_darkens_the_links_before_waiting_for_the_daemon_to_exit():
+    """With 255 VRIDs the killed daemon took 3.2 s to exit (its sockets closing) while its
+    links stayed up and the kernel answered the client's pings for it: the data gap read
+    0.07 s for a crash. The links go down right after SIGKILL; the reaping comes last."""
+    from types import SimpleNamespace
+
+    from vrrplab.faults.actions import crash_router
+    from vrrplab.loader.model import Fault
+
+    calls = []
+    speaker = SimpleNamespace(signal=lambda signum, group: calls.append(("signal", signum)),
+                              crash=lambda: calls.append(("reaped",)))
+    lab = SimpleNamespace(set_link=lambda node, link, up: calls.append(("link", link, up)))
+    topo = scenario("failover-crash").topology
+    ctx = SimpleNamespace(speakers={"r1": speaker}, lab=lab, topology=topo)
+    crash_router(ctx, Fault(name="crash-r1", kind="crash", target="r1", expect_master="r2"))
+    assert calls == [("signal", 9), ("link", "eth0", False), ("link", "eth1", False),
+                     ("reaped",)]

@@ -86,9 +86,10 @@ def crash_router(ctx, fault) -> tuple[float, Undo]:
     speaker = ctx.speakers[fault.target]
     links = [i.name for i in ctx.topology.node(fault.target).interfaces]
     at = time.time()
-    speaker.crash()  # SIGKILL first: no goodbye, and no chance to tidy the VIP away
-    for link in links:
-        ctx.lab.set_link(fault.target, link, up=False)
+    speaker.signal(signal.SIGKILL, group=True)  # first: no goodbye, no chance to tidy the VIP
+    for link in links:  # dark at once, as a power cut: the daemon's exit may take seconds
+        ctx.lab.set_link(fault.target, link, up=False)  # (255 VRIDs: its sockets' closing)
+    speaker.crash()  # reaps it
 
     def undo() -> None:
         for link in links:

@@ -210,10 +210,14 @@ class Topology:
         return self.vrrp.instances[0]
 
     def gateway_instances(self) -> tuple[VrrpInstance, ...]:
-        """The instances on the LAN segment: one gateway each (two when sharing the load)."""
+        """The LAN instances whose VIP a host has as its gateway (two when sharing the
+        load); the first LAN instance when no host names one. The LAN's other instances
+        (a lab grown with --vrids) are nobody's gateway: no client's view to judge."""
         lan = self.lan_segment()
-        return tuple(i for i in self.vrrp.instances
-                     if self.segment_of(self.routers[0].name, i.interface) == lan)
+        on_lan = [i for i in self.vrrp.instances
+                  if self.segment_of(self.routers[0].name, i.interface) == lan]
+        used = {n.gateway for n in self.nodes if n.gateway is not None}
+        return tuple(i for i in on_lan if used & {v.ip for v in i.vips}) or tuple(on_lan[:1])
 
     def gateway_of(self, fault: "Fault") -> VrrpInstance:
         """The gateway instance a fault is about: the first of its own, else the main one."""
