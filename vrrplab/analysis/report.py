@@ -132,10 +132,17 @@ def summary(results: dict) -> str:
             lines.append(f"      {_gateway_line(name, gw)}")
     if any((results.get("speaker_versions") or {}).values()):
         lines.append("  " + _speakers_line(results))
-    lines += ["  " + _("adapted: {what}").format(what=describe_adaptation(a).localized())
+    lines += ["  " + (_("known finding: {what}") if a.get("change") == "known"
+                      else _("adapted: {what}")).format(what=describe_adaptation(a).localized())
               for a in results.get("adapted", [])]
     if results.get("scale"):
         lines.append("  " + _scale_line(results["scale"], results["topology"]))
+    if results.get("capture_dropped"):
+        lines.append("  " + ngettext(
+            "the client's capture lost {n} packet (the kernel's buffer was full): a lost "
+            "advert would move a takeover's figures", "the client's capture lost {n} packets "
+            "(the kernel's buffer was full): a lost advert would move a takeover's figures",
+            results["capture_dropped"]).format(n=results["capture_dropped"]))
     lines += _given_lines(results.get("given_configs"), results.get("speakers", {}))
     for router, warnings in results.get("config_warnings", {}).items():
         lines += ["  " + _("{router}'s config check warned: {warning}").format(

@@ -19,7 +19,7 @@ from vrrplab.analysis.checks import build_checks
 from vrrplab.bundled.log import read_events
 from vrrplab.faults.catalogue import ATTACK_KINDS, KINDS
 from vrrplab.faults.files import PRIORITY_SCRIPT, attack_log, read_attack_log
-from vrrplab.run.capture import read_pcap
+from vrrplab.run.capture import read_dropped, read_pcap
 from vrrplab.run.latency import LOG_NAME as LATENCY_LOG
 from vrrplab.run.latency import read_latency
 from vrrplab.run.probe import probe_log_name, read_probe_log
@@ -157,6 +157,9 @@ def build_results(record) -> dict:
         "attackers": attackers,
         "speaker_starts": _speaker_starts(record, t0),
         "latency": _latency(record.out / LATENCY_LOG, t0),
+        # packets the kernel dropped before the client's tcpdump read them: a lost advert
+        # would move a takeover's basis (null: tcpdump did not say)
+        "capture_dropped": read_dropped(record.out / "capture.pcap"),
         "artifacts": _artifacts(record),
     }
     timing.annotate(results)

@@ -15,6 +15,7 @@ an NA becomes an `ArpSeen` with op "na".
 from __future__ import annotations
 
 import ipaddress
+import re
 import subprocess
 import time
 from dataclasses import asdict, dataclass
@@ -26,6 +27,10 @@ from vrrplab.i18n import N_
 CAPTURE_FILTER = ("ip proto 112 or arp or ip6 proto 112"
                   " or (icmp6 and icmp6[icmp6type] == icmp6-neighboradvert)")
 READY_TIMEOUT_S = 5.0
+# the kernel's buffer for tcpdump, KiB: 255 VRIDs' adverts and their gratuitous ARPs come
+# in bursts that overflowed the default 2 MiB (551 packets lost in one run)
+BUFFER_KIB = 16384
+_DROPPED = re.compile(r"^(\d+) packets? dropped by kernel$", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -58,7 +63,7 @@ class Capture:
         with open(self._stderr, "w") as err:
             self.proc = self.lab.popen(
                 self.node, ["tcpdump", "-i", self.interface, "-n", "-U", "--immediate-mode",
-                            "-w", str(self.pcap), CAPTURE_FILTER],
+                            "-B", str(BUFFER_KIB), "-w", str(self.pcap), CAPTURE_FILTER],
                 stdout=subprocess.DEVNULL, stderr=err, stdin=subprocess.DEVNULL)
         deadline = time.monotonic() + READY_TIMEOUT_S
         while "listening on" not in self._stderr.read_text():
@@ -75,6 +80,14 @@ class Capture:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+
+
+def read_dropped(pcap: Path) -> int | None:
+    """Packets the kernel dropped before tcpdump read them (its last words on stopping);
+    None when it did not say (killed, or never started)."""
+    log = pcap.with_suffix(".tcpdump.log")
+    found = _DROPPED.search(log.read_text(errors="replace")) if log.exists() else None
+    return int(found.group(1)) if found else None
 
 
 def read_pcap(pcap: Path) -> tuple[list[AdvertSeen], list[ArpSeen]]:
