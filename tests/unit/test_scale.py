@@ -243,3 +243,34 @@ def test_the_summary_warns_of_a_lossy_capture_only():
             "vrrp": {"version": 2, "advert_int_s": 1, "vip": "192.168.1.1", "vrid": 10}}
     assert "capture lost 551 packets" in summary({**base, "capture_dropped": 551})
     assert "capture lost" not in summary({**base, "capture_dropped": 0})
+
+
+def test_steady_state_cost_excludes_the_start_up():
+    """A daemon's CPU between convergence and the steps' end, as a share of that time:
+    its start-up (keepalived parsing, the bundled speaker's Python imports) is not in it."""
+    from vrrplab.analysis.results import _usage
+
+    usage = {"r1": {"converged": {"t": 1003.0, "cpu_s": 0.40, "rss_kib": 9000},
+                    "end": {"t": 1063.0, "cpu_s": 0.46, "rss_kib": 9100}},
+             "r2": {"end": {"t": 1063.0, "cpu_s": 0.3, "rss_kib": 8000}}}  # never converged
+    shown = _usage(usage, t0=1000.0)
+    assert shown["r1"]["steady_cpu_percent"] == pytest.approx(0.1)  # 0.06 s over 60 s
+    assert shown["r1"]["converged"] == {"t_s": 3.0, "cpu_s": 0.4, "rss_kib": 9000}
+    assert "steady_cpu_percent" not in shown["r2"]
+
+
+def test_a_speakers_usage_is_its_process_groups(monkeypatch):
+    from vrrplab.speakers import base
+
+    fields = ["S"] + ["0"] * 40
+    fields[11], fields[12], fields[21] = "150", "50", "1000"  # utime, stime (ticks), rss (pages)
+    monkeypatch.setattr(base, "group_stats", lambda group: iter([(7, fields), (8, fields)]))
+
+    class Running:
+        running = True
+        proc = type("P", (), {"pid": 7})()
+
+    sample = base.Speaker.usage(Running())
+    ticks, page_kib = base.os.sysconf("SC_CLK_TCK"), base.os.sysconf("SC_PAGE_SIZE") // 1024
+    assert sample["cpu_s"] == pytest.approx(2 * 200 / ticks)
+    assert sample["rss_kib"] == 2 * 1000 * page_kib

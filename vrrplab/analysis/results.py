@@ -151,6 +151,7 @@ def build_results(record) -> dict:
         "given_configs": {**scenario.given.as_results(), "checks_tried": record.checks_tried}
         if scenario.given else None,
         "speaker_cpu_s": record.cpu_s,
+        "speaker_usage": _usage(record.usage, t0),
         "auth_evidence": record.auth_evidence,
         "auth_mismatch": len({vrrp.auth_pass_of(r.name)[:8] for r in vrrp.routers
                               if vrrp.auth_pass_of(r.name)}) > 1,
@@ -489,6 +490,20 @@ def skipped_results(scenario, speakers: dict[str, str], reasons: list[dict],
         "faults": [],
         "checks": [],
     }
+
+
+def _usage(usage: dict, t0: float) -> dict:
+    """Each daemon's CPU and memory at convergence and at the steps' end, instants from t0,
+    and its CPU share in between (the steady state: start-up excluded)."""
+    shown = {}
+    for router, samples in usage.items():
+        shown[router] = {when: {"t_s": _r(s["t"] - t0, 3), "cpu_s": _r(s["cpu_s"], 2),
+                                "rss_kib": s["rss_kib"]} for when, s in samples.items()}
+        first, last = samples.get("converged"), samples.get("end")
+        if first and last and last["t"] - first["t"] > 0:
+            shown[router]["steady_cpu_percent"] = _r(
+                100 * (last["cpu_s"] - first["cpu_s"]) / (last["t"] - first["t"]), 3)
+    return shown
 
 
 def write_results(results: dict, out: Path) -> Path:

@@ -77,6 +77,9 @@ class RunRecord:
     config_warnings: dict[str, list[str]] = field(default_factory=dict)
     auth_evidence: dict[str, str | None] = field(default_factory=dict)
     cpu_s: dict[str, float | None] = field(default_factory=dict)  # daemon CPU at teardown
+    # each daemon's CPU and memory once the first masters are up, and at the end of the
+    # steps: {router: {"converged": {t, cpu_s, rss_kib}, "end": {...}}} (steady-state cost)
+    usage: dict[str, dict] = field(default_factory=dict)
     versions: dict[str, str | None] = field(default_factory=dict)  # router -> "keepalived 2.2.7"
     logs: dict[str, str] = field(default_factory=dict)
     checks_tried: list[dict] = field(default_factory=list)  # run --config: speakers/given
@@ -208,6 +211,7 @@ class Runner:
         """The first masters are up: start the client's probes, wait for their replies
         (the client's ARP entry for the VIP settled)."""
         self._mark("first_master")
+        self._sample_usage("converged")
         self._start_probes()
         self._mark("probes_started")
         self._wait_recovered(self.record.probe_start)
@@ -349,6 +353,7 @@ class Runner:
         # is not its evidence
         self.record.phases_end = time.time()
         self._mark("steps_done")
+        self._sample_usage("end")  # the steps' end, before any undo or stop
         checkpoint("teardown", self.out)
         self.view.ending()
         self._phase_ends = {r: s.log_size() for r, s in self.speakers.items()}
@@ -370,6 +375,12 @@ class Runner:
         self.record.interrupted = self.record.interrupted or interrupted
         self.record.end = time.time()
         self._mark("teardown_done")
+
+    def _sample_usage(self, when: str) -> None:
+        for router, speaker in self.speakers.items():
+            sample = speaker.usage()
+            if sample is not None:
+                self.record.usage.setdefault(router, {})[when] = sample
 
     def _collect_evidence(self) -> None:
         self._collect_phases(self._phase_ends)

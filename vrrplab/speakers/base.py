@@ -12,6 +12,7 @@ import os
 import re
 import signal
 import subprocess
+import time
 from abc import ABC, abstractmethod
 from pathlib import Path
 
@@ -156,6 +157,16 @@ class Speaker(ABC):
                 os.kill(self.proc.pid, signum)
         except ProcessLookupError:
             pass
+
+    def usage(self) -> dict | None:
+        """The daemon's process group now: CPU so far (user + system, s) and resident
+        memory (KiB), for steady-state cost (issue 15); None if it is gone."""
+        if not self.running:
+            return None
+        ticks, page_kib = os.sysconf("SC_CLK_TCK"), os.sysconf("SC_PAGE_SIZE") // 1024
+        stats = [f for _, f in group_stats(self.proc.pid)]
+        return {"t": time.time(), "cpu_s": sum(int(f[11]) + int(f[12]) for f in stats) / ticks,
+                "rss_kib": sum(int(f[21]) for f in stats) * page_kib}
 
     def cpu_seconds(self) -> float | None:
         """User + system CPU of the daemon's process group so far (None if gone)."""
