@@ -224,6 +224,21 @@ def test_a_failure_without_evidence_says_the_run_s_error_and_checks():
     assert evidence.reason(results("pass"), {}) is None
 
 
+def test_a_failure_with_a_known_finding_says_it_after_the_checks():
+    res = results("fail", speakers={"r1": "frr", "r2": "frr"},
+                  checks=["stop-r1: takeover within the RFC window"])
+    res["adapted"].append({"change": "known", "feature": "ipv6", "kind": "frr",
+                           "routers": ["r1", "r2"]})
+    said = str(evidence.reason(res, {}))
+    assert said.startswith("failed checks: stop-r1: takeover within the RFC window; r1, r2 "
+                           "(frr): over IPv6 a router that becomes master sends its first "
+                           "advert one advertisement interval late"), said
+    # no change of configuration: not listed with the adaptations
+    cell = matrix.entry(CELL, Outcome(1, res, "/r/results.json", "/l"), {})
+    assert matrix.adaptations([cell]) == [
+        "every router answers with the virtual MAC (use_vmac), as frr always does (1 cells)"]
+
+
 def test_logs_are_read_from_the_run_folder(tmp_path):
     (tmp_path / "r2.frr.log").write_text("hello")
     assert evidence.read_logs(tmp_path, {"r1": "keepalived", "r2": "frr"}) == {"r2": "hello"}

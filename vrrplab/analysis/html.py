@@ -574,7 +574,8 @@ def render_html(results: dict, run_dir: Path | None) -> str:
         phases=phases(results, files, checks),
         claims=claims(results),
         configs=configs(results, files),
-        adapted=[describe_adaptation(a).localized() for a in results.get("adapted", [])],
+        adapted=[(a.get("change") == "known", describe_adaptation(a).localized())
+                 for a in results.get("adapted", [])],
     )
 
 

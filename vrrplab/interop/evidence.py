@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from vrrplab.bundled.log import read_events
+from vrrplab.features import describe_adaptation
 from vrrplab.i18n import N_, Joined, Message
 
 MAX_LOG_BYTES = 4 * 1024 * 1024  # a speaker's log read at most this far (its end kept)
@@ -366,7 +367,7 @@ def failed_checks(results: dict) -> list[str]:
 
 def reason(results: dict, logs: dict[str, str], views: dict | None = None) -> Message | None:
     """Why the run failed, from the evidence: drops, a disagreement, the run's own errors,
-    its failed checks; None when it did not fail."""
+    its failed checks, a speaker's known finding; None when it did not fail."""
     if results.get("verdict") != "fail":
         return None
     parts: list = [drop_message(d, results) for d in drops(results, logs, views)[:2]]
@@ -382,6 +383,9 @@ def reason(results: dict, logs: dict[str, str], views: dict | None = None) -> Me
                                  n=len(checks) - FIRST_CHECKS))
         else:
             parts.append(Message(N_("failed checks: {checks}"), checks=shown))
+    # what a speaker is known to do against the RFC here (speakers.fit): the failure's why
+    parts += [describe_adaptation(a) for a in results.get("adapted") or []
+              if isinstance(a, dict) and a.get("change") == "known"]
     if not parts:
         return Message(N_("the run failed without saying why: see its report"))
     return Joined(Message(N_("; ")), parts)

@@ -291,9 +291,10 @@ def adaptations(cells: list[dict]) -> list[str]:
     how many cells it concerns: "run without a sync group on every router, as frr has
     none (5 cells)"."""
     counted: dict[tuple, int] = {}
-    for cell in cells:
+    for cell in cells:  # a known finding is no change: a failed cell's reason says it
         for key in {(a.get("change"), a.get("feature"), a.get("kind"))
-                    for a in cell.get("adapted") or [] if isinstance(a, dict)}:
+                    for a in cell.get("adapted") or []
+                    if isinstance(a, dict) and a.get("change") != "known"}:
             counted[key] = counted.get(key, 0) + 1
     lines = []
     for (change, feature, kind), n in counted.items():
