@@ -85,7 +85,41 @@ def _runs_on_frr() -> list[str]:
 # (no carrier); the VIP stays a local address and the kernel still delivers what the
 # bridge sends to the virtual MAC, which it learnt from the old master: silenced by a
 # rogue priority-255 router, r1 keeps answering the client's pings.
-KNOWN_FINDINGS = {"rogue-router": ["rogue-mallory: the client loses its gateway"]}
+# Over IPv6 (features.KNOWN["frr"]["ipv6"], FRR 8.4's vrrpd with its zebra): a router that
+# becomes master finds no link-local address on its macvlan yet (zebra reports it up before
+# putting its addresses back), drops its pending advert and sends the next at its
+# Adver_Timer, so both takeovers fail their windows, every time.
+KNOWN_FINDINGS = {
+    "rogue-router": ["rogue-mallory: the client loses its gateway"],
+    "ipv6": ["stop-r1: takeover within the RFC window",
+             "restart-r1: takeover within the RFC window"],
+}
+# Checks a known finding fails in some runs only, named so that nothing else may fail.
+# ipv6: after the goodbye the VIP itself is answered only once its address is back on
+# r2's macvlan, which is sometimes after the NAs and past the gap window (0.60-2.22 s
+# after the goodbye over 8 runs here, 6 past the 0.72 s window); traffic through the
+# gateway needs no address there and recovers in time (its check must pass).
+MAY_FAIL = {"ipv6": ["stop-r1: ping to the VIP resumes by itself"]}
+# the faults whose new master's first advert vrrpd sends one advertisement interval late
+ONE_INTERVAL_LATE = {"ipv6": ["stop-r1", "restart-r1"]}
+
+
+def _one_interval_late(results: dict, fault_name: str) -> None:
+    """The takeover is the RFC's, with the window's own parts, plus exactly one advert
+    interval (vrrpd's Adver_Timer: its first advert was dropped, the next goes one interval
+    on); the unsolicited NAs for the gateway go at the RFC's instant, inside the window."""
+    fault = next(f for f in results["faults"] if f["name"] == fault_name)
+    timing, interval = fault["timing"], results["vrrp"]["advert_int_s"]
+    assert timing["verdict"] == "late", timing
+    measured = timing["measured_s"]
+    assert timing["lower_s"] + interval <= measured <= timing["upper_s"] + interval, \
+        (fault_name, measured, timing["lower_s"], timing["upper_s"], interval)
+    gateway = results["vrrp"]["gateway_vip"]
+    [na, *_] = [a["t"] for a in results["timeline"]["arp"]
+                if a["op"] == "na" and a["gratuitous"] and a["ip"] == gateway
+                and a["t"] > fault["at_s"]]
+    assert timing["lower_s"] <= na - timing["basis_at_s"] <= timing["upper_s"], \
+        (fault_name, na - timing["basis_at_s"], timing["lower_s"], timing["upper_s"])
 
 
 @pytest.mark.parametrize("scenario", [s for s in _runs_on_frr() if s != "failover-basic"])
@@ -96,9 +130,15 @@ def test_every_scenario_frr_can_run(scenario, tmp_path):
     results = json.loads(proc.stdout)
     failed = [c["name"] for c in results["checks"] if not c["ok"]]
     expected = KNOWN_FINDINGS.get(scenario, [])
-    assert [f for f in failed if not any(f.startswith(e) for e in expected)] == [], \
+    known = expected + MAY_FAIL.get(scenario, [])
+    assert [f for f in failed if not any(f.startswith(e) for e in known)] == [], \
         (proc.stderr[-3000:], failed)
     assert all(any(f.startswith(e) for f in failed) for e in expected), \
         f"{scenario}: the known finding is gone: {expected}"
     assert proc.returncode == (1 if expected else 0)
     assert set(results["speakers"].values()) == {"frr"}
+    for fault_name in ONE_INTERVAL_LATE.get(scenario, []):
+        _one_interval_late(results, fault_name)
+    # the run says why, beside its checks (features.KNOWN through speakers.fit)
+    assert [a["feature"] for a in results["adapted"] if a["change"] == "known"] == (
+        ["ipv6"] if scenario in ONE_INTERVAL_LATE else [])
