@@ -29,7 +29,7 @@ from vrrplab.loader import PROJECT_ROOT
 
 def scenario_file(folder: Path, vrids: int, interval: float, hold: float) -> Path:
     name = f"cost-{vrids}-{str(interval).replace('.', 'p')}"
-    vrrp = {"advert_int": interval}
+    vrrp = {"advert_int": int(interval) if interval == int(interval) else interval}
     if interval < 1:
         vrrp.update(version=3, auth_pass=None)  # RFC 3768 carries whole seconds
     doc = {"name": name, "description": f"Steady state: {vrids} VRIDs, advert {interval} s, "

@@ -51,6 +51,10 @@ def results_of(folder: Path) -> tuple[dict, Path]:
 def vrid_takeovers(results: dict, run: Path) -> dict:
     """Per LAN VRID: r1 its master before the crash? r2 after? r2's first advert minus
     r1's last (the capture's view), against the gateway's judged window."""
+    if not results["faults"]:  # the run stopped before its fault: say why
+        return {"vrids_seen": None, "converged": None, "moved": None, "worst_s": None,
+                "median_s": None, "figure_s": None, "upper_s": None, "late": [], "early": [],
+                "error": "; ".join(results["errors"])}
     fault = results["faults"][0]
     routers = results["vrrp"]["routers"]
     old, new = routers[fault["target"]]["ip"], routers[fault["expected_master"]]["ip"]
@@ -109,7 +113,7 @@ def table(part: str, rows: list[dict]) -> str:
             lines.append(f"| {r['speaker']} | {r['size']} | {r['converged']}/{r['vrids_seen']} "
                          f"| {r['moved']} | {_s(r['median_s'])} / {_s(r['worst_s'])} "
                          f"| {_s(r['upper_s'])} | {len(r['late'])} | {r['passed']}/{r['runs']} "
-                         f"pass, {r['wall_s']} s |")
+                         f"pass, {r['wall_s']} s{_error(r)} |")
         return "\n".join(lines)
     if part == "routers":
         lines = ["| speaker | routers | takeovers | excess over the RFC figure, median / worst (ms) "
@@ -150,10 +154,14 @@ def plot(part: str, rows: list[dict], path: Path) -> None:
         mine = [r for r in rows if r["speaker"] == speaker]
         sizes = [r["size"] for r in mine]
         if part == "vrids":
-            ax.plot(sizes, [(r["worst_s"] or 0) - r["figure_s"] for r in mine], "o-",
+            mine = [r for r in mine if r["worst_s"] is not None]
+            sizes = [r["size"] for r in mine]
+            ax.plot(sizes, [r["worst_s"] - r["figure_s"] for r in mine], "o-",
                     label=f"{speaker}: worst VRID's takeover - MDI")
+            ax.plot(sizes, [r["median_s"] - r["figure_s"] for r in mine], "s:",
+                    label=f"{speaker}: median VRID's takeover - MDI")
             ax.plot(sizes, [r["upper_s"] - r["figure_s"] for r in mine], "x--",
-                    label=f"{speaker}: the window's upper allowance")
+                    label=f"{speaker}: the gateway's window, upper allowance")
         else:
             ax.plot(sizes, [max(r["excess_s"], default=0) for r in mine], "o-",
                     label=f"{speaker}: worst excess")
@@ -168,6 +176,10 @@ def plot(part: str, rows: list[dict], path: Path) -> None:
     ax.legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(path, dpi=100)
+
+
+def _error(row: dict) -> str:
+    return f"; {row['error']}" if row.get("error") else ""
 
 
 def _s(value) -> str:

@@ -106,8 +106,9 @@ SPEAKERS: dict[str, SpeakerTiming] = {
                   "a time; 20 ms, as the bundled speaker's worst with two labs at once"),
         0.3, N_("FRR's start-up (zebra, then vrrpd once zebra's socket exists): its log has "
                 "no sub-second time, so the window counts from the fault"),
-        0.045, N_("over IPv6 vrrpd sends its unsolicited NAs with its first advert, counted "
-                  "as keepalived's"),
+        0.045, N_("over IPv6 vrrpd sends its unsolicited NAs at once on becoming master, "
+                  "while its first advert is dropped (a known finding); counted as "
+                  "keepalived's"),
         whole_centiseconds=True),
 }
 UNKNOWN_SPEAKER = SPEAKERS["keepalived"]  # a speaker not measured here: keepalived's figures
