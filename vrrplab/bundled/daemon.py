@@ -16,7 +16,14 @@ problems on stderr and exit 1. Otherwise `Daemon.run()`:
    all on `time.monotonic()`. No sleeps: a received advert is handled when it
    arrives, a timer when it is due. Packets are handled before timers, so an
    advert that arrived in time resets Master_Down_Timer even if the timer is
-   due by the time it is read;
+   due by the time it is read: before a due timer runs, the sockets are polled
+   once more. A received advert counts from the kernel's receive stamp
+   (`net.Datagram.stamp`, on the monotonic clock through one offset), not from
+   when Python read it (RFC 5798 §6.4.2: the timers restart on receipt);
+   without a stamp, from the clock after `select`. `select`'s timeout is cut
+   short by the slack Linux allows itself (`select_timeout`): a wait of 3.6 s
+   may otherwise end up to 3.6 ms late (timeout/1000, /200 for a niced task),
+   which was most of this speaker's lateness after silence;
 4. SIGTERM/SIGINT: `Shutdown` to every instance (a master sends its
    priority-0 advert, RFC 5798 §6.4.3 (605)-(620), then drops its VIPs), the
    VMACs are deleted, exit 0. SIGKILL leaves everything as it was, like a crash.
@@ -97,6 +104,14 @@ DROP_LOG_INTERVAL_S = 1.0  # at most one drop line per instance and reason per s
 NETLINK_FIRST_BELOW_S = 1.0
 LINK_LOCAL_WAIT_S = 5.0  # DAD of a fresh link-local address takes about 1 s (RFC 4862 §5.4)
 DROP_WORDS = {"auth_failed": "received an invalid passwd!"}  # keepalived 2.2.7's own words
+# Linux ends a select() up to timeout/1000 late (timeout/200 for a niced task, at most 0.1 s;
+# fs/select.c select_estimate_accuracy), at least the task's timer slack (50 us): a long
+# wait asks for that much less, then a short one (below EXACT_WAIT_S) reaches the deadline
+SELECT_SLACK_DIVISOR = 200
+EXACT_WAIT_S = 0.01
+# a receive stamp older than this (or in the future) is not believed: the realtime clock
+# stepped between the packet's arrival and its reading; the daemon's clock stands in
+STAMP_MAX_AGE_S = 1.0
 
 Tagged = list[tuple[str, Action]]
 
@@ -140,15 +155,27 @@ class Instance:
     garp_due: list[float] = field(default_factory=list)  # the second bursts, one per first
     counters: Counter = field(default_factory=Counter)
     drop_logged: dict[str, float] = field(default_factory=dict)
+    heard: float | None = None  # when its last advert arrived (the daemon's clock)
+
+
+def select_timeout(remaining: float) -> float:
+    """The `select` timeout for a deadline `remaining` seconds away that the kernel's slack
+    cannot push past it: the whole wait when short (the slack is then the timer slack,
+    50 us), else less by the most slack Linux could add (the loop then waits the rest)."""
+    if remaining <= EXACT_WAIT_S:
+        return max(0.0, remaining)
+    return remaining - remaining / SELECT_SLACK_DIVISOR
 
 
 class Daemon:
     """The event loop; `run()` returns the exit code."""
 
-    def __init__(self, config: DaemonConfig, log: JsonLog, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, config: DaemonConfig, log: JsonLog, clock: Callable[[], float] = time.monotonic,
+                 wall: Callable[[], float] = time.time) -> None:
         self.config = config
         self.log = log
         self.clock = clock
+        self.wall = wall  # the kernel's receive stamps and the log are on this clock
         self.instances = {spec.name: Instance(spec, make_router(spec.router, config.test_mistime))
                           for spec in config.instances}
         self.units = self._units()
@@ -259,16 +286,28 @@ class Daemon:
 
     def _loop(self) -> None:
         while self.stop_reason is None:
-            self.run_due(self.clock())
+            self.run_timers()
             if self.links.error:
                 raise LinksError(self.links.error)
             self._note_links_prepared()
             deadline = self.next_deadline()
-            timeout = None if deadline is None else max(0.0, deadline - self.clock())
-            readable, _, _ = select.select(self._fds(), [], [], timeout)
-            now = self.clock()
-            for source in readable:
-                self._on_readable(source, now)
+            self._wait(None if deadline is None else select_timeout(deadline - self.clock()))
+
+    def _wait(self, timeout: float | None) -> None:
+        """One `select`, then whatever became readable."""
+        readable, _, _ = select.select(self._fds(), [], [], timeout)
+        now = self.clock()
+        for source in readable:
+            self._on_readable(source, now)
+
+    def run_timers(self) -> None:
+        """`run_due`, after reading what is queued if a timer is due: an advert that arrived
+        before its Master_Down_Timer ran out resets it (RFC 5798 §6.4.2), even when the
+        daemon gets to it late (its receive stamp says when it came)."""
+        deadline = self.next_deadline()
+        if deadline is not None and deadline <= self.clock():
+            self._wait(0)
+        self.run_due(self.clock())
 
     def _fds(self) -> list[Any]:
         fds: list[Any] = [self._wake_r, *self.sockets.values()]
@@ -288,7 +327,7 @@ class Daemon:
         for unit in self.units:
             deadline = unit.get_timer()
             if deadline is not None and deadline <= now:
-                self._execute(unit.handle_timer(now), now)
+                self._execute(unit.handle_timer(now), now, due=deadline)
         for inst in self.instances.values():
             if inst.garp_due and min(inst.garp_due) <= now:
                 inst.garp_due = [t for t in inst.garp_due if t > now]
@@ -305,7 +344,7 @@ class Daemon:
         elif isinstance(source, (VrrpSocket, Vrrp6Socket)):
             try:
                 for datagram in source.receive_all():
-                    self.on_datagram(source.device, datagram, now)
+                    self.on_datagram(source.device, datagram, self.arrival(datagram, now))
             except OSError as exc:  # a pending socket error is reported once; VRRP goes on
                 self.log.emit("error", interface=source.device, msg=f"receiving on {source.device}: {exc}")
         elif isinstance(source, ScriptRun):
@@ -313,8 +352,19 @@ class Daemon:
 
     # -- receiving ----------------------------------------------------------------
 
+    def arrival(self, datagram: Datagram, now: float) -> float:
+        """When `datagram` arrived, on the daemon's clock: the kernel's receive stamp moved
+        over from the realtime clock by one offset read now, else `now` (no stamp, or one
+        not to believe: older than STAMP_MAX_AGE_S or later than the clock)."""
+        if datagram.stamp is None:
+            return now
+        current = self.clock()
+        at = datagram.stamp - (self.wall() - current)
+        return at if now - STAMP_MAX_AGE_S <= at <= current else now
+
     def on_datagram(self, device: str, datagram: Datagram, now: float) -> None:
-        """One received VRRP datagram: to the instance of its VRID on that interface."""
+        """One received VRRP datagram (`now`: when it arrived): to the instance of its VRID
+        on that interface."""
         vrid = datagram.payload[1] if len(datagram.payload) >= 2 else None
         inst = next((i for i in self.instances.values() if i.spec.device == device and i.spec.vrid == vrid
                      and i.spec.family == datagram.family), None)
@@ -323,6 +373,7 @@ class Daemon:
             self._log_drop(None, device, "wrong_vrid", datagram.src, self.unmatched[device], now)
             return
         inst.counters["adverts_received"] += 1
+        inst.heard = now
         before = Counter(inst.router.drops)
         warned = Counter(inst.router.warnings)
         was_backup = inst.router.state is State.BACKUP
@@ -333,7 +384,7 @@ class Daemon:
             self._log_drop(inst, device, reason, datagram.src, inst.router.drops[reason], now)
         if was_backup and not dropped and datagram.payload[2:3] == b"\0":  # RFC 5798 §6.4.2 (425)
             name = inst.spec.name
-            self.log.emit("advert", instance=name, priority=0, src=datagram.src,
+            self.log.emit("advert", instance=name, priority=0, src=datagram.src, heard=self._unix(now),
                           msg=f"({name}) Backup received priority 0 advertisement")
         for reason in inst.router.warnings - warned:
             self._log_drop(inst, device, reason, datagram.src, inst.router.warnings[reason], now,
@@ -365,21 +416,23 @@ class Daemon:
         for name, event in events:
             self._feed(name, event, now)
 
-    def _execute(self, tagged: Tagged, now: float) -> None:
-        """Perform the machines' actions: state notes and adverts first, then addresses.
+    def _execute(self, tagged: Tagged, now: float, due: float | None = None) -> None:
+        """Perform the machines' actions: adverts first, then state notes, then addresses.
 
-        An advert does not wait for netlink: RFC 3768 §6.4.2 lists "Send an
-        ADVERTISEMENT" first when Master_Down_Timer fires, and a stopping router's
-        priority-0 adverts (one per instance) all leave before any VIP is removed,
-        so every backup starts its Skew_Time at once. Gratuitous ARP keeps its
-        place after the VIPs it announces.
+        An advert does not wait for netlink nor for the log: RFC 3768 §6.4.2 lists
+        "Send an ADVERTISEMENT" first when Master_Down_Timer fires, and a stopping
+        router's priority-0 adverts (one per instance) all leave before any VIP is
+        removed, so every backup starts its Skew_Time at once. Gratuitous ARP keeps
+        its place after the VIPs it announces. `due`: the timer's deadline when a
+        timer caused these actions (logged with a change of state).
         """
-        first = [(n, a) for n, a in tagged if isinstance(a, (StateChanged, SendAdvert))]
+        sends = [(n, a) for n, a in tagged if isinstance(a, SendAdvert)]
+        notes = [(n, a) for n, a in tagged if isinstance(a, StateChanged)]
         rest = [(n, a) for n, a in tagged if not isinstance(a, (StateChanged, SendAdvert))]
-        for name, action in first + rest:
+        for name, action in sends + notes + rest:
             inst = self.instances[name]
             if isinstance(action, StateChanged):
-                self._on_state(inst, action)
+                self._on_state(inst, action, now, due)
             elif isinstance(action, AddVips):
                 self._vips(inst, action.vips, add=True)
             elif isinstance(action, RemoveVips):
@@ -393,12 +446,19 @@ class Daemon:
                 if len(inst.garp_due) < GARP_PENDING_MAX:  # a flood must not amplify
                     inst.garp_due.append(now + GARP_MASTER_DELAY_S)
 
-    def _on_state(self, inst: Instance, change: StateChanged) -> None:
+    def _on_state(self, inst: Instance, change: StateChanged, now: float, due: float | None) -> None:
         name = inst.spec.name
         if change.new is not State.MASTER:
             inst.garp_due.clear()
+        timing = {}
+        if due is not None:  # where a timer's takeover went: heard -> due -> ran (unix times)
+            timing = {"heard": self._unix(inst.heard), "due": self._unix(due), "ran": self._unix(now)}
         self.log.emit("state", instance=name, old=state_name(change.old), new=state_name(change.new),
-                      reason=change.reason, msg=state_message(name, change.old, change.new))
+                      reason=change.reason, **timing, msg=state_message(name, change.old, change.new))
+
+    def _unix(self, instant: float | None) -> float | None:
+        """An instant of the daemon's clock as unix time (the log's), six decimals."""
+        return None if instant is None else round(instant + self.wall() - self.clock(), 6)
 
     def _vips(self, inst: Instance, addresses: tuple[str, ...], add: bool) -> None:
         spec = inst.spec

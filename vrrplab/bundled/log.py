@@ -8,11 +8,15 @@ capture) and `"event"`. The events:
              use_vmac}], sync_group, warnings
     listening  at (unix time the Startup's timers count from: the lab times a restart from it)
     state    instance, old, new, reason, msg   (msg in keepalived's words:
-             "(VI_LAN) Entering MASTER STATE", so readers of either log match)
+             "(VI_LAN) Entering MASTER STATE", so readers of either log match); when a
+             timer caused it (Master_Down_Timer), also heard (when the instance's last
+             advert arrived, the kernel's receive stamp), due (when the timer ran out)
+             and ran (when the daemon ran it; its advert left before this line)
     vips     instance, op ("add" | "remove"), device, vips, msg
     garp     instance, device, vips, count, burst, msg
     advert   instance, priority 0, msg: only goodbyes, sent ("(VI_LAN) sent 0 priority") or
-             heard by a backup (src, "(VI_LAN) Backup received priority 0 advertisement")
+             heard by a backup (src, heard: when it arrived, "(VI_LAN) Backup received
+             priority 0 advertisement")
     links    msg (start-up and exit chores: a stale VIP removed, a VMAC created or deleted)
     priority instance, priority, base, msg
     script   name, status ("ok" | "failing"), result, msg ("VRRP_Script(chk) succeeded")

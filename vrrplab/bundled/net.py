@@ -18,6 +18,12 @@
   one on receipt, so the core sees and counts it. A raw IPv6 socket gets no IP
   header: the hop limit (§7.1: MUST be 255) and the destination come as
   ancillary data (IPV6_RECVHOPLIMIT, IPV6_RECVPKTINFO), read by `datagram_v6`.
+- Both sockets ask the kernel to stamp what they receive (SO_TIMESTAMPNS): each
+  `Datagram` carries its `stamp`, the instant the kernel took it in
+  (CLOCK_REALTIME), read from the ancillary data of `recvmsg`; None when the
+  option is refused or the stamp is missing. RFC 5798 §6.4.2 resets
+  Master_Down_Timer on receipt of an advert: the daemon counts from that stamp,
+  not from when Python got round to reading the packet.
 - `garp_frame` / `ArpSocket`: gratuitous ARP as keepalived 2.2.7 sends it (an ARP
   request for the VIP from the VIP, target MAC ff:ff:ff:ff:ff:ff, broadcast).
   For IPv6 the same AF_PACKET socket sends `na_frame`: an unsolicited Neighbor
@@ -68,6 +74,11 @@ PROC_IF_INET6 = Path("/proc/net/if_inet6")
 IFA_F_DADFAILED, IFA_F_TENTATIVE = 0x08, 0x40  # <linux/if_addr.h>
 LINK_UP_STATES = {"up", "unknown"}  # "unknown": drivers that do not report operstate
 RECV_BUFFER = 65535
+# <asm-generic/socket.h>; not exported by Python's socket module before 3.14. The control
+# message's type is the option's number (SCM_TIMESTAMPNS), its data a struct timespec.
+SO_TIMESTAMPNS = 35
+TIMESPEC = struct.Struct("@ll")
+STAMP_BUFFER = socket.CMSG_SPACE(TIMESPEC.size)
 
 
 @dataclass(frozen=True)
@@ -79,9 +90,19 @@ class Datagram:
     dst: str
     ttl: int  # IPv4 TTL or IPv6 Hop Limit
     family: int = 4
+    stamp: float | None = None  # when the kernel received it (unix time, SO_TIMESTAMPNS); None: unknown
 
 
-def parse_ipv4(packet: bytes) -> Datagram | None:
+def receive_stamp(ancdata: list[tuple[int, int, bytes]]) -> float | None:
+    """The kernel's receive time (unix seconds) in `recvmsg`'s ancillary data, or None."""
+    for level, kind, data in ancdata:
+        if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS and len(data) >= TIMESPEC.size:
+            seconds, nanoseconds = TIMESPEC.unpack_from(data)
+            return seconds + nanoseconds / 1e9 if seconds > 0 else None
+    return None
+
+
+def parse_ipv4(packet: bytes, stamp: float | None = None) -> Datagram | None:
     """Split a raw-socket IPv4 datagram; None if it is not a well-formed IPv4 header."""
     if len(packet) < 20 or packet[0] >> 4 != 4:
         return None
@@ -91,7 +112,7 @@ def parse_ipv4(packet: bytes) -> Datagram | None:
         return None
     end = min(total_len, len(packet))
     src, dst = (str(ipaddress.IPv4Address(packet[i : i + 4])) for i in (12, 16))
-    return Datagram(bytes(packet[header_len:end]), src, dst, packet[8])
+    return Datagram(bytes(packet[header_len:end]), src, dst, packet[8], stamp=stamp)
 
 
 def ip_mreqn(group: str, address: str, ifindex: int) -> bytes:
@@ -110,6 +131,10 @@ def raw_vrrp_socket(family: int, device: str, options: list[tuple[int, int, Any]
     except OSError:
         sock.close()
         raise
+    try:  # receive stamps are a refinement: without them the daemon stamps with its clock
+        sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
+    except OSError:
+        pass
     return sock
 
 
@@ -154,10 +179,10 @@ class VrrpSocket(_RawSocket):
         """Every datagram queued now (the socket is non-blocking); OSError on a socket error."""
         while True:
             try:
-                packet = self.sock.recv(RECV_BUFFER)
+                packet, ancdata, _flags, _address = self.sock.recvmsg(RECV_BUFFER, STAMP_BUFFER)
             except (BlockingIOError, InterruptedError):
                 return
-            datagram = parse_ipv4(packet)
+            datagram = parse_ipv4(packet, receive_stamp(ancdata))
             if datagram is not None:
                 yield datagram
 
@@ -176,7 +201,8 @@ def datagram_v6(payload: bytes, address: tuple | str, ancdata: list[tuple[int, i
     """A raw IPv6 socket's `recvmsg` result as a `Datagram`: the source from the
     address (its %scope dropped), the hop limit and destination from the ancillary
     data. A missing hop limit reads as 0 and a missing destination as ::, so the
-    core drops the advert and counts why (bad_ttl, bad_checksum) rather than guess."""
+    core drops the advert and counts why (bad_ttl, bad_checksum) rather than guess.
+    The kernel's receive stamp, when there, is the datagram's `stamp`."""
     host = address[0] if isinstance(address, tuple) else address
     hop_limit, dst = 0, "::"
     for level, kind, data in ancdata:
@@ -186,14 +212,16 @@ def datagram_v6(payload: bytes, address: tuple | str, ancdata: list[tuple[int, i
             hop_limit = struct.unpack_from("@i", data)[0]
         elif kind == socket.IPV6_PKTINFO and len(data) >= 16:
             dst = str(ipaddress.IPv6Address(bytes(data[:16])))
-    return Datagram(bytes(payload), host.split("%", 1)[0], dst, hop_limit, family=6)
+    return Datagram(bytes(payload), host.split("%", 1)[0], dst, hop_limit, family=6,
+                    stamp=receive_stamp(ancdata))
 
 
 class Vrrp6Socket(_RawSocket):
     """Raw VRRP socket on one device for IPv6 (RFC 5798 §5.1.2), to send and to receive."""
 
     family = 6
-    ANCILLARY_BUFFER = socket.CMSG_SPACE(4) + socket.CMSG_SPACE(20)  # hop limit, in6_pktinfo
+    ANCILLARY_BUFFER = socket.CMSG_SPACE(4) + socket.CMSG_SPACE(20) + STAMP_BUFFER  # hop limit,
+    # in6_pktinfo, the receive stamp
 
     def __init__(self, device: str, source_ip: str) -> None:
         self.device = device
