@@ -274,3 +274,23 @@ def test_a_speakers_usage_is_its_process_groups(monkeypatch):
     ticks, page_kib = base.os.sysconf("SC_CLK_TCK"), base.os.sysconf("SC_PAGE_SIZE") // 1024
     assert sample["cpu_s"] == pytest.approx(2 * 200 / ticks)
     assert sample["rss_kib"] == 2 * 1000 * page_kib
+
+
+def test_the_page_of_a_grown_lab_says_so_and_its_boxes_do_not_overlap(tmp_path):
+    from tests.unit import synthetic
+    from vrrplab.analysis import html as report_html
+    from vrrplab.analysis.results import build_results
+
+    results = build_results(synthetic.record(tmp_path))
+    assert "lab grown" not in report_html.render_html(results, tmp_path)  # as written: silent
+    grown_results = {**results, "scale": {"routers": 16}}
+    routers = {f"r{i}": {**results["vrrp"]["routers"]["r2"], "priority": 100 - i}
+               for i in range(3, 17)}
+    grown_results["vrrp"] = {**results["vrrp"],
+                             "routers": {**results["vrrp"]["routers"], **routers}}
+    assert f"lab grown from {results['topology']}: 16 routers" in report_html.render_html(
+        grown_results, tmp_path)
+    boxes = sorted((n["x"], n["x"] + n["w"]) for n in report_html.topology(grown_results)["nodes"]
+                   if n["kind"] in ("router", "master"))
+    assert len(boxes) == 16
+    assert all(right <= nxt_left for (_l, right), (nxt_left, _r) in zip(boxes, boxes[1:]))

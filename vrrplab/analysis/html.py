@@ -30,7 +30,7 @@ import jinja2
 
 from vrrplab import i18n
 from vrrplab.analysis import formula as formula_text
-from vrrplab.analysis.report import checks_in_language, plot_timeline, speaker_shown
+from vrrplab.analysis.report import checks_in_language, plot_timeline, scale_line, speaker_shown
 from vrrplab.analysis.timing import reason_in_language
 from vrrplab.faults.catalogue import KINDS
 from vrrplab.features import describe_adaptation
@@ -149,7 +149,10 @@ def topology(results: dict) -> dict:
     attackers = list(results.get("attackers", {}))
     upstream = [t for t in results["probe"].get("targets", []) if t not in vip_addresses]
     routers = _routers(results)
-    width, box_w = 1000, 230
+    # a box per router side by side: a lab grown to 16 routers widens the drawing (the SVG
+    # scales to the page) rather than overlapping its boxes
+    box_w = 230 if len(routers) <= 4 else 190
+    width = max(1000, len(routers) * (box_w + 24) + 60)
     nodes, lines, labels = [], [], []
 
     def row(names, y, h, kind, text_of, left=False):
@@ -576,6 +579,7 @@ def render_html(results: dict, run_dir: Path | None) -> str:
         configs=configs(results, files),
         adapted=[(a.get("change") == "known", describe_adaptation(a).localized())
                  for a in results.get("adapted", [])],
+        scale=scale_line(results["scale"], results["topology"]) if results.get("scale") else None,
     )
 
 

@@ -93,7 +93,7 @@ def _speakers_line(results: dict) -> str:
         f"{router} {speaker}" for router, speaker in shown.items()))
 
 
-def _scale_line(scale: dict, topology: str) -> str:
+def scale_line(scale: dict, topology: str) -> str:
     """The lab grown by --routers / --vrids (loader.scale): said, as the run was not the
     topology's as written."""
     parts = []
@@ -136,7 +136,7 @@ def summary(results: dict) -> str:
                       else _("adapted: {what}")).format(what=describe_adaptation(a).localized())
               for a in results.get("adapted", [])]
     if results.get("scale"):
-        lines.append("  " + _scale_line(results["scale"], results["topology"]))
+        lines.append("  " + scale_line(results["scale"], results["topology"]))
     if results.get("capture_dropped"):
         lines.append("  " + ngettext(
             "the client's capture lost {n} packet (the kernel's buffer was full): a lost "
@@ -271,8 +271,10 @@ def plot_timeline(results: dict, path: Path) -> Path:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, (ax_data, ax_ctl) = plt.subplots(2, 1, sharex=True, figsize=(14, 6),
-                                          gridspec_kw={"height_ratios": [1, 1]})
+    # a lab grown to 16 routers: a row of adverts per router, and their legend, need room
+    extra = max(0, len(results["vrrp"]["routers"]) - 3)
+    fig, (ax_data, ax_ctl) = plt.subplots(2, 1, sharex=True, figsize=(14, 6 + 0.35 * extra),
+                                          gridspec_kw={"height_ratios": [1, 1 + 0.15 * extra]})
     _plot_probes(ax_data, results)
     _plot_control_plane(ax_ctl, results)
     for ax in (ax_data, ax_ctl):
@@ -359,8 +361,10 @@ def _plot_control_plane(ax, results: dict) -> None:
     ax.set_ylim(-0.7, len(routers) - 0.2)
     ax.set_title(_("Who is master: VRRP adverts for VRID {vrid} seen on the wire").format(vrid=vrid),
                  fontsize=10)
-    if ax.get_legend_handles_labels()[0]:
-        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
+    entries = len(ax.get_legend_handles_labels()[0])
+    if entries:
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8,
+                  ncol=1 if entries <= 14 else 2)
 
 
 def _plot_gateways(ax, results: dict, gateways: list[dict]) -> None:
