@@ -275,3 +275,27 @@ def test_receive_stamp_reads_the_kernel_s_control_message():
 def test_datagrams_carry_their_stamp():
     assert net_module.parse_ipv4(ipv4_packet(b"x" * 8), stamp=12.5) == Datagram(
         b"x" * 8, "192.168.1.10", "224.0.0.18", 255, stamp=12.5)
+
+
+def test_a_sync_group_s_takeover_is_due_when_its_last_member_s_timer_ran_out(monkeypatch):
+    """The group moves with its last member: the state lines name that member's deadline."""
+    doc = config(4)
+    up = {**doc["instances"][0], "name": "VI_UP", "vrid": 20, "interface": "eth1",
+          "primary_ip": "203.0.113.20", "vips": ["203.0.113.1/24"]}
+    doc = {**doc, "instances": [doc["instances"][0], up],
+           "sync_group": {"name": "GATEWAY", "instances": ["VI_LAN", "VI_UP"]}}
+    monkeypatch.setattr(net_module, "link_is_up", lambda device: True)
+    monkeypatch.setattr(daemon_module, "device_mac", lambda device: "02:00:00:00:00:02")
+    clock, log = Clock(), io.StringIO()
+    d = Daemon(parse_config(doc), JsonLog(log, clock=clock.wall), clock=clock.monotonic, wall=clock.wall)
+    d.links = FakeLinks()
+    for inst in d.instances.values():
+        inst.sock, inst.arp = type("Quiet", (), {"send": lambda self, m: None})(), FakeArp()
+    d.startup(0.0)
+    lan, up_router = d.instances["VI_LAN"].router, d.instances["VI_UP"].router
+    up_router._down_at += 0.0002  # VI_UP's last advert came 0.2 ms after VI_LAN's
+    clock.now = up_router.get_timer() + 0.0001  # both ran out; one wake-up runs them
+    d.run_due(clock.now)
+    assert lan.state is State.MASTER and up_router.state is State.MASTER
+    dues = [e["due"] for e in read_events(log.getvalue()) if e["event"] == "state" and e["new"] == "MASTER"]
+    assert dues == [pytest.approx(MDI_100_V3 + 0.0002 + OFFSET, abs=1e-6)] * 2

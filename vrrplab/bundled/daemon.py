@@ -327,7 +327,9 @@ class Daemon:
         for unit in self.units:
             deadline = unit.get_timer()
             if deadline is not None and deadline <= now:
-                self._execute(unit.handle_timer(now), now, due=deadline)
+                # a sync group moves when its last member's timer runs out: that one is `due`
+                due = max(t for r in unit.members.values() if (t := r.get_timer()) is not None and t <= now)
+                self._execute(unit.handle_timer(now), now, due=due)
         for inst in self.instances.values():
             if inst.garp_due and min(inst.garp_due) <= now:
                 inst.garp_due = [t for t in inst.garp_due if t > now]

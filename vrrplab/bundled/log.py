@@ -10,7 +10,8 @@ capture) and `"event"`. The events:
     state    instance, old, new, reason, msg   (msg in keepalived's words:
              "(VI_LAN) Entering MASTER STATE", so readers of either log match); when a
              timer caused it (Master_Down_Timer), also heard (when the instance's last
-             advert arrived, the kernel's receive stamp), due (when the timer ran out)
+             advert arrived, the kernel's receive stamp), due (when the timer ran out; in a
+             sync group, the last of its members' timers that ran out then)
              and ran (when the daemon ran it; its advert left before this line)
     vips     instance, op ("add" | "remove"), device, vips, msg
     garp     instance, device, vips, count, burst, msg
