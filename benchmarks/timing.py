@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -69,7 +70,8 @@ def run(folder: Path, speaker: str, kind: str, interval: float, sync: bool, cycl
     out = folder / name
     proc = subprocess.run([python, "-m", "vrrplab", "run", str(path), "--speaker", speaker,
                            "--spread-faults", "--out", str(out), "-q"],
-                          capture_output=True, text=True, timeout=900, cwd=cwd)
+                          capture_output=True, text=True, timeout=900, cwd=cwd,
+                          env={**os.environ, "PYTHONPATH": str(cwd)})  # the speakers' too
     found = sorted(out.glob("*/*/results.json"))
     if not found:
         raise SystemExit(f"{name}: no results.json: {proc.stdout[-800:]}{proc.stderr[-800:]}")
