@@ -294,3 +294,13 @@ def test_the_page_of_a_grown_lab_says_so_and_its_boxes_do_not_overlap(tmp_path):
                    if n["kind"] in ("router", "master"))
     assert len(boxes) == 16
     assert all(right <= nxt_left for (_l, right), (nxt_left, _r) in zip(boxes, boxes[1:]))
+
+
+def test_malformed_or_too_small_input_is_an_input_error_not_a_traceback():
+    top = yaml.safe_load((ROOT / "topologies/textbook.yaml").read_text())
+    top["routers"]["r2"]["interfaces"]["eth0"] = "lan"  # not a mapping
+    assert grown(top, Scale(routers=4)) is top  # left for the loader to name
+    six = yaml.safe_load((ROOT / "topologies/ipv6.yaml").read_text())
+    six["segments"]["lan"]["subnet"] = "2001:db8:1::/124"
+    with pytest.raises(InputError, match="room for"):
+        grown(six, Scale(vrids=16))

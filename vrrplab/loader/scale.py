@@ -72,12 +72,15 @@ def grown(top: Any, scale: Scale) -> Any:
     loader, which reports it."""
     if not scale or not isinstance(top, dict):
         return top
-    top = copy.deepcopy(top)
-    if scale.routers is not None:
-        _add_routers(top, scale.routers)
-    if scale.vrids is not None:
-        _add_vrids(top, scale.vrids)
-    return top
+    grown_top = copy.deepcopy(top)
+    try:
+        if scale.routers is not None:
+            _add_routers(grown_top, scale.routers)
+        if scale.vrids is not None:
+            _add_vrids(grown_top, scale.vrids)
+    except (TypeError, AttributeError, KeyError):
+        return top  # a malformed file: the loader names what is wrong with it
+    return grown_top
 
 
 def _refuse(expected: str, **values: Any) -> None:
@@ -288,7 +291,10 @@ def _same_network(value: Any, network) -> bool:
 
 def _vips_for(network, vrid: int, taken: set) -> list[str]:
     """The next free address of the segment (IPv6: a link-local first, RFC 5798 5.2.9)."""
-    host = next(a for a in network.hosts() if a not in taken)
+    host = next((a for a in network.hosts() if a not in taken), None)
+    if host is None:
+        _refuse(N_("--vrids: room for {count} VIPs in {network}"), count=1,
+                network=str(network))
     taken.add(host)
     vips = [f"{host}/{network.prefixlen}"]
     if network.version == 6:
