@@ -30,9 +30,7 @@ from vrrplab.errors import (
 )
 from vrrplab.i18n import N_, Message, _
 from vrrplab.loader import find_scenario, list_scenarios, load_scenario, load_topology, read_yaml
-from vrrplab.loader.limits import MAX_ROUTERS
-from vrrplab.loader.scale import Scale
-from vrrplab.vrrp.packet import MAX_VRID
+from vrrplab.loader.scale import ROUTERS_RANGE, VRIDS_RANGE, Scale
 from vrrplab.speakers import fit, kinds_for, require_speakers
 from vrrplab.speakers import given as given_configs
 from vrrplab.rundir import check_out, make_run_dir, replace_file
@@ -168,10 +166,10 @@ def grade(folder: Path, scenario: str, speaker: str, out: Path | None, jobs: int
 @click.option("--vrrp-version", type=click.Choice(["2", "3"]), default=None,
               help="Run the scenario in this VRRP version (3 drops auth_pass) "
                    "[default: the topology's].")
-@click.option("--routers", type=click.IntRange(2, MAX_ROUTERS), default=None,
+@click.option("--routers", type=click.IntRange(*ROUTERS_RANGE), default=None,
               help="Grow the lab to this many routers: r3, r4 ... copies of the last one, "
                    "lower priorities, in order [default: the topology's].")
-@click.option("--vrids", type=click.IntRange(1, MAX_VRID), default=None,
+@click.option("--vrids", type=click.IntRange(*VRIDS_RANGE), default=None,
               help="This many VRRP instances on the LAN, each with its own VIP, all in the "
                    "topology's sync group [default: the topology's].")
 @click.option("--json", "as_json", is_flag=True, help="Print results.json on stdout.")

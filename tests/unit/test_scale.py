@@ -209,13 +209,13 @@ def test_a_crash_darkens_the_links_before_waiting_for_the_daemon_to_exit():
     from vrrplab.loader.model import Fault
 
     calls = []
-    speaker = SimpleNamespace(signal=lambda signum, group: calls.append(("signal", signum)),
+    speaker = SimpleNamespace(kill=lambda: calls.append(("SIGKILL",)),
                               crash=lambda: calls.append(("reaped",)))
     lab = SimpleNamespace(set_link=lambda node, link, up: calls.append(("link", link, up)))
     topo = scenario("failover-crash").topology
     ctx = SimpleNamespace(speakers={"r1": speaker}, lab=lab, topology=topo)
     crash_router(ctx, Fault(name="crash-r1", kind="crash", target="r1", expect_master="r2"))
-    assert calls == [("signal", 9), ("link", "eth0", False), ("link", "eth1", False),
+    assert calls == [("SIGKILL",), ("link", "eth0", False), ("link", "eth1", False),
                      ("reaped",)]
 
 

@@ -86,7 +86,7 @@ def crash_router(ctx, fault) -> tuple[float, Undo]:
     speaker = ctx.speakers[fault.target]
     links = [i.name for i in ctx.topology.node(fault.target).interfaces]
     at = time.time()
-    speaker.signal(signal.SIGKILL, group=True)  # first: no goodbye, no chance to tidy the VIP
+    speaker.kill()  # first: no goodbye, no chance to tidy the VIP
     for link in links:  # dark at once, as a power cut: the daemon's exit may take seconds
         ctx.lab.set_link(fault.target, link, up=False)  # (255 VRIDs: its sockets' closing)
     speaker.crash()  # reaps it

@@ -1,7 +1,7 @@
 """A lab grown from its topology: more routers on its segments, more VRIDs on its LAN.
 
-`vrrplab run failover-crash --routers 16 --vrids 64`, a scenario's `scale:` mapping,
-and `vrrplab sweep --set routers=2,4,8,16` all come here. Pure: a topology's raw
+`vrrplab run failover-crash --routers 16 --vrids 64` and a scenario's `scale:` mapping
+come here (benchmarks/scale.py and cost.py use them). Pure: a topology's raw
 mapping (as read from its YAML) in, a grown raw mapping out; the loader then checks
 the result as it checks any file, so a grown lab past a limit (loader.limits) is
 refused with the usual `FILE: FIELD: expected ...` line, nothing started.
@@ -34,9 +34,12 @@ from typing import Any
 
 from vrrplab.errors import InputError
 from vrrplab.i18n import N_, Message
+from vrrplab.loader.limits import MAX_ROUTERS
+from vrrplab.vrrp.config import MIN_PRIORITY
 from vrrplab.vrrp.packet import MAX_VRID, MIN_VRID
 
-LOWEST_NEW_PRIORITY = 1  # the new routers' priorities stay above 0 (0 means "leaving")
+ROUTERS_RANGE = (2, MAX_ROUTERS)  # what --routers and scale.routers accept
+VRIDS_RANGE = (1, MAX_VRID)  # what --vrids and scale.vrids accept
 PRIORITY_STEP = 10  # spacing of the new routers' priorities, when the room allows
 
 
@@ -130,7 +133,7 @@ def _declared_priorities(vrrp: dict) -> list[int]:
 def _new_priorities(declared: list[int], count: int) -> list[int]:
     """Distinct, below every declared one, evenly spaced down towards 1."""
     top = min(declared, default=101) - 1
-    room = top - LOWEST_NEW_PRIORITY + 1
+    room = top - MIN_PRIORITY + 1
     if count > room:
         _refuse(N_("--routers: room for {count} more priorities below {lowest} "
                    "(there is room for {room})"), count=count, lowest=top + 1, room=max(room, 0))

@@ -27,9 +27,7 @@ from vrrplab.loader.model import (
     Topology,
     TrackScript,
 )
-from vrrplab.loader import limits
-from vrrplab.loader.scale import Scale
-from vrrplab.vrrp.packet import MAX_VRID
+from vrrplab.loader.scale import ROUTERS_RANGE, VRIDS_RANGE, Scale
 from vrrplab.loader.topology import _check_auth_agreement, load_topology
 from vrrplab.loader.yamlio import (
     LOWER_NAME,
@@ -163,9 +161,9 @@ def load_scenario(path: Path, vrrp_version: int | None = None,
 def _scale(c: Checker, raw: Any) -> Scale:
     """The scenario's `scale:` mapping: how many routers, how many VRIDs on its LAN."""
     spec = c.mapping(raw, "scale", optional=("routers", "vrids"))
-    routers = c.number(spec["routers"], "scale.routers", 2, limits.MAX_ROUTERS, integer=True) \
+    routers = c.number(spec["routers"], "scale.routers", *ROUTERS_RANGE, integer=True) \
         if "routers" in spec else None
-    vrids = c.number(spec["vrids"], "scale.vrids", 1, MAX_VRID, integer=True) \
+    vrids = c.number(spec["vrids"], "scale.vrids", *VRIDS_RANGE, integer=True) \
         if "vrids" in spec else None
     return Scale(routers, vrids)
 

@@ -57,7 +57,7 @@ class Capture:
     def __init__(self, lab, node: str, interface: str, pcap: Path):
         self.lab, self.node, self.interface, self.pcap = lab, node, interface, pcap
         self.proc: subprocess.Popen | None = None
-        self._stderr = pcap.with_suffix(".tcpdump.log")
+        self._stderr = tcpdump_log(pcap)
 
     def start(self) -> None:
         with open(self._stderr, "w") as err:
@@ -82,10 +82,15 @@ class Capture:
                 self.proc.wait()
 
 
+def tcpdump_log(pcap: Path) -> Path:
+    """Where the capture of `pcap` keeps tcpdump's own words (stderr)."""
+    return pcap.with_suffix(".tcpdump.log")
+
+
 def read_dropped(pcap: Path) -> int | None:
     """Packets the kernel dropped before tcpdump read them (its last words on stopping);
     None when it did not say (killed, or never started)."""
-    log = pcap.with_suffix(".tcpdump.log")
+    log = tcpdump_log(pcap)
     found = _DROPPED.search(log.read_text(errors="replace")) if log.exists() else None
     return int(found.group(1)) if found else None
 

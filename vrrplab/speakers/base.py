@@ -140,10 +140,14 @@ class Speaker(ABC):
             self.crash()
         self._terminating = False
 
+    def kill(self) -> None:
+        """SIGKILL the daemon and its children, without waiting for them to exit."""
+        self.signal(signal.SIGKILL, group=True)
+
     def crash(self) -> None:
-        """SIGKILL the daemon and its children at once: nothing is sent."""
+        """SIGKILL the daemon and its children at once: nothing is sent; then reap it."""
         if self.running:
-            self.signal(signal.SIGKILL, group=True)
+            self.kill()
             self.proc.wait(timeout=STOP_TIMEOUT_S)
 
     def signal(self, signum: int, group: bool = False) -> None:
@@ -170,11 +174,8 @@ class Speaker(ABC):
 
     def cpu_seconds(self) -> float | None:
         """User + system CPU of the daemon's process group so far (None if gone)."""
-        if not self.running:
-            return None
-        ticks = os.sysconf("SC_CLK_TCK")
-        # the daemon and its children: utime + stime
-        return sum(int(f[11]) + int(f[12]) for _, f in group_stats(self.proc.pid)) / ticks
+        sample = self.usage()
+        return None if sample is None else sample["cpu_s"]
 
     def read_log(self, start: int = 0, end: int | None = None) -> str:
         """The log, or the bytes [start, end) of it: one phase of the run."""
