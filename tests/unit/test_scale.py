@@ -304,3 +304,16 @@ def test_malformed_or_too_small_input_is_an_input_error_not_a_traceback():
     six["segments"]["lan"]["subnet"] = "2001:db8:1::/124"
     with pytest.raises(InputError, match="room for"):
         grown(six, Scale(vrids=16))
+
+
+def test_the_lab_grows_after_the_scenarios_priorities(tmp_path):
+    """A scenario that gives r2 priority 90: the routers added below it, not at 90 (they
+    were grown from the topology's 100 before the override, r3 landing on r2's 90)."""
+    raw = yaml.safe_load((SCENARIOS / "failover-crash.yaml").read_text())
+    raw.update(topology=str(ROOT / "topologies/textbook.yaml"),
+               vrrp={"routers": {"r2": {"priority": 90}}})
+    path = tmp_path / "low-r2.yaml"
+    path.write_text(yaml.safe_dump(raw))
+    priorities = {r.name: r.priority for r in load_scenario(
+        path, scale=Scale(routers=4)).topology.vrrp.routers}
+    assert priorities["r2"] == 90 and priorities["r3"] < 90 and priorities["r4"] < priorities["r3"]

@@ -2,7 +2,8 @@
 
 `load_topology` checks the VRRP section's instances, VIPs, per-instance
 priorities, routers, track scripts, passwords and IPv6 rules, and merges a
-scenario's `vrrp` overrides (or `--vrrp-version`) in first.
+scenario's `vrrp` overrides in first, then grows the lab (loader.scale), then applies
+`--vrrp-version`.
 """
 
 from __future__ import annotations
@@ -74,7 +75,7 @@ def load_topology(path: Path, vrrp_overrides: dict | None = None,
     `allow` lets a scenario that is about a mistake make it (e.g. long_auth_pass).
     `check_auth=False` leaves the routers' password agreement to the scenario,
     which may expect the split brain a disagreement causes. `scale` grows the lab
-    (loader.scale) before anything is checked.
+    (loader.scale) after the overrides are merged, before anything is checked.
     """
     # the package's names, at call time: no import cycle, and tests replace loader.read_yaml
     from vrrplab import loader
@@ -85,12 +86,12 @@ def load_topology(path: Path, vrrp_overrides: dict | None = None,
     c = Checker(path if overridden_by is None else
                 Message(N_("{topology} (+ vrrp from {scenario})"), topology=str(path),
                         scenario=str(overridden_by)))
-    if scale:
+    if vrrp_overrides and isinstance(data, dict) and isinstance(data.get("vrrp"), dict):
+        data = {**data, "vrrp": deep_merge(data["vrrp"], vrrp_overrides)}
+    if scale:  # after the scenario's overrides: the added routers' priorities go below its
         data = grown(data, scale)
         c = Checker(Message(N_("{topology} (+ {scale})"), topology=c.path if isinstance(c.path, Message) else str(c.path),
                             scale=scale.said()))
-    if vrrp_overrides and isinstance(data, dict) and isinstance(data.get("vrrp"), dict):
-        data = {**data, "vrrp": deep_merge(data["vrrp"], vrrp_overrides)}
     if force_version and isinstance(data, dict) and isinstance(data.get("vrrp"), dict):
         data = {**data, "vrrp": _with_version(data["vrrp"], force_version)}
     top = c.mapping(data, "", required=("name", "segments", "routers", "vrrp"),
