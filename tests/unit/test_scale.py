@@ -66,7 +66,15 @@ def test_vrids_fill_the_lan_and_widen_its_subnet_only_when_needed():
 def test_ipv6_vrids_put_a_link_local_vip_first():
     topo = scenario("ipv6", vrids=3).topology
     added = [i for i in topo.vrrp.instances if i.name.startswith("VI_LAN_")]
-    assert [str(i.vips[0]) for i in added] == ["fe80::1:b/64", "fe80::1:c/64"]
+    assert [str(i.vips[0]) for i in added] == ["fe80::1:11/64", "fe80::1:12/64"]
+
+
+def test_an_ipv6_link_local_vip_reads_as_its_vrid_in_decimal():
+    """VRID 16's link-local VIP was fe80::1:10 (hex), which a class reads as VRID 10."""
+    topo = scenario("ipv6", vrids=7).topology
+    vips = {i.vrid: str(i.vips[0].ip) for i in topo.vrrp.instances if i.name.startswith("VI_LAN_")}
+    assert vips[16] == "fe80::1:16" and vips[11] == "fe80::1:11"
+    assert len(set(vips.values())) == len(vips)
 
 
 def test_the_topology_as_written_is_left_alone():

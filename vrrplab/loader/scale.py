@@ -17,7 +17,8 @@ The template's own extras (track scripts, per-instance priorities) are not copie
 VRIDs: the topology's first instance (the client's gateway in every catalogue lab)
 stays; N - 1 more on its interface, with the VRIDs after it that no instance uses
 (then those only used on another segment), each with the next free address of the
-segment as its VIP (IPv6: a link-local fe80::1:VRID first, then a global one). When
+segment as its VIP (IPv6: a link-local fe80::1:VRID first, the VRID's decimal digits as
+the group's text, as the textbook reads ::10: VRID 16 is fe80::1:16; then a global one). When
 the subnet has too few free addresses (255 VRIDs on a /24 that also holds the
 nodes), the segment's prefix is widened just enough, and every address, VIP and
 route of that subnet follows. They share the template's settings and the
@@ -301,6 +302,12 @@ def _vips_for(network, vrid: int, taken: set) -> list[str]:
     taken.add(host)
     vips = [f"{host}/{network.prefixlen}"]
     if network.version == 6:
-        link_local = ip_address(f"fe80::1:{vrid:x}")
-        vips.insert(0, f"{link_local}/64")
+        vips.insert(0, f"{_link_local_vip(vrid)}/64")
     return vips
+
+
+def _link_local_vip(vrid: int):
+    """fe80::1:VRID, the VRID's decimal digits as the last group's text, as the textbook
+    writes ::10 for .10: VRID 16 is fe80::1:16 (fe80::1:10 in hex read as VRID 10).
+    VRIDs 1-255 are at most three digits, so each is a valid, distinct group."""
+    return ip_address(f"fe80::1:{vrid:d}")
