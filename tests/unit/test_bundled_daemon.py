@@ -439,6 +439,37 @@ def test_drops_are_logged_with_the_reason_once_a_second(monkeypatch):
     assert lab.events("r2", "drop")[-1]["instance"] is None  # no instance has VRID 99 here
 
 
+def test_an_advert_reaches_only_the_instance_of_its_device_vrid_and_family(monkeypatch):
+    """One lookup by (device, VRID, family): VRID 10 lives on eth0 and on eth1 here, VRID 20
+    on eth1 only. An advert heard on one device never reaches the other's instance, however
+    its VRID matches there (known-bad: VRID 20 on eth0, an IPv6 datagram for VRID 10)."""
+    lab = Lab(monkeypatch, document(instance("VI_LAN", 10, "eth0", "192.168.1.20", priority=100),
+                                    instance("VI_UP", 10, "eth1", "203.0.113.20", ("203.0.113.1/24",), 100),
+                                    instance("VI_OTHER", 20, "eth1", "203.0.113.20", ("203.0.113.2/24",), 100),
+                                    router="r2"))
+    lab.start()
+    d = lab.daemons["r2"]
+
+    def advert(vrid: int, vip: str, src: str) -> bytes:
+        return encode(Advert(2, vrid, 120, 1, (vip,), AUTH_PASS, pass_auth_data("Lab2pass")), src)
+
+    def heard() -> dict[str, int]:
+        return {name: inst.counters["adverts_received"] for name, inst in d.instances.items()}
+
+    d.on_datagram("eth1", Datagram(advert(10, "203.0.113.1", "203.0.113.10"), "203.0.113.10", "224.0.0.18", 255), 0.5)
+    assert heard() == {"VI_LAN": 0, "VI_UP": 1, "VI_OTHER": 0}
+    assert d.instances["VI_UP"].heard == 0.5 and d.instances["VI_LAN"].heard is None
+    assert not d.instances["VI_UP"].router.drops  # its own VIPs: accepted, not a mismatch
+    d.on_datagram("eth0", Datagram(advert(20, "203.0.113.2", "192.168.1.10"), "192.168.1.10", "224.0.0.18", 255), 0.6)
+    d.on_datagram("eth0", Datagram(advert(10, "192.168.1.1", "192.168.1.10"), "fe80::1", "ff02::12", 255, family=6),
+                  0.7)
+    assert heard() == {"VI_LAN": 0, "VI_UP": 1, "VI_OTHER": 0}
+    assert all(not inst.router.drops for inst in d.instances.values())
+    assert dict(d.unmatched) == {"eth0": 2}
+    d.on_datagram("eth0", Datagram(advert(10, "192.168.1.1", "192.168.1.10"), "192.168.1.10", "224.0.0.18", 255), 0.8)
+    assert heard() == {"VI_LAN": 1, "VI_UP": 1, "VI_OTHER": 0}
+
+
 def test_a_weighted_script_moves_the_priority_and_a_weight_0_script_faults(monkeypatch):
     scripts = {"chk": {"script": "true", "interval": 2, "weight": -30, "rise": 1, "fall": 1},
                "hard": {"script": "true", "interval": 2, "weight": 0, "rise": 1, "fall": 1}}
