@@ -325,3 +325,23 @@ def test_the_lab_grows_after_the_scenarios_priorities(tmp_path):
     priorities = {r.name: r.priority for r in load_scenario(
         path, scale=Scale(routers=4)).topology.vrrp.routers}
     assert priorities["r2"] == 90 and priorities["r3"] < 90 and priorities["r4"] < priorities["r3"]
+
+
+def renamed(top: dict, names: dict[str, str]) -> dict:
+    """The topology with its routers renamed (r1 -> gw1 ...)."""
+    top = yaml.safe_load(yaml.safe_dump(top))
+    top["routers"] = {names.get(n, n): spec for n, spec in top["routers"].items()}
+    top["vrrp"]["routers"] = {names.get(n, n): spec for n, spec in top["vrrp"]["routers"].items()}
+    return top
+
+
+@pytest.mark.parametrize("names, added", [
+    ({"r1": "gw1", "r2": "gw2"}, ["gw3", "gw4"]),  # were r1, r2: a lab of gw1, gw2, r1, r2
+    ({"r1": "edge", "r2": "core"}, ["core3", "core4"]),
+    ({"r1": "routeur8", "r2": "routeur9"}, ["routeu10", "routeu11"]),  # 8 characters at most
+])
+def test_added_routers_are_named_as_the_last_one_is(names, added):
+    top = grown(renamed(TEXTBOOK, names), Scale(routers=4))
+    assert list(top["routers"]) == [*names.values(), *added]
+    assert list(top["vrrp"]["routers"]) == [*names.values(), *added]
+    assert top["routers"][added[0]]["interfaces"]["eth0"]["address"] == "192.168.1.30/24"

@@ -6,7 +6,8 @@ mapping (as read from its YAML) in, a grown raw mapping out; the loader then che
 the result as it checks any file, so a grown lab past a limit (loader.limits) is
 refused with the usual `FILE: FIELD: expected ...` line, nothing started.
 
-Routers: r3 ... rN are copies of the topology's last router (r2 in the textbook):
+Routers: r3 ... rN are copies of the topology's last router (r2 in the textbook), named
+as it is and numbered on (gw3 after gw1, gw2; never a name a node has):
 the same interfaces on the same segments, at host number 10 x i of each segment's
 subnet, as the textbook puts r1 at .10 and r2 at .20 (IPv6: ::30, ::40 ..., read
 as the textbook reads ::10), or the next free number when a node has it (r10: .101
@@ -28,7 +29,7 @@ topology's sync group: a crash moves all of them together.
 from __future__ import annotations
 
 import copy
-import itertools
+import re
 from dataclasses import dataclass
 from ipaddress import IPv6Network, ip_address, ip_interface, ip_network
 from typing import Any
@@ -42,6 +43,7 @@ from vrrplab.vrrp.packet import MAX_VRID, MIN_VRID
 ROUTERS_RANGE = (2, MAX_ROUTERS)  # what --routers and scale.routers accept
 VRIDS_RANGE = (1, MAX_VRID)  # what --vrids and scale.vrids accept
 PRIORITY_STEP = 10  # spacing of the new routers' priorities, when the room allows
+NODE_NAME_LENGTH = 8  # loader.topology.NODE_NAME's longest
 
 
 @dataclass(frozen=True)
@@ -102,11 +104,11 @@ def _add_routers(top: dict, count: int) -> None:
         _refuse(N_("--routers {count}: at least the topology's {have} routers"),
                 count=count, have=len(routers))
     template = routers[list(routers)[-1]]
-    names = _new_names(set(routers) | set(_section(top, "hosts")), count - len(routers))
+    names = _new_names(list(routers), set(routers) | set(_section(top, "hosts")),
+                       count - len(routers))
     priorities = _new_priorities(_declared_priorities(vrrp), len(names))
     taken = _taken_addresses(top)
-    for name, priority in zip(names, priorities):
-        index = int(name[1:])
+    for index, (name, priority) in enumerate(zip(names, priorities), start=len(routers) + 1):
         routers[name] = {"interfaces": {
             ifname: {**spec, "address": _address_for(top, spec, index, taken)}
             for ifname, spec in _section(template, "interfaces").items()}}
@@ -118,10 +120,27 @@ def _section(spec: Any, key: str) -> dict:
     return value if isinstance(value, dict) else {}
 
 
-def _new_names(taken: set[str], count: int) -> list[str]:
-    """r3, r4 ...: the next r-numbers no node has."""
-    numbers = (i for i in itertools.count(1) if f"r{i}" not in taken)
-    return [f"r{i}" for i in itertools.islice(numbers, count)]
+def _new_names(routers: list[str], taken: set[str], count: int) -> list[str]:
+    """Named as the last router is, numbered on after the highest: r3, r4 ... after r1, r2;
+    gw3 after gw1, gw2; edge3 after alpha, edge. Never a node's name, a segment bridge's
+    (s1) or past a node name's length (the stem shortened: routeu10 after routeur9)."""
+    from vrrplab.loader.topology import BRIDGE_NAME, NODE_NAME  # (it imports this module)
+    stem = re.sub(r"[0-9]+$", "", routers[-1])
+    if not NODE_NAME.fullmatch(f"{stem[:NODE_NAME_LENGTH - 1]}1") \
+            or BRIDGE_NAME.fullmatch(f"{stem}1"):
+        stem = "r"  # a name the loader refuses anyway, or one only bridges have (s1)
+    numbers = [int(m.group(1)) for n in routers
+               if (m := re.fullmatch(re.escape(stem) + r"([0-9]+)", n))]
+    names: list[str] = []
+    number = max(numbers, default=len(routers))
+    while len(names) < count:
+        number += 1
+        digits = str(number)
+        name = stem[:NODE_NAME_LENGTH - len(digits)] + digits
+        if NODE_NAME.fullmatch(name) and not BRIDGE_NAME.fullmatch(name) and name not in taken:
+            names.append(name)
+            taken.add(name)
+    return names
 
 
 def _declared_priorities(vrrp: dict) -> list[int]:
