@@ -470,6 +470,38 @@ def test_an_advert_reaches_only_the_instance_of_its_device_vrid_and_family(monke
     assert heard() == {"VI_LAN": 1, "VI_UP": 1, "VI_OTHER": 0}
 
 
+def scanned_deadline(d: Daemon) -> float | None:
+    """The nearest deadline as the daemon once found it on every wake-up: every machine asked."""
+    found = [u.get_timer() for u in d.units] + [min(i.garp_due, default=None) for i in d.instances.values()]
+    return min((t for t in [*found, d.tracker.next_deadline()] if t is not None), default=None)
+
+
+def test_the_kept_deadlines_agree_with_asking_every_machine(monkeypatch):
+    """The daemon keeps its machines' deadlines as they move (`deadlines`) instead of asking
+    each one per wake-up: through an election, gARP bursts, a goodbye and a takeover, the
+    nearest it keeps is the nearest a scan finds, for the sync group and lone instances."""
+    lone = [instance(f"VI_{v}", v, "eth0", vips=(f"10.0.{v}.1/24",)) for v in (30, 31, 32)]
+    r1 = gateway(120, "192.168.1.10", "203.0.113.10", "r1")
+    r2 = gateway(100, "192.168.1.20", "203.0.113.20", "r2")
+    r1["instances"] += lone
+    r2["instances"] += [{**i, "primary_ip": "192.168.1.20", "priority": 100} for i in lone]
+    lab = Lab(monkeypatch, r1, r2)
+    lab.start()
+    t = 0.0
+    while t < 22.0:
+        t = round(t + 0.05, 2)
+        lab.advance(t)
+        for d in lab.running():
+            assert d.next_deadline() == scanned_deadline(d), (t, d.config.router)
+        if t == 9.0:
+            lab.stop("r1")
+        if t in (11.0, 12.0):  # eth0 down then up within 5 s of taking over: the second bursts go
+            monkeypatch.setattr(net_module, "link_is_up", lambda device: t == 12.0 or device != "eth0")
+            lab.daemons["r2"].check_links(t)
+    assert all(lab.state("r2", name) is State.MASTER for name in ("VI_LAN", "VI_UP", "VI_30", "VI_31", "VI_32"))
+    assert [e["burst"] for e in lab.events("r2", "garp") if e["instance"] == "VI_30"] == [1, 1, 2]
+
+
 def test_a_weighted_script_moves_the_priority_and_a_weight_0_script_faults(monkeypatch):
     scripts = {"chk": {"script": "true", "interval": 2, "weight": -30, "rise": 1, "fall": 1},
                "hard": {"script": "true", "interval": 2, "weight": 0, "rise": 1, "fall": 1}}

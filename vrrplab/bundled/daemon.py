@@ -13,11 +13,13 @@ problems on stderr and exit 1. Otherwise `Daemon.run()`:
 3. the loop: `select` on every socket, the signal wake-up fd and running check
    scripts, with the timeout of the nearest deadline among the machines'
    `get_timer()`, the second gratuitous-ARP bursts and the scripts' schedules,
-   all on `time.monotonic()`. No sleeps: a received advert is handled when it
-   arrives, a timer when it is due. Packets are handled before timers, so an
-   advert that arrived in time resets Master_Down_Timer even if the timer is
-   due by the time it is read: before a due timer runs, the sockets are polled
-   once more. A received advert counts from the kernel's receive stamp
+   all on `time.monotonic()` (the machines' deadlines kept as they move,
+   `deadlines.Deadlines`, set after every call into a machine: a wake-up finds
+   the nearest without asking each one, whether 1 VRID or 255). No sleeps: a
+   received advert is handled when it arrives, a timer when it is due. Packets
+   are handled before timers, so an advert that arrived in time resets
+   Master_Down_Timer even if the timer is due by the time it is read: before a
+   due timer runs, the sockets are polled once more. A received advert counts from the kernel's receive stamp
    (`net.Datagram.stamp`, on the monotonic clock through one offset), not from
    when Python read it (RFC 5798 §6.4.2: the timers restart on receipt);
    without a stamp, from the clock after `select`. `select`'s timeout is cut
@@ -64,6 +66,7 @@ from vrrplab.bundled.config import (
     load_config,
     with_link_local_sources,
 )
+from vrrplab.bundled.deadlines import Deadlines
 from vrrplab.bundled.health import ScriptRun
 from vrrplab.bundled.links import Links, LinksError, Vmac
 from vrrplab.bundled.log import JsonLog, state_message, state_name
@@ -184,7 +187,13 @@ class Daemon:
         for inst in self.instances.values():
             self.heard_by.setdefault((inst.spec.device, inst.spec.vrid, inst.spec.family), inst)
         self.units = self._units()
-        self.unit_of = {name: unit for unit in self.units for name in unit.members}
+        self.unit_no = {name: number for number, unit in enumerate(self.units) for name in unit.members}
+        self.unit_of = {name: self.units[number] for name, number in self.unit_no.items()}
+        # every deadline, kept as it moves (`_ran`): a wake-up finds the nearest without
+        # asking each machine (the units by number, the second gARP bursts by instance)
+        self.timers: Deadlines[int] = Deadlines()
+        self.garps: Deadlines[str] = Deadlines()
+        self.instance_no = {name: number for number, name in enumerate(self.instances)}
         self.tracker = Tracker(config, log)
         self.links = Links(self._stale_vips(), self._vmacs())
         self.sockets: dict[tuple[str, int], VrrpSocket | Vrrp6Socket] = {}  # (device, family) -> socket
@@ -285,9 +294,9 @@ class Daemon:
     def startup(self, now: float) -> None:
         """Links already down are faults first, so those instances start in FAULT."""
         self._feed_all(self.tracker.start(now), now)
-        for unit in self.units:
+        for number, unit in enumerate(self.units):
             for name in unit.members:
-                self._execute(unit.handle(name, Startup(), now), now)
+                self._execute(self._ran(number, unit.handle(name, Startup(), now)), now)
 
     def _loop(self) -> None:
         while self.stop_reason is None:
@@ -322,24 +331,26 @@ class Daemon:
 
     def next_deadline(self) -> float | None:
         """The nearest deadline of anything, the `select` timeout; None when nothing waits."""
-        deadlines = [unit.get_timer() for unit in self.units]
-        deadlines += [min(inst.garp_due, default=None) for inst in self.instances.values()]
-        deadlines.append(self.tracker.next_deadline())
+        deadlines = (self.timers.nearest(), self.garps.nearest(), self.tracker.next_deadline())
         return min((d for d in deadlines if d is not None), default=None)
 
     def run_due(self, now: float) -> None:
         """Run every timer that is due: the machines', the second GARP bursts, the scripts'."""
-        for unit in self.units:
+        for number in sorted(self.timers.pop_due(now)):  # in the units' order, as configured
+            unit = self.units[number]
             deadline = unit.get_timer()
-            if deadline is not None and deadline <= now:
-                # a sync group moves when its last member's timer runs out: that one is `due`
-                due = max(t for r in unit.members.values() if (t := r.get_timer()) is not None and t <= now)
-                self._execute(unit.handle_timer(now), now, due=due)
-        for inst in self.instances.values():
-            if inst.garp_due and min(inst.garp_due) <= now:
-                inst.garp_due = [t for t in inst.garp_due if t > now]
-                if inst.router.state is State.MASTER:
-                    self._garp(inst, inst.spec.router.vips, burst=2)
+            if deadline is None or deadline > now:  # moved without `_ran`: not due after all
+                self.timers.set(number, deadline)
+                continue
+            # a sync group moves when its last member's timer runs out: that one is `due`
+            due = max(t for r in unit.members.values() if (t := r.get_timer()) is not None and t <= now)
+            self._execute(self._ran(number, unit.handle_timer(now)), now, due=due)
+        for name in sorted(self.garps.pop_due(now), key=self.instance_no.__getitem__):
+            inst = self.instances[name]
+            inst.garp_due = [t for t in inst.garp_due if t > now]
+            self.garps.set(name, min(inst.garp_due, default=None))
+            if inst.router.state is State.MASTER:
+                self._garp(inst, inst.spec.router.vips, burst=2)
         self._feed_all(self.tracker.run_due(now), now)
 
     def _on_readable(self, source: Any, now: float) -> None:
@@ -416,7 +427,13 @@ class Daemon:
     # -- events into the machines, actions out of them ----------------------------
 
     def _feed(self, name: str, event: Event, now: float) -> None:
-        self._execute(self.unit_of[name].handle(name, event, now), now)
+        number = self.unit_no[name]
+        self._execute(self._ran(number, self.units[number].handle(name, event, now)), now)
+
+    def _ran(self, number: int, tagged: Tagged) -> Tagged:
+        """After every call into unit `number`: its timer may have moved (`timers`)."""
+        self.timers.set(number, self.units[number].get_timer())
+        return tagged
 
     def _feed_all(self, events: Events, now: float) -> None:
         for name, event in events:
@@ -451,11 +468,13 @@ class Daemon:
                 # master answering lower-priority adverts over and over keeps re-announcing
                 if len(inst.garp_due) < GARP_PENDING_MAX:  # a flood must not amplify
                     inst.garp_due.append(now + GARP_MASTER_DELAY_S)
+                    self.garps.set(name, min(inst.garp_due))
 
     def _on_state(self, inst: Instance, change: StateChanged, now: float, due: float | None) -> None:
         name = inst.spec.name
         if change.new is not State.MASTER:
             inst.garp_due.clear()
+            self.garps.set(name, None)
         timing = {}
         if due is not None:  # where a timer's takeover went: heard -> due -> ran (unix times)
             timing = {"heard": self._unix(inst.heard), "due": self._unix(due), "ran": self._unix(now)}
@@ -533,10 +552,10 @@ class Daemon:
         self.tracker.stop()
         try:
             goodbyes: Tagged = []
-            for unit in self.units:
+            for number, unit in enumerate(self.units):
                 for name, router in unit.members.items():
                     if router.state is not State.INITIALIZE:
-                        goodbyes += unit.handle(name, Shutdown(), now)
+                        goodbyes += self._ran(number, unit.handle(name, Shutdown(), now))
             self._execute(goodbyes, now)
         except Exception as exc:
             self.log.emit("error", msg=f"shutdown: {type(exc).__name__}: {exc}")
