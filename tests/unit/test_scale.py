@@ -94,7 +94,7 @@ def test_the_cascade_hands_the_master_down_the_order_of_priority():
 
 
 @pytest.mark.parametrize("scale, expected", [
-    (Scale(routers=2), "--routers 2: at least the topology's 3 routers"),
+    (Scale(routers=2), "--routers 2: expected at least the topology's 3 routers"),
     (Scale(vrids=1, routers=3), None),
 ])
 def test_shrinking_is_refused(scale, expected):
@@ -109,7 +109,8 @@ def test_shrinking_is_refused(scale, expected):
 def test_no_room_below_the_lowest_priority_is_refused():
     top = yaml.safe_load((ROOT / "topologies/textbook.yaml").read_text())
     top["vrrp"]["routers"]["r2"]["priority"] = 3
-    with pytest.raises(InputError, match="room for 14 more priorities below 3"):
+    with pytest.raises(InputError, match=r"--routers 16: expected at most 4 routers \(each one "
+                       r"added needs its own priority below 3, the lowest given\)"):
         grown(top, Scale(routers=16))
 
 
@@ -129,6 +130,12 @@ def test_a_grown_lab_past_a_limit_is_refused_naming_the_option(tmp_path):
         load_scenario(tmp_path / "s.yaml", scale=Scale(routers=16))
     assert "four-links.yaml (+ --routers 16): routers, hosts: interfaces: expected at most 64" \
         in str(refused.value)
+    raw["scale"] = {"routers": 16}  # the scenario's scale: said as such, not as an option
+    (tmp_path / "s.yaml").write_text(yaml.safe_dump(raw))
+    with pytest.raises(InputError) as refused:
+        load_scenario(tmp_path / "s.yaml")
+    assert "four-links.yaml (+ scale.routers 16): routers, hosts: interfaces: expected at " \
+        "most 64" in str(refused.value) and "--routers" not in str(refused.value)
 
 
 @pytest.mark.parametrize("step, expected", [
@@ -310,7 +317,8 @@ def test_malformed_or_too_small_input_is_an_input_error_not_a_traceback():
     assert grown(top, Scale(routers=4)) is top  # left for the loader to name
     six = yaml.safe_load((ROOT / "topologies/ipv6.yaml").read_text())
     six["segments"]["lan"]["subnet"] = "2001:db8:1::/124"
-    with pytest.raises(InputError, match="room for"):
+    with pytest.raises(InputError, match=r"--vrids 16: expected at most 15 VRIDs \(the VIPs of "
+                       r"more do not fit in 2001:db8:1::/124\)"):
         grown(six, Scale(vrids=16))
 
 
@@ -345,3 +353,73 @@ def test_added_routers_are_named_as_the_last_one_is(names, added):
     assert list(top["routers"]) == [*names.values(), *added]
     assert list(top["vrrp"]["routers"]) == [*names.values(), *added]
     assert top["routers"][added[0]]["interfaces"]["eth0"]["address"] == "192.168.1.30/24"
+
+
+def scenario_file(tmp_path, name: str, **changes) -> Path:
+    """A copy of a catalogue scenario with `changes` (its topology named by path)."""
+    raw = yaml.safe_load((SCENARIOS / f"{name}.yaml").read_text())
+    raw.update(topology=str(ROOT / "topologies" / f"{raw['topology']}.yaml"), **changes)
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(yaml.safe_dump(raw))
+    return path
+
+
+@pytest.mark.parametrize("name, scale, expected", [
+    ("three-routers", {"routers": 2}, "scale.routers: expected at least the topology's 3 "
+                                      "routers, got 2"),
+    ("failover-crash", {"vrids": 1, "routers": 16}, None),  # fine: the textbook's one VRID
+    ("ipv6", {"vrids": 255}, None),
+])
+def test_a_scenarios_scale_is_refused_in_its_own_terms(tmp_path, name, scale, expected):
+    """A refusal of the scenario's scale: names its file and field, never --routers (the
+    options were not given)."""
+    path = scenario_file(tmp_path, name, scale=scale)
+    if expected is None:
+        assert load_scenario(path)
+        return
+    with pytest.raises(InputError) as refused:
+        load_scenario(path)
+    assert str(refused.value) == f"{path}: {expected}"
+
+
+def test_no_room_for_a_scenarios_scale_names_its_field(tmp_path):
+    top = renamed(TEXTBOOK, {})
+    top["vrrp"]["routers"]["r2"]["priority"] = 3
+    (tmp_path / "low.yaml").write_text(yaml.safe_dump(top))
+    raw = yaml.safe_load((SCENARIOS / "failover-crash.yaml").read_text())
+    raw.update(topology=str(tmp_path / "low.yaml"), scale={"routers": 5})
+    (tmp_path / "s.yaml").write_text(yaml.safe_dump(raw))
+    with pytest.raises(InputError) as refused:
+        load_scenario(tmp_path / "s.yaml")
+    assert str(refused.value) == (f"{tmp_path / 's.yaml'}: scale.routers: expected at most 4 "
+                                  "routers (each one added needs its own priority below 3, the "
+                                  "lowest given), got 5")
+
+
+@pytest.mark.parametrize("args, expected", [
+    (["load-sharing", "--vrids", "4"], "--vrids 4: expected a scenario whose wait_master names "
+                                       "no instance (steps[0].wait_master names each instance's "
+                                       "master; the VRIDs added would have none)"),
+])
+def test_vrids_on_a_scenario_naming_each_instances_master_is_refused(monkeypatch, tmp_path, args,
+                                                                     expected):
+    """load-sharing --vrids 4 was refused with 'steps[0].wait_master: expected every
+    instance under one router, got VI_LAN_A_12, VI_LAN_A_13 under none'."""
+    monkeypatch.setattr("os.geteuid", lambda: 1000)
+    result = CliRunner().invoke(main, ["run", *args, "--out", str(tmp_path), "--lang", "en"])
+    assert result.exit_code == 2, result.output
+    assert result.output.strip() == f"vrrplab: {expected}"
+    assert not any(tmp_path.iterdir())
+    assert load_scenario(SCENARIOS / "load-sharing.yaml", scale=Scale(vrids=2))  # adds none
+
+
+def test_a_scale_that_adds_nothing_is_not_said():
+    """--routers 3 on three-routers grows nothing: no 'lab grown from ...'."""
+    assert scenario("three-routers", routers=3).scale == {}
+    assert scenario("failover-crash", routers=2, vrids=1).scale == {}
+    assert scenario("failover-crash", routers=2, vrids=4).scale == {"vrids": 4}
+    results = {"scenario": "three-routers", "speaker": "keepalived", "topology": "three-routers",
+               "scale": scenario("three-routers", routers=3).scale, "faults": [], "checks": [],
+               "vrrp": {"version": 2, "advert_int_s": 1, "vip": "192.168.1.1", "vrid": 10},
+               "verdict": "pass", "errors": []}
+    assert "lab grown" not in summary(results)

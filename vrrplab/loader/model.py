@@ -186,6 +186,9 @@ class Topology:
     segments: dict[str, Network]
     nodes: tuple[Node, ...]
     vrrp: Vrrp
+    # what loader.scale added to the file: {"routers": 16} ({} as written, or a scale that
+    # adds nothing, such as --routers 2 on a two-router lab)
+    grown: dict[str, int] = field(default_factory=dict)
 
     def node(self, name: str) -> Node:
         return next(n for n in self.nodes if n.name == name)
@@ -293,7 +296,8 @@ class Scenario:
     needs: tuple[str, ...] = ()
     # what the run changed for its speakers (speakers.fit), said in the summary and results
     adapted: tuple[Any, ...] = ()
-    # how the lab was grown from its topology (loader.scale): {"routers": 16, "vrids": 4}
+    # how the lab was grown from its topology (loader.scale): {"routers": 16, "vrids": 4};
+    # {} when nothing was added (topology.grown)
     scale: dict[str, int] = field(default_factory=dict)
     faults: tuple[Fault, ...] = field(init=False)
 

@@ -4,7 +4,11 @@
 come here (benchmarks/scale.py and cost.py use them). Pure: a topology's raw
 mapping (as read from its YAML) in, a grown raw mapping out; the loader then checks
 the result as it checks any file, so a grown lab past a limit (loader.limits) is
-refused with the usual `FILE: FIELD: expected ...` line, nothing started.
+refused with the usual `FILE: FIELD: expected ...` line, nothing started. What this
+module refuses itself (fewer routers than the topology has, no room left) is said where
+the number came from: `--routers 2: expected ...` for the command line, `FILE:
+scale.routers: expected ..., got 2` for a scenario's `scale:` (Scale.refused). A scale
+that adds nothing (--routers 2 on a two-router lab) is not said at all (`growth`).
 
 Routers: r3 ... rN are copies of the topology's last router (r2 in the textbook), named
 as it is and numbered on (gw3 after gw1, gw2; never a name a node has):
@@ -32,11 +36,14 @@ import copy
 import re
 from dataclasses import dataclass
 from ipaddress import IPv6Network, ip_address, ip_interface, ip_network
+from pathlib import Path
 from typing import Any
 
+from vrrplab.boundedio import Problem
 from vrrplab.errors import InputError
 from vrrplab.i18n import N_, Message
 from vrrplab.loader.limits import MAX_ROUTERS
+from vrrplab.loader.yamlio import Checker
 from vrrplab.vrrp.config import MIN_PRIORITY
 from vrrplab.vrrp.packet import MAX_VRID, MIN_VRID
 
@@ -46,12 +53,22 @@ PRIORITY_STEP = 10  # spacing of the new routers' priorities, when the room allo
 NODE_NAME_LENGTH = 8  # loader.topology.NODE_NAME's longest
 
 
+PARTS = ("routers", "vrids")
+
+
+class Refused(InputError):
+    """A scale this module cannot grow the lab to, said where its number came from."""
+
+
 @dataclass(frozen=True)
 class Scale:
-    """How much to grow a lab; None leaves that part as the topology has it."""
+    """How much to grow a lab; None leaves that part as the topology has it. `*_from`:
+    the scenario file whose `scale:` gave that number; None: the command line."""
 
     routers: int | None = None
     vrids: int | None = None
+    routers_from: Path | None = None
+    vrids_from: Path | None = None
 
     def __bool__(self) -> bool:
         return self.routers is not None or self.vrids is not None
@@ -60,22 +77,47 @@ class Scale:
         """These values where given, `base`'s elsewhere (the command line over the YAML)."""
         if base is None:
             return self
-        return Scale(self.routers if self.routers is not None else base.routers,
-                     self.vrids if self.vrids is not None else base.vrids)
+        mine = {part: self.routers if part == "routers" else self.vrids for part in PARTS}
+        return Scale(**{key: getattr(self if mine[part] is not None else base, key)
+                        for part in PARTS for key in (part, f"{part}_from")})
+
+    def only(self, parts: set[str]) -> Scale:
+        """This scale with only `parts` kept (their sources with them)."""
+        return Scale(**{key: getattr(self, key) for part in PARTS if part in parts
+                        for key in (part, f"{part}_from")})
 
     def said(self) -> str:
         """As the command line spells it: '--routers 16 --vrids 4'."""
         parts = [f"--routers {self.routers}"] if self.routers is not None else []
         return " ".join(parts + ([f"--vrids {self.vrids}"] if self.vrids is not None else []))
 
+    def shown(self) -> str:
+        """Each part where it came from: '--routers 16' (command line), 'scale.vrids 4'
+        (the scenario's scale:), for the grown topology's problems."""
+        return ", ".join(f"{'scale.' if getattr(self, f'{part}_from') else '--'}{part} "
+                         f"{getattr(self, part)}" for part in PARTS
+                         if getattr(self, part) is not None)
+
     def as_dict(self) -> dict[str, int]:
         return {k: v for k, v in (("routers", self.routers), ("vrids", self.vrids))
                 if v is not None}
 
+    def refused(self, part: str, expected: Message) -> Refused:
+        """`--routers 2: expected ...` (the command line) or `FILE: scale.routers:
+        expected ..., got 2` (a scenario's scale:): exit 2, nothing started."""
+        value, source = getattr(self, part), getattr(self, f"{part}_from")
+        if source is None:
+            return Refused(Problem(N_("{option} {value}: {problem}"), option=f"--{part}",
+                                   value=value, problem=Message(N_("expected {expected}"),
+                                                                expected=expected)))
+        c = Checker(source)
+        c.fail(f"scale.{part}", expected, value)
+        return Refused(c.problems)
+
 
 def grown(top: Any, scale: Scale) -> Any:
     """The topology's raw mapping grown to `scale`; what is not a mapping is left to the
-    loader, which reports it."""
+    loader, which reports it. Refused: what cannot be grown, said as `scale` came."""
     if not scale or not isinstance(top, dict):
         return top
     grown_top = copy.deepcopy(top)
@@ -84,13 +126,39 @@ def grown(top: Any, scale: Scale) -> Any:
             _add_routers(grown_top, scale.routers)
         if scale.vrids is not None:
             _add_vrids(grown_top, scale.vrids)
-    except (TypeError, AttributeError, KeyError):
+    except (TypeError, AttributeError, KeyError, _Malformed):
         return top  # a malformed file: the loader names what is wrong with it
+    except _Refusal as refusal:
+        raise scale.refused(refusal.part, refusal.expected) from None
     return grown_top
 
 
-def _refuse(expected: str, **values: Any) -> None:
-    raise InputError(Message(expected, **values))
+def growth(top: Any, scale: Scale) -> Scale:
+    """The parts of `scale` that add to `top`: --routers 2 on a two-router lab adds
+    nothing, and nothing is said of it (results.json scale, the summary)."""
+    try:
+        routers = _section(top, "routers")
+        lan = _lan(top)
+        adds = {"routers": scale.routers is not None and scale.routers > len(routers),
+                "vrids": scale.vrids is not None and lan is not None
+                and scale.vrids > len(lan[2])}
+    except (TypeError, AttributeError, KeyError, _Malformed):
+        return Scale()
+    return scale.only({part for part, added in adds.items() if added})
+
+
+class _Refusal(Exception):
+    def __init__(self, part: str, expected: str, **values: Any):
+        super().__init__(expected)
+        self.part, self.expected = part, Message(expected, **values)
+
+
+class _Malformed(Exception):
+    """Left to the loader, which names the problem in the file's own terms."""
+
+
+def _refuse(part: str, expected: str, **values: Any) -> None:
+    raise _Refusal(part, expected, **values)
 
 
 # ---- routers ---------------------------------------------------------------------------
@@ -101,16 +169,15 @@ def _add_routers(top: dict, count: int) -> None:
             or not isinstance(vrrp.get("routers"), dict):
         return  # the loader says what is wrong with the file
     if count < len(routers):
-        _refuse(N_("--routers {count}: at least the topology's {have} routers"),
-                count=count, have=len(routers))
+        _refuse("routers", N_("at least the topology's {have} routers"), have=len(routers))
     template = routers[list(routers)[-1]]
     names = _new_names(list(routers), set(routers) | set(_section(top, "hosts")),
                        count - len(routers))
-    priorities = _new_priorities(_declared_priorities(vrrp), len(names))
+    priorities = _new_priorities(_declared_priorities(vrrp), len(routers), len(names))
     taken = _taken_addresses(top)
     for index, (name, priority) in enumerate(zip(names, priorities), start=len(routers) + 1):
         routers[name] = {"interfaces": {
-            ifname: {**spec, "address": _address_for(top, spec, index, taken)}
+            ifname: {**spec, "address": _address_for(top, spec, index, name, taken)}
             for ifname, spec in _section(template, "interfaces").items()}}
         vrrp["routers"][name] = {"priority": priority, "state": "BACKUP"}
 
@@ -150,13 +217,14 @@ def _declared_priorities(vrrp: dict) -> list[int]:
     return [p for p in found if isinstance(p, int) and not isinstance(p, bool)]
 
 
-def _new_priorities(declared: list[int], count: int) -> list[int]:
+def _new_priorities(declared: list[int], have: int, count: int) -> list[int]:
     """Distinct, below every declared one, evenly spaced down towards 1."""
     top = min(declared, default=101) - 1
     room = top - MIN_PRIORITY + 1
     if count > room:
-        _refuse(N_("--routers: room for {count} more priorities below {lowest} "
-                   "(there is room for {room})"), count=count, lowest=top + 1, room=max(room, 0))
+        _refuse("routers", N_("at most {most} routers (each one added needs its own priority "
+                              "below {lowest}, the lowest given)"),
+                most=have + max(room, 0), lowest=top + 1)
     step = max(1, min(PRIORITY_STEP, room // max(count, 1)))
     return [top + 1 - step * (k + 1) for k in range(count)]
 
@@ -188,7 +256,7 @@ def _host_number(network, index: int) -> int:
     return int(str(10 * index), 16) if network.version == 6 else 10 * index
 
 
-def _address_for(top: dict, spec: Any, index: int, taken: set) -> Any:
+def _address_for(top: dict, spec: Any, index: int, name: str, taken: set) -> Any:
     """Router `index`'s address on the segment of the template interface `spec`."""
     segment = _section(_section(top, "segments"), spec.get("segment") if isinstance(
         spec, dict) else None)
@@ -203,33 +271,49 @@ def _address_for(top: dict, spec: Any, index: int, taken: set) -> Any:
         if candidate not in taken:
             taken.add(candidate)
             return f"{candidate}/{prefix}"
-    _refuse(N_("--routers: a free address for r{index} in {network}"), index=index,
-            network=str(network))
+    _refuse("routers", N_("at most {most} routers ({network} has no free address for {name})"),
+            most=index - 1, network=str(network), name=name)
 
 
 # ---- VRIDs -----------------------------------------------------------------------------
 
-def _add_vrids(top: dict, count: int) -> None:
-    vrrp = _section(top, "vrrp")
-    instances = _section(vrrp, "instances")
+def _lan(top: dict) -> tuple[str, dict, list[str], str | None] | None:
+    """The first instance (its name, its spec), the instances on its segment, the
+    segment; None when the file has none to copy (the loader says why)."""
+    instances = _section(_section(top, "vrrp"), "instances")
     if not instances:
-        return  # the loader says what is wrong with the file
+        return None
     name, template = next(iter(instances.items()))
     if not isinstance(template, dict) or not isinstance(template.get("vrid"), int):
-        return
+        return None
     segment = _segment_of(top, template.get("interface"))
     on_segment = [n for n, i in instances.items() if isinstance(i, dict)
                   and _segment_of(top, i.get("interface")) == segment]
+    return name, template, on_segment, segment
+
+
+def _add_vrids(top: dict, count: int) -> None:
+    lan = _lan(top)
+    if lan is None:
+        return  # the loader says what is wrong with the file
+    name, template, on_segment, segment = lan
     if count < len(on_segment):
-        _refuse(N_("--vrids {count}: at least the {have} instances the topology has on "
-                   "segment {segment}"), count=count, have=len(on_segment), segment=segment)
-    vrids = _new_vrids(top, segment, template["vrid"], count - len(on_segment))
-    network = _widened_for(top, segment, len(vrids))
+        _refuse("vrids", N_("at least the {have} instances the topology has on segment "
+                            "{segment}"), have=len(on_segment), segment=segment)
+    vrids = _new_vrids(top, segment, template["vrid"], len(on_segment),
+                       count - len(on_segment))
+    network = _widened_for(top, segment, len(on_segment), len(vrids))
     taken = _taken_addresses(top)
-    for vrid in vrids:
+    instances = _section(_section(top, "vrrp"), "instances")
+    for added, vrid in enumerate(vrids):
         spec = {k: v for k, v in template.items() if k != "vips"}
-        instances[f"{name}_{vrid}"] = {**spec, "vrid": vrid,
-                                       "vips": _vips_for(network, vrid, taken)}
+        vips = _vips_for(network, vrid, taken)
+        if vips is None:
+            _refuse("vrids", VIP_ROOM, most=len(on_segment) + added, network=str(network))
+        instances[f"{name}_{vrid}"] = {**spec, "vrid": vrid, "vips": vips}
+
+
+VIP_ROOM = N_("at most {most} VRIDs (the VIPs of more do not fit in {network})")
 
 
 def _segment_of(top: dict, ifname: Any) -> str | None:
@@ -241,7 +325,8 @@ def _segment_of(top: dict, ifname: Any) -> str | None:
     return None
 
 
-def _new_vrids(top: dict, segment: str | None, after: int, count: int) -> list[int]:
+def _new_vrids(top: dict, segment: str | None, after: int, have: int,
+               count: int) -> list[int]:
     """After `after`, wrapping: VRIDs no instance uses first, then those used elsewhere."""
     used_here, used_elsewhere = set(), set()
     for instance in _section(_section(top, "vrrp"), "instances").values():
@@ -251,26 +336,24 @@ def _new_vrids(top: dict, segment: str | None, after: int, count: int) -> list[i
     free = [v for v in range(MIN_VRID, MAX_VRID + 1) if v not in used_here]
     free.sort(key=lambda v: (v in used_elsewhere, (v - after) % (MAX_VRID + 1)))
     if count > len(free):
-        _refuse(N_("--vrids: at most {most} VRIDs on one segment (RFC 5798: VRID 1-255)"),
-                most=MAX_VRID)
+        _refuse("vrids", N_("at most {most} VRIDs on segment {segment} (RFC 5798: VRID "
+                            "1-255, each once on a segment)"), most=have + len(free),
+                segment=segment)
     return free[:count]
 
 
-def _widened_for(top: dict, segment: str | None, count: int):
+def _widened_for(top: dict, segment: str | None, have: int, count: int):
     """The segment's subnet, widened (and every address of it following) until it has
-    `count` free addresses for new VIPs; IPv6's /64 always has them."""
+    `count` free addresses for new VIPs; an IPv6 subnet is not widened (a /64 has room)."""
     spec = _section(_section(top, "segments"), segment)
     try:
         network = ip_network(spec.get("subnet"))
     except (TypeError, ValueError):
-        _refuse(N_("--vrids: a topology whose segment {segment} has a subnet"), segment=segment)
-    if isinstance(network, IPv6Network):
-        return network
+        raise _Malformed() from None  # the loader names the segment's subnet
     wider = network
-    while _free_hosts(wider, _taken_addresses(top)) < count:
-        if wider.prefixlen <= 16:
-            _refuse(N_("--vrids: room for {count} VIPs in {network}"), count=count,
-                    network=str(network))
+    while (free := _free_hosts(wider, _taken_addresses(top))) < count:
+        if wider.prefixlen <= 16 or isinstance(wider, IPv6Network):
+            _refuse("vrids", VIP_ROOM, most=have + max(free, 0), network=str(wider))
         wider = wider.supernet()
     if wider != network:
         _renumber(top, network, wider)
@@ -279,7 +362,8 @@ def _widened_for(top: dict, segment: str | None, count: int):
 
 
 def _free_hosts(network, taken: set) -> int:
-    usable = network.num_addresses - 2
+    """Addresses network.hosts() gives that no one has (IPv6 has no broadcast)."""
+    usable = network.num_addresses - (1 if network.version == 6 else 2)
     return usable - sum(1 for a in taken if a in network)
 
 
@@ -312,12 +396,12 @@ def _same_network(value: Any, network) -> bool:
         return False
 
 
-def _vips_for(network, vrid: int, taken: set) -> list[str]:
-    """The next free address of the segment (IPv6: a link-local first, RFC 5798 5.2.9)."""
+def _vips_for(network, vrid: int, taken: set) -> list[str] | None:
+    """The next free address of the segment (IPv6: a link-local first, RFC 5798 5.2.9);
+    None: there is none."""
     host = next((a for a in network.hosts() if a not in taken), None)
     if host is None:
-        _refuse(N_("--vrids: room for {count} VIPs in {network}"), count=1,
-                network=str(network))
+        return None
     taken.add(host)
     vips = [f"{host}/{network.prefixlen}"]
     if network.version == 6:

@@ -27,7 +27,7 @@ from vrrplab.loader.model import (
     Topology,
     TrackScript,
 )
-from vrrplab.loader.scale import ROUTERS_RANGE, VRIDS_RANGE, Scale
+from vrrplab.loader.scale import ROUTERS_RANGE, VRIDS_RANGE, Refused, Scale
 from vrrplab.loader.topology import _check_auth_agreement, load_topology
 from vrrplab.loader.yamlio import (
     LOWER_NAME,
@@ -132,18 +132,20 @@ def load_scenario(path: Path, vrrp_version: int | None = None,
     if topo_path is None and "topology" in top:
         c.fail("topology", N_("the name of a file in topologies/ (or a path to a .yaml, from "
                               "the scenario's folder)"), topo_ref)
-    scale = (scale or Scale()).over(_scale(c, _given(top, "scale", {})))
+    scale = (scale or Scale()).over(_scale(c, _given(top, "scale", {}), path))
     c.raise_if_any()
     try:
         topology = load_topology(topo_path, vrrp_overrides, path if vrrp_overrides else None,
                                  allow=frozenset(allow), check_auth=False,
                                  force_version=vrrp_version, scale=scale)
+    except Refused:
+        raise  # said where the number came from: the scenario's scale: or the command line
     except InputError as exc:
         c.fail("topology", N_("a topology that validates with the scenario's vrrp settings (its "
                               "problems are above)") if vrrp_overrides else
                N_("a topology that validates (its problems are above)"), topo_ref)
         raise InputError(problems_of(exc) + c.problems) from None
-    steps = _steps(c, top.get("steps"), topology)
+    steps = _steps(c, top.get("steps"), topology, scale)
     topology = _with_priority_scripts(topology, [s.fault for s in steps if s.fault])
     probes = _probes(c, _given(top, "probe", {}), topology)
     if not any(s.action == "wait_masters" or (s.fault and len(s.fault.holders()) > 1)
@@ -155,17 +157,18 @@ def load_scenario(path: Path, vrrp_version: int | None = None,
     return Scenario(name=top["name"], description=top["description"], path=path,
                     topology=topology, steps=tuple(steps), probes=probes,
                     lesson=_given(top, "lesson", ""), needs=tuple(needs),
-                    scale=scale.as_dict())
+                    scale=dict(topology.grown))
 
 
-def _scale(c: Checker, raw: Any) -> Scale:
+def _scale(c: Checker, raw: Any, path: Path) -> Scale:
     """The scenario's `scale:` mapping: how many routers, how many VRIDs on its LAN."""
     spec = c.mapping(raw, "scale", optional=("routers", "vrids"))
     routers = c.number(spec["routers"], "scale.routers", *ROUTERS_RANGE, integer=True) \
         if "routers" in spec else None
     vrids = c.number(spec["vrids"], "scale.vrids", *VRIDS_RANGE, integer=True) \
         if "vrids" in spec else None
-    return Scale(routers, vrids)
+    return Scale(routers, vrids, path if routers is not None else None,
+                 path if vrids is not None else None)
 
 
 def _routers_list(c: Checker, value: Any, field: str, routers: tuple[str, ...],
@@ -180,7 +183,7 @@ def _routers_list(c: Checker, value: Any, field: str, routers: tuple[str, ...],
     return tuple(value)
 
 
-def _steps(c: Checker, raw: Any, topology: Topology) -> list[Step]:
+def _steps(c: Checker, raw: Any, topology: Topology, scale: Scale) -> list[Step]:
     if not isinstance(raw, list) or not raw:
         c.fail("steps", N_("a non-empty list of steps"), raw)
         return []
@@ -203,6 +206,12 @@ def _steps(c: Checker, raw: Any, topology: Topology) -> list[Step]:
                     total += _fault_estimate(topology, fault, routers) + seconds
                     steps += [Step("fault", fault=fault), Step("hold", seconds=seconds)]
             continue
+        if action == "wait_master" and isinstance(value, dict) and "vrids" in topology.grown:
+            # load-sharing --vrids 16: the added VRIDs copy one group; no step says whose
+            raise scale.refused("vrids", Message(N_(
+                "a scenario whose wait_master names no instance ({field} names each "
+                "instance's master; the VRIDs added would have none)"),
+                field=f"{field}.wait_master"))
         if action == "wait_master" and isinstance(value, dict):
             masters = _masters_by_instance(c, value, f"{field}.wait_master", topology)
             if masters:

@@ -16,7 +16,7 @@ from typing import Any
 from vrrplab.i18n import N_, Message
 from vrrplab.linux import IFNAMSIZ
 from vrrplab.loader import limits
-from vrrplab.loader.scale import Scale, grown
+from vrrplab.loader.scale import Scale, growth, grown
 from vrrplab.loader.model import (
     LINK_LOCAL,
     Address,
@@ -88,10 +88,12 @@ def load_topology(path: Path, vrrp_overrides: dict | None = None,
                         scenario=str(overridden_by)))
     if vrrp_overrides and isinstance(data, dict) and isinstance(data.get("vrrp"), dict):
         data = {**data, "vrrp": deep_merge(data["vrrp"], vrrp_overrides)}
+    added = growth(data, scale) if scale else Scale()
     if scale:  # after the scenario's overrides: the added routers' priorities go below its
         data = grown(data, scale)
+    if added:
         c = Checker(Message(N_("{topology} (+ {scale})"), topology=c.path if isinstance(c.path, Message) else str(c.path),
-                            scale=scale.said()))
+                            scale=added.shown()))
     if force_version and isinstance(data, dict) and isinstance(data.get("vrrp"), dict):
         data = {**data, "vrrp": _with_version(data["vrrp"], force_version)}
     top = c.mapping(data, "", required=("name", "segments", "routers", "vrrp"),
@@ -120,7 +122,7 @@ def load_topology(path: Path, vrrp_overrides: dict | None = None,
     assert vrrp is not None and segments is not None and name is not None  # for type checkers
     return Topology(name=name, description=description, path=path,
                     segments={k: v for k, v in segments.items() if v}, nodes=tuple(nodes),
-                    vrrp=vrrp)
+                    vrrp=vrrp, grown=added.as_dict())
 
 
 QUANTITIES = {"nodes": N_("nodes"), "routers": N_("routers"), "segments": N_("segments"),
