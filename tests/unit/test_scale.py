@@ -265,13 +265,25 @@ def test_steady_state_cost_excludes_the_start_up():
     its start-up (keepalived parsing, the bundled speaker's Python imports) is not in it."""
     from vrrplab.analysis.results import _usage
 
-    usage = {"r1": {"converged": {"t": 1003.0, "cpu_s": 0.40, "rss_kib": 9000},
-                    "end": {"t": 1063.0, "cpu_s": 0.46, "rss_kib": 9100}},
-             "r2": {"end": {"t": 1063.0, "cpu_s": 0.3, "rss_kib": 8000}}}  # never converged
+    usage = {"r1": {"converged": {"t": 1003.0, "pid": 41, "cpu_s": 0.40, "rss_kib": 9000},
+                    "end": {"t": 1063.0, "pid": 41, "cpu_s": 0.46, "rss_kib": 9100}},
+             "r2": {"end": {"t": 1063.0, "pid": 42, "cpu_s": 0.3, "rss_kib": 8000}}}  # never up
     shown = _usage(usage, t0=1000.0)
     assert shown["r1"]["steady_cpu_percent"] == pytest.approx(0.1)  # 0.06 s over 60 s
-    assert shown["r1"]["converged"] == {"t_s": 3.0, "cpu_s": 0.4, "rss_kib": 9000}
+    assert shown["r1"]["converged"] == {"t_s": 3.0, "pid": 41, "cpu_s": 0.4, "rss_kib": 9000}
     assert "steady_cpu_percent" not in shown["r2"]
+
+
+def test_steady_state_cost_is_none_across_a_restart():
+    """failover-basic stops r1's keepalived and starts it again: the end sample is another
+    process, its CPU counted from its own start; the difference came out negative."""
+    from vrrplab.analysis.results import _usage
+
+    usage = {"r1": {"converged": {"t": 1003.0, "pid": 41, "cpu_s": 0.40, "rss_kib": 9000},
+                    "end": {"t": 1063.0, "pid": 77, "cpu_s": 0.05, "rss_kib": 8800}}}
+    shown = _usage(usage, t0=1000.0)
+    assert shown["r1"]["steady_cpu_percent"] is None
+    assert (shown["r1"]["converged"]["pid"], shown["r1"]["end"]["pid"]) == (41, 77)
 
 
 def test_a_speakers_usage_is_its_process_groups(monkeypatch):
@@ -287,7 +299,7 @@ def test_a_speakers_usage_is_its_process_groups(monkeypatch):
 
     sample = base.Speaker.usage(Running())
     ticks, page_kib = base.os.sysconf("SC_CLK_TCK"), base.os.sysconf("SC_PAGE_SIZE") // 1024
-    assert sample["cpu_s"] == pytest.approx(2 * 200 / ticks)
+    assert sample["cpu_s"] == pytest.approx(2 * 200 / ticks) and sample["pid"] == 7
     assert sample["rss_kib"] == 2 * 1000 * page_kib
 
 

@@ -494,15 +494,19 @@ def skipped_results(scenario, speakers: dict[str, str], reasons: list[dict],
 
 def _usage(usage: dict, t0: float) -> dict:
     """Each daemon's CPU and memory at convergence and at the steps' end, instants from t0,
-    and its CPU share in between (the steady state: start-up excluded)."""
+    its pid, and its CPU share in between (the steady state: start-up excluded). None when
+    the two samples are of different processes (a fault stopped and restarted the daemon:
+    the second one's CPU counts from its own start)."""
     shown = {}
     for router, samples in usage.items():
-        shown[router] = {when: {"t_s": _r(s["t"] - t0, 3), "cpu_s": _r(s["cpu_s"], 2),
-                                "rss_kib": s["rss_kib"]} for when, s in samples.items()}
+        shown[router] = {when: {"t_s": _r(s["t"] - t0, 3), "pid": s.get("pid"),
+                                "cpu_s": _r(s["cpu_s"], 2), "rss_kib": s["rss_kib"]}
+                         for when, s in samples.items()}
         first, last = samples.get("converged"), samples.get("end")
         if first and last and last["t"] - first["t"] > 0:
             shown[router]["steady_cpu_percent"] = _r(
-                100 * (last["cpu_s"] - first["cpu_s"]) / (last["t"] - first["t"]), 3)
+                100 * (last["cpu_s"] - first["cpu_s"]) / (last["t"] - first["t"]), 3) \
+                if first.get("pid") == last.get("pid") else None
     return shown
 
 

@@ -164,12 +164,14 @@ class Speaker(ABC):
 
     def usage(self) -> dict | None:
         """The daemon's process group now: CPU so far (user + system, s) and resident
-        memory (KiB), for steady-state cost (issue 15); None if it is gone."""
+        memory (KiB), for steady-state cost (issue 15), and the daemon's pid (a daemon
+        restarted by a fault is another process: its CPU counts from 0); None if gone."""
         if not self.running:
             return None
         ticks, page_kib = os.sysconf("SC_CLK_TCK"), os.sysconf("SC_PAGE_SIZE") // 1024
         stats = [f for _, f in group_stats(self.proc.pid)]
-        return {"t": time.time(), "cpu_s": sum(int(f[11]) + int(f[12]) for f in stats) / ticks,
+        return {"t": time.time(), "pid": self.proc.pid,
+                "cpu_s": sum(int(f[11]) + int(f[12]) for f in stats) / ticks,
                 "rss_kib": sum(int(f[21]) for f in stats) * page_kib}
 
     def cpu_seconds(self) -> float | None:
