@@ -212,6 +212,7 @@ def run(scenario: str, speaker: str, out: Path, probe_interval: float | None,
         raise InputError(N_("--script puts a file that the routers' own configs name: give "
                             "them with --config"))
     if given:
+        given_configs.refuse_added_vrids(loaded, from_option=vrids is not None)
         placed = given_configs.parse_scripts(scripts, [r.name for r in loaded.topology.routers])
         loaded = given_configs.with_given_configs(loaded, given, speaker, placed)
     kinds = kinds_for(speaker, [r.name for r in loaded.topology.routers])  # exit 2 if wrong

@@ -285,3 +285,33 @@ def test_two_scripts_with_one_name_get_their_own_copies(tmp_path):
 def test_the_routers_read_the_given_files_not_their_folders(tmp_path):
     given = with_given_configs(_basic(), _lesson()).given
     assert given.read_files == ((LESSON / "r1.conf").resolve(), (LESSON / "r2.conf").resolve())
+
+
+def test_vrids_added_to_the_routers_own_files_are_refused(tmp_path, monkeypatch):
+    """--config replaces the topology's vrrp: --vrids 16's added VRIDs vanished while
+    results.json said scale {vrids: 16}. Refused before anything, said where it came from."""
+    import yaml
+
+    monkeypatch.setattr("os.geteuid", lambda: 1000)
+    configs = ["--config", f"r1={LESSON / 'r1.conf'}", "--config", f"r2={LESSON / 'r2.conf'}"]
+    result = CliRunner().invoke(main, ["run", "failover-basic", *configs, "--vrids", "16",
+                                       "--lang", "en", "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2, result.output
+    assert result.output.strip() == (
+        "vrrplab: --vrids 16: expected no VRIDs added to the routers' own files (--config runs "
+        "each file as written, with its own instances)")
+    assert not (tmp_path / "out").exists()
+    raw = yaml.safe_load(find_scenario("failover-basic").read_text())
+    raw.update(topology=str(Path(find_scenario("failover-basic")).parents[1] / "topologies"
+                            / f"{raw['topology']}.yaml"), scale={"vrids": 4})
+    scenario = _write(tmp_path, "four.yaml", yaml.safe_dump(raw))
+    result = CliRunner().invoke(main, ["run", str(scenario), *configs, "--lang", "en",
+                                       "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2, result.output
+    assert f"{scenario}: scale.vrids: expected no VRIDs added" in result.output
+    # a scale that adds none (failover-basic has one VRID) runs the files as before
+    for args in (["--vrids", "1"], ["--routers", "2"]):
+        result = CliRunner().invoke(main, ["run", "failover-basic", *configs, *args,
+                                           "--lang", "en", "--out", str(tmp_path / "out")])
+        assert "VRIDs added" not in result.output and "needs root" in result.output, \
+            result.output

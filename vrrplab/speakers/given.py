@@ -29,6 +29,7 @@ from vrrplab.errors import InputError, LabError
 from vrrplab.i18n import N_, Message
 from vrrplab.lint.command import lint_paths
 from vrrplab.loader.model import Probe, Scenario, Topology, Vrrp
+from vrrplab.loader.scale import Scale
 from vrrplab.loader.scenario import default_probes
 from vrrplab.speakers.keepalived_map import to_vrrp
 from vrrplab.speakers.keepalived_read import Config, Finding
@@ -92,6 +93,20 @@ class GivenConfigs:
                 "scripts": [{"router": router, "path": str(target), "given": str(source),
                              "copy": self.script_copy_name(router, target)}
                             for router, target, source in self.scripts]}
+
+
+def refuse_added_vrids(scenario: Scenario, from_option: bool) -> None:
+    """`--config` with VRIDs added (`--vrids`, or the scenario's `scale: {vrids}`): the
+    files replace the topology's vrrp, the added instances with it, while results.json
+    would say scale. Refused, exit 2, said where the number came from. (Added routers are
+    fine: each needs its own file, as every router does.)"""
+    if "vrids" not in scenario.scale:
+        return
+    scale = Scale(vrids=scenario.scale["vrids"],
+                  vrids_from=None if from_option else scenario.path)
+    raise scale.refused("vrids", Message(N_(
+        "no VRIDs added to the routers' own files ({option} runs each file as written, "
+        "with its own instances)"), option=OPTION))
 
 
 def parse_options(values: Iterable[str]) -> dict[str, Path]:
