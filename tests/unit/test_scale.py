@@ -435,3 +435,21 @@ def test_a_scale_that_adds_nothing_is_not_said():
                "vrrp": {"version": 2, "advert_int_s": 1, "vip": "192.168.1.1", "vrid": 10},
                "verdict": "pass", "errors": []}
     assert "lab grown" not in summary(results)
+
+
+@pytest.mark.parametrize("steps, expected", [
+    ([{"cascade": {"kind": "crash"}}, {"cascade": {"kind": "crash"}}],
+     "steps[2].cascade: expected a cascade whose faults' names (crash-r1, crash-r2) no other "
+     "fault has, got 'crash-r1 (steps[1].cascade), crash-r2 (steps[1].cascade)'"),
+    ([{"fault": {"name": "crash-r2", "kind": "stop", "target": "r1", "expect_master": "r2"}},
+      {"hold": 1}, {"cascade": {"kind": "crash"}}],
+     "steps[3].cascade: expected a cascade whose faults' names (crash-r1, crash-r2) no other "
+     "fault has, got 'crash-r2 (steps[1].fault)'"),
+])
+def test_a_cascade_naming_a_fault_twice_says_which_and_where(tmp_path, steps, expected):
+    """Was 'steps[2].cascade.name: expected a name no other fault has' once per clash: a
+    field the cascade does not have, and not where the name was taken."""
+    path = scenario_file(tmp_path, "three-routers", steps=[{"wait_master": "r1"}, *steps])
+    with pytest.raises(InputError) as refused:
+        load_scenario(path)
+    assert str(refused.value) == f"{path}: {expected}"

@@ -187,7 +187,8 @@ def _steps(c: Checker, raw: Any, topology: Topology, scale: Scale) -> list[Step]
     if not isinstance(raw, list) or not raw:
         c.fail("steps", N_("a non-empty list of steps"), raw)
         return []
-    steps, fault_names, total = [], set(), 0.0
+    steps, total = [], 0.0
+    fault_names: dict[str, str] = {}  # each fault's name -> the step that named it
     attacks: dict[str, str] = {}  # attacker host -> the attack fault running on it
     routers = tuple(r.name for r in topology.routers)
     for i, spec in enumerate(raw):
@@ -200,7 +201,10 @@ def _steps(c: Checker, raw: Any, topology: Topology, scale: Scale) -> list[Step]
                                          "cascade"))
         (action, value), = spec.items()
         if action == "cascade":
-            for fault_spec, seconds in _cascade(c, value, f"{field}.cascade", topology):
+            cascade = _cascade(c, value, f"{field}.cascade", topology)
+            if not _cascade_names_free(c, cascade, f"{field}.cascade", fault_names):
+                continue
+            for fault_spec, seconds in cascade:
                 fault = _fault(c, fault_spec, f"{field}.cascade", topology, fault_names)
                 if fault:
                     total += _fault_estimate(topology, fault, routers) + seconds
@@ -266,6 +270,19 @@ def _cascade(c: Checker, raw: Any, field: str,
               "expect_master": new.name}, float(seconds)) for old, new in zip(order, order[1:])]
 
 
+def _cascade_names_free(c: Checker, cascade: list[tuple[dict, float]], field: str,
+                        names: dict[str, str]) -> bool:
+    """A cascade names its faults KIND-ROUTER (crash-r1): one a step before already has
+    (another cascade, a fault of that name) is said once, with where it is."""
+    taken = [f"{spec['name']} ({names[spec['name']]})" for spec, _ in cascade
+             if spec["name"] in names]
+    if taken:
+        c.fail(field, Message(N_("a cascade whose faults' names ({names}) no other fault has"),
+                              names=", ".join(spec["name"] for spec, _ in cascade)),
+               ", ".join(taken))
+    return not taken
+
+
 def _instance_names(c: Checker, value: Any, field: str, topology: Topology,
                     taken: set[str] | None = None) -> tuple[str, ...] | None:
     """A list of the topology's VRRP instances, each once (and in no other list: `taken`)."""
@@ -306,7 +323,8 @@ def _masters_by_instance(c: Checker, value: dict, field: str,
     return tuple(sorted(masters, key=lambda m: order.index(m[0])))
 
 
-def _fault(c: Checker, raw: Any, field: str, topology: Topology, names: set) -> Fault | None:
+def _fault(c: Checker, raw: Any, field: str, topology: Topology,
+           names: dict[str, str]) -> Fault | None:
     routers = tuple(r.name for r in topology.routers)
     spec = c.mapping(raw, field, required=("name", "kind", "target", "expect_master"),
                      optional=("interface", "vip_holders", "takeover", "period", "count", "duty",
@@ -316,7 +334,7 @@ def _fault(c: Checker, raw: Any, field: str, topology: Topology, names: set) -> 
     name = c.string(spec.get("name"), f"{field}.name", LOWER_NAME, LOWER_NAME_TEXT)
     if name in names:
         c.fail(f"{field}.name", N_("a name no other fault has"), name)
-    names.add(name)
+    names.setdefault(name, field)
     kind = c.choice(spec.get("kind"), f"{field}.kind", FAULT_KINDS)
     target = _fault_target(c, spec.get("target"), f"{field}.target", kind, topology)
     expect = _expect_master(c, spec.get("expect_master"), f"{field}.expect_master", kind, routers)
