@@ -16,6 +16,8 @@ routers: `vrrplab run three-routers --routers N`: the master crashes, then the n
 labs: N `vrrplab run failover-basic` at once (a class, one lab per student, on this
   machine): each takeover's excess over its RFC figure (measured - figure); the knee is
   the last N whose worst excess stays within 5 ms of one lab's.
+A run that leaves no results.json (refused, killed, timed out) is still a row: its exit
+code and its stderr's last line (kept as DIR/.../labN.log) in `error`, the table's run cell.
 Speed and latency stay out of the test suite (the machines are noisy): this is a bench.
 """
 
@@ -36,25 +38,56 @@ PARTS = {"vrids": ("failover-crash", "--vrids", "1,16,64,255"),
 KNEE_MARGIN_S = 0.005  # the issue's "every takeover still within bound + 5 ms"
 
 
+RUN_TIMEOUT_S = 900
+
+
 def launch(scenario: str, speaker: str, out: Path, extra: list[str]) -> subprocess.Popen:
+    """The run, its stderr kept beside its folder (OUT.log): a failed run's row says why."""
     argv = [sys.executable, "-m", "vrrplab", "run", scenario, "--speaker", speaker,
             "--out", str(out), "--lang", "en", "--quiet", *extra]
-    return subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            stdin=subprocess.DEVNULL)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with open(out.with_suffix(".log"), "wb") as log:
+        return subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=log,
+                                stdin=subprocess.DEVNULL)
 
 
-def results_of(folder: Path) -> tuple[dict, Path]:
-    run = max(folder.iterdir(), key=lambda p: p.stat().st_mtime)
+def wait(proc: subprocess.Popen) -> int | None:
+    """Its exit code; None when it outlived RUN_TIMEOUT_S (then killed)."""
+    try:
+        return proc.wait(timeout=RUN_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        return None
+
+
+def results_of(folder: Path) -> tuple[dict, Path] | None:
+    """The newest run's results.json under `folder`; None when the run wrote none (refused,
+    exit 2 or 3, killed)."""
+    runs = [p for p in folder.glob("*") if (p / "results.json").is_file()] \
+        if folder.is_dir() else []
+    if not runs:
+        return None
+    run = max(runs, key=lambda p: p.stat().st_mtime)
     return json.loads((run / "results.json").read_text()), run
+
+
+def failure(code: int | None, log: Path) -> str:
+    """Why a run left no results: its exit code and its stderr's last line."""
+    lines = log.read_text(errors="replace").strip().splitlines() if log.is_file() else []
+    said = f"exit {code}" if code is not None else f"killed after {RUN_TIMEOUT_S} s"
+    return f"{said}, no results.json" + (f": {lines[-1]}" if lines else "")
+
+
+NO_TAKEOVERS = {"vrids_seen": None, "converged": None, "moved": None, "worst_s": None,
+                "median_s": None, "figure_s": None, "upper_s": None, "late": [], "early": []}
 
 
 def vrid_takeovers(results: dict, run: Path) -> dict:
     """Per LAN VRID: r1 its master before the crash? r2 after? r2's first advert minus
     r1's last (the capture's view), against the gateway's judged window."""
     if not results["faults"]:  # the run stopped before its fault: say why
-        return {"vrids_seen": None, "converged": None, "moved": None, "worst_s": None,
-                "median_s": None, "figure_s": None, "upper_s": None, "late": [], "early": [],
-                "error": "; ".join(results["errors"])}
+        return {**NO_TAKEOVERS, "error": "; ".join(results["errors"])}
     fault = results["faults"][0]
     routers = results["vrrp"]["routers"]
     old, new = routers[fault["target"]]["ip"], routers[fault["expected_master"]]["ip"]
@@ -91,16 +124,21 @@ def one_size(part: str, size: int, speaker: str, out: Path) -> dict:
     extra = [option, str(size)] if option else []
     started = time.monotonic()
     procs = [launch(scenario, speaker, folder / f"lab{i}", extra) for i in range(labs)]
-    codes = [p.wait(timeout=900) for p in procs]
+    codes = [wait(p) for p in procs]
     wall = time.monotonic() - started
-    runs = [results_of(folder / f"lab{i}" / scenario) for i in range(labs)]
+    found = [results_of(folder / f"lab{i}" / scenario) for i in range(labs)]
+    runs = [r for r in found if r is not None]
+    errors = [failure(code, folder / f"lab{i}.log")
+              for i, (code, r) in enumerate(zip(codes, found)) if r is None]
     row = {"part": part, "size": size, "speaker": speaker, "wall_s": round(wall, 1),
            "passed": sum(1 for r, _ in runs if r["verdict"] == "pass"), "runs": labs,
            "exit_codes": codes, "first_master_s": runs[0][0].get("stages_s", {}).get(
-               "first_master"),
+               "first_master") if runs else None,
            "excess_s": [round(e, 4) for r, _ in runs for e in excesses(r)]}
     if part == "vrids":
-        row.update(vrid_takeovers(*runs[0]))
+        row.update(vrid_takeovers(*runs[0]) if runs else NO_TAKEOVERS)
+    if errors:  # a failed run is a row that says so, not a lost row
+        row["error"] = "; ".join(filter(None, [row.get("error"), *errors]))
     return row
 
 
@@ -122,14 +160,15 @@ def table(part: str, rows: list[dict]) -> str:
             e = sorted(r["excess_s"])
             lines.append(f"| {r['speaker']} | {r['size']} | {len(e)} | {_ms(e[len(e) // 2] if e else None)}"
                          f" / {_ms(max(e, default=None))} | {r['passed']}/{r['runs']} pass, "
-                         f"{r['wall_s']} s |")
+                         f"{r['wall_s']} s{_error(r)} |")
         return "\n".join(lines)
     lines = ["| speaker | labs at once | takeovers | excess median / worst (ms) | runs passed "
              "| wall (s) |", "|---|---|---|---|---|---|"]
     for r in rows:
         e = sorted(r["excess_s"])
         lines.append(f"| {r['speaker']} | {r['size']} | {len(e)} | {_ms(e[len(e) // 2] if e else None)}"
-                     f" / {_ms(max(e, default=None))} | {r['passed']}/{r['runs']} | {r['wall_s']} |")
+                     f" / {_ms(max(e, default=None))} | {r['passed']}/{r['runs']}{_error(r)} "
+                     f"| {r['wall_s']} |")
     return "\n".join(lines)
 
 

@@ -453,3 +453,29 @@ def test_a_cascade_naming_a_fault_twice_says_which_and_where(tmp_path, steps, ex
     with pytest.raises(InputError) as refused:
         load_scenario(path)
     assert str(refused.value) == f"{path}: {expected}"
+
+
+def test_the_scale_bench_keeps_a_failed_run_as_a_row(tmp_path, monkeypatch):
+    """A run that wrote no results.json (here: refused, exit 2) lost the whole part's rows
+    (max() of an empty folder); now it is a row saying why."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("scale_bench", ROOT / "benchmarks/scale.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+
+    class Refused:
+        def wait(self, timeout=None):
+            return 2
+
+    def launch(scenario, speaker, out, extra):
+        out.with_suffix(".log").write_text("vrrplab: --routers 2: expected at least 3\n")
+        return Refused()
+
+    monkeypatch.setattr(bench, "launch", launch)
+    for part in ("routers", "vrids", "labs"):
+        row = bench.one_size(part, 2, "keepalived", tmp_path)
+        assert row["passed"] == 0 and row["runs"] == (2 if part == "labs" else 1)
+        assert row["exit_codes"][0] == 2
+        assert row["error"].startswith("exit 2, no results.json: vrrplab: --routers 2"), row
+        assert "no results.json" in bench.table(part, [row])
