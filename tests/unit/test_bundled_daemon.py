@@ -8,11 +8,13 @@ receives) to check the driver's order of actions and its log.
 from __future__ import annotations
 
 import io
+import ipaddress
 import json
 import select
 import socket
 import struct
 import subprocess
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -177,6 +179,20 @@ def test_garp_frame_matches_scapy(mac, ip):
         op=1, hwsrc=mac, psrc=ip, hwdst="ff:ff:ff:ff:ff:ff", pdst=ip)
     assert garp_frame(mac, ip) == bytes(expected)
     assert len(garp_frame(mac, ip)) == 42  # keepalived sends it unpadded too
+
+
+@pytest.mark.parametrize("src", ["192.168.1.10", "0.0.0.0", "255.255.255.255", "10.0.100.9"])
+def test_parse_ipv4_names_the_addresses_as_ipaddress_does(src):
+    packet = bytes(IP(src=src, dst="224.0.0.18", proto=112, ttl=255) / b"\x31\x01")
+    datagram = parse_ipv4(packet)
+    assert (datagram.src, datagram.dst) == (str(ipaddress.IPv4Address(src)), "224.0.0.18")
+
+
+@pytest.mark.parametrize("before, after", [({}, {}), ({}, {"auth_failed": 1}),
+                                           ({"auth_failed": 2, "bad_ttl": 1}, {"auth_failed": 2, "bad_ttl": 2}),
+                                           ({"a": 1}, {"b": 1, "a": 1, "c": 4})])
+def test_grown_names_what_a_counter_subtraction_kept(before, after):
+    assert daemon_module.grown(Counter(after), dict(before)) == list(Counter(after) - Counter(before))
 
 
 def test_parse_ipv4_cuts_the_payload_to_the_ip_length():

@@ -13,6 +13,8 @@ from vrrplab.vrrp.packet import (
     Advert,
     DropReason,
     PacketError,
+    address,
+    address_text,
     decode,
     encode,
     pass_auth_data,
@@ -195,3 +197,38 @@ def test_encode_refuses_v2_over_ipv6_and_family_mixes() -> None:
         encode(Advert(2, 1, 100, 1, ("10.0.0.1",)), SRC6)
     with pytest.raises(ValueError):
         encode(Advert(3, 1, 100, 100, ("10.0.0.1",)), SRC, GROUP6)
+
+
+# -- addresses parsed once (issue #15: a third of a backup's CPU per advert) ------------------
+
+
+@pytest.mark.parametrize("value", ["192.168.1.2", "0.0.0.0", "255.255.255.255", "fe80::2", "2001:db8::1",
+                                   "::ffff:192.0.2.1", b"\xc0\xa8\x01\x02", 3232235778])
+def test_address_is_ipaddress_s_own_answer_kept(value):
+    import ipaddress
+    assert address(value) == ipaddress.ip_address(value)
+    assert address(value) is address(value)  # parsed once
+
+
+def test_address_refuses_a_bad_value_every_time_and_keeps_types_apart():
+    """Known-bad: what ipaddress refuses stays refused on every call (no answer is kept for
+    it), and a value equal to a kept one but of another type gets its own answer: 1.0 is no
+    address even once 1 (0.0.0.1) has been parsed."""
+    for _ in range(2):
+        with pytest.raises(ValueError):
+            address("192.168.1.300")
+    assert str(address(1)) == "0.0.0.1"
+    with pytest.raises(ValueError):
+        address(1.0)
+
+
+@pytest.mark.parametrize("packed", [bytes([192, 168, 1, 2]), bytes(4), b"\xff" * 4, bytes.fromhex("fe80" + "0" * 26 + "02"),
+                                    bytes(10) + b"\xff\xff" + bytes([192, 0, 2, 1])])
+def test_address_text_reads_like_ipaddress(packed):
+    import ipaddress
+    assert address_text(packed) == str(ipaddress.ip_address(packed))
+
+
+def test_decoded_addresses_read_as_before():
+    message = encode(Advert(3, 7, 100, 100, ("fe80::1", "2001:db8:0:0:0:0:0:1")), SRC6)
+    assert decode(message, SRC6, GROUP6, 255).addresses == ("fe80::1", "2001:db8::1")

@@ -161,6 +161,12 @@ class Instance:
     heard: float | None = None  # when its last advert arrived (the daemon's clock)
 
 
+def grown(counts: Counter, before: dict) -> list:
+    """The keys of `counts` whose count went up since `before` (a copy), in `counts`' order:
+    what `counts - Counter(before)` keeps, without building two Counters per advert."""
+    return [key for key, count in counts.items() if count > before.get(key, 0)]
+
+
 def select_timeout(remaining: float) -> float:
     """The `select` timeout for a deadline `remaining` seconds away that the kernel's slack
     cannot push past it: the whole wait when short (the slack is then the timer slack,
@@ -391,20 +397,20 @@ class Daemon:
             return
         inst.counters["adverts_received"] += 1
         inst.heard = now
-        before = Counter(inst.router.drops)
-        warned = Counter(inst.router.warnings)
-        was_backup = inst.router.state is State.BACKUP
+        router = inst.router
+        before, warned = dict(router.drops), dict(router.warnings)  # plain copies: no Counter per advert
+        was_backup = router.state is State.BACKUP
         event = PacketReceived(datagram.payload, datagram.src, datagram.dst, datagram.ttl)
         self._feed(inst.spec.name, event, now)
-        dropped = inst.router.drops - before
+        dropped = grown(router.drops, before)
         for reason in dropped:
-            self._log_drop(inst, device, reason, datagram.src, inst.router.drops[reason], now)
+            self._log_drop(inst, device, reason, datagram.src, router.drops[reason], now)
         if was_backup and not dropped and datagram.payload[2:3] == b"\0":  # RFC 5798 §6.4.2 (425)
             name = inst.spec.name
             self.log.emit("advert", instance=name, priority=0, src=datagram.src, heard=self._unix(now),
                           msg=f"({name}) Backup received priority 0 advertisement")
-        for reason in inst.router.warnings - warned:
-            self._log_drop(inst, device, reason, datagram.src, inst.router.warnings[reason], now,
+        for reason in grown(router.warnings, warned):
+            self._log_drop(inst, device, reason, datagram.src, router.warnings[reason], now,
                            event="warning")
 
     def _log_drop(self, inst: Instance | None, device: str, reason: str, src: str, count: int,

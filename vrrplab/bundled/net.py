@@ -54,6 +54,7 @@ from vrrplab.vrrp.packet import VRRP_GROUP_V4 as VRRP_GROUP
 from vrrplab.vrrp.packet import (
     VRRP_GROUP_V6,
     VRRP_TTL,
+    address_text,
     internet_checksum,  # RFC 1071, as the adverts use it
 )
 from vrrplab.vrrp.packet import VRRP_PROTO as IPPROTO_VRRP
@@ -111,7 +112,7 @@ def parse_ipv4(packet: bytes, stamp: float | None = None) -> Datagram | None:
     if header_len < 20 or total_len < header_len or len(packet) < header_len:
         return None
     end = min(total_len, len(packet))
-    src, dst = (str(ipaddress.IPv4Address(packet[i : i + 4])) for i in (12, 16))
+    src, dst = socket.inet_ntoa(packet[12:16]), socket.inet_ntoa(packet[16:20])
     return Datagram(bytes(packet[header_len:end]), src, dst, packet[8], stamp=stamp)
 
 
@@ -211,7 +212,7 @@ def datagram_v6(payload: bytes, address: tuple | str, ancdata: list[tuple[int, i
         if kind == socket.IPV6_HOPLIMIT and len(data) >= 4:
             hop_limit = struct.unpack_from("@i", data)[0]
         elif kind == socket.IPV6_PKTINFO and len(data) >= 16:
-            dst = str(ipaddress.IPv6Address(bytes(data[:16])))
+            dst = address_text(bytes(data[:16]))
     return Datagram(bytes(payload), host.split("%", 1)[0], dst, hop_limit, family=6,
                     stamp=receive_stamp(ancdata))
 

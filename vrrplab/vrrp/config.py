@@ -15,7 +15,7 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 
-from .packet import MAX_VRID, MIN_VRID
+from .packet import MAX_VRID, MIN_VRID, address
 from .timers import INTERVAL_FIELDS
 
 OWNER_PRIORITY = 255  # RFC 5798 §5.2.4: the address owner
@@ -73,7 +73,7 @@ class RouterConfig:
 
     @property
     def family(self) -> int:
-        return ipaddress.ip_address(self.primary_ip).version
+        return address(self.primary_ip).version
 
 
 def _check_config(config: RouterConfig) -> None:

@@ -53,6 +53,7 @@ from .packet import (
     Advert,
     DropReason,
     PacketError,
+    address,
     decode,
     pass_auth_data,
 )
@@ -259,7 +260,7 @@ class VirtualRouter:
         if advert.version != self.config.version:
             return DropReason.VERSION_MISMATCH
         try:
-            src = ipaddress.ip_address(src_ip)
+            src = address(src_ip)
         except ValueError:
             return DropReason.BAD_IP_ADDRESS
         if src.version != self.config.family or advert.family != self.config.family:
@@ -290,7 +291,7 @@ class VirtualRouter:
         return None
 
     def _addresses_differ(self, advert: Advert) -> bool:
-        return frozenset(ipaddress.ip_address(a) for a in advert.addresses) != self._vip_set
+        return frozenset(address(a) for a in advert.addresses) != self._vip_set
 
     def _backup_receive(self, advert: Advert, src_ip: str, now: float) -> list[Action]:
         """RFC 5798 §6.4.2 (420)-(470)."""
@@ -343,7 +344,7 @@ class VirtualRouter:
         """Higher priority wins; on a tie the higher primary address wins (§6.4.3 (695))."""
         if priority != self._priority:
             return priority > self._priority
-        return int(ipaddress.ip_address(src_ip)) > int(self._primary)
+        return int(address(src_ip)) > int(self._primary)
 
     # Transitions ---------------------------------------------------------
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import ipaddress
 import struct
 from dataclasses import dataclass, field
+from functools import lru_cache
 from enum import StrEnum
 
 from .timers import INTERVAL_FIELDS
@@ -44,6 +45,22 @@ def virtual_mac(vrid: int, family: int = 4) -> str:
 _HEADER = struct.Struct("!BBBBHH")  # version/type, vrid, priority, count, (auth/adv | rsvd/max adv), checksum
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+ADDRESSES_KEPT = 1024  # a lab's routers, groups and VIPs: 255 VRIDs need about 260
+
+
+@lru_cache(maxsize=ADDRESSES_KEPT, typed=True)
+def address(value: str | bytes | int) -> IPAddress:
+    """`ipaddress.ip_address(value)`, each value parsed once: every advert's checks parse the
+    same few addresses (its source, the group, the VIPs) several times each, which was a
+    third of a backup's CPU per advert (issue #15). The objects are immutable; a bad value
+    raises ValueError every time (exceptions are not kept); `typed`: 1, 1.0 and True apart."""
+    return ipaddress.ip_address(value)
+
+
+@lru_cache(maxsize=ADDRESSES_KEPT)
+def address_text(packed: bytes) -> str:
+    """The text of a packed IPv4 (4 bytes) or IPv6 (16) address, as `str(ip_address(...))`."""
+    return str(ipaddress.ip_address(packed))
 
 
 class DropReason(StrEnum):
@@ -114,7 +131,7 @@ class Advert:
     @property
     def family(self) -> int:
         """4 or 6, from the addresses (an advert with none is IPv4: v2 only)."""
-        return ipaddress.ip_address(self.addresses[0]).version if self.addresses else 4
+        return address(self.addresses[0]).version if self.addresses else 4
 
 
 def _check_fields(advert: Advert) -> None:
@@ -132,7 +149,7 @@ def _check_fields(advert: Advert) -> None:
         raise ValueError("at most 255 addresses fit in Count IPvX Addrs")
     if advert.version == 3 and not advert.addresses:  # §5.2.5: minimum 1
         raise ValueError("a VRRPv3 advert carries at least one address")
-    families = {ipaddress.ip_address(a).version for a in advert.addresses}
+    families = {address(a).version for a in advert.addresses}
     if len(families) > 1 or (advert.version == 2 and families - {4}):
         raise ValueError(f"v{advert.version} addresses must share one family (IPv4 for v2): {advert.addresses}")
     if advert.version == 3 and (advert.auth_type or advert.auth_data):
@@ -151,13 +168,13 @@ def pass_auth_data(password: str) -> bytes:
 
 def vrrp_group(src_ip: str) -> str:
     """The VRRP multicast group for the family of `src_ip`."""
-    return VRRP_GROUP_V6 if ipaddress.ip_address(src_ip).version == 6 else VRRP_GROUP_V4
+    return VRRP_GROUP_V6 if address(src_ip).version == 6 else VRRP_GROUP_V4
 
 
 def encode(advert: Advert, src_ip: str, dst_ip: str | None = None) -> bytes:
     """The VRRP message for `advert` sent from `src_ip` to `dst_ip` (default: the VRRP group)."""
-    src = ipaddress.ip_address(src_ip)
-    dst = ipaddress.ip_address(dst_ip if dst_ip is not None else vrrp_group(src_ip))
+    src = address(src_ip)
+    dst = address(dst_ip if dst_ip is not None else vrrp_group(src_ip))
     if src.version != dst.version or (advert.addresses and advert.family != src.version):
         raise ValueError(f"address families differ: src {src}, dst {dst}, advert {advert.addresses}")
     if advert.version == 2 and src.version != 4:
@@ -179,7 +196,7 @@ def _pack(advert: Advert, checksum: int) -> bytes:
         word,
         checksum,
     )
-    body = b"".join(ipaddress.ip_address(a).packed for a in advert.addresses)
+    body = b"".join(address(a).packed for a in advert.addresses)
     trailer = advert.auth_data if advert.version == 2 else b""
     return header + body + trailer
 
@@ -219,8 +236,8 @@ def decode(data: bytes, src_ip: str, dst_ip: str | None = None, ttl: int | None 
 
 def _ip_pair(src_ip: str, dst_ip: str | None) -> tuple[IPAddress, IPAddress]:
     try:
-        src = ipaddress.ip_address(src_ip)
-        dst = ipaddress.ip_address(dst_ip if dst_ip is not None else vrrp_group(src_ip))
+        src = address(src_ip)
+        dst = address(dst_ip if dst_ip is not None else vrrp_group(src_ip))
     except ValueError as exc:
         raise PacketError(DropReason.BAD_IP_ADDRESS, str(exc)) from None
     if src.version != dst.version:
@@ -252,7 +269,7 @@ def _advert_from(
         raise PacketError(DropReason.BAD_INTERVAL, "interval 0")
     address_len = 4 if family == 4 else 16
     addresses = tuple(
-        str(ipaddress.ip_address(data[i : i + address_len]))
+        address_text(data[i : i + address_len])
         for i in range(_HEADER.size, _HEADER.size + count * address_len, address_len)
     )
     try:
