@@ -51,8 +51,6 @@ ROUTERS_RANGE = (2, MAX_ROUTERS)  # what --routers and scale.routers accept
 VRIDS_RANGE = (1, MAX_VRID)  # what --vrids and scale.vrids accept
 PRIORITY_STEP = 10  # spacing of the new routers' priorities, when the room allows
 NODE_NAME_LENGTH = 8  # loader.topology.NODE_NAME's longest
-
-
 PARTS = ("routers", "vrids")
 
 
@@ -77,8 +75,7 @@ class Scale:
         """These values where given, `base`'s elsewhere (the command line over the YAML)."""
         if base is None:
             return self
-        mine = {part: self.routers if part == "routers" else self.vrids for part in PARTS}
-        return Scale(**{key: getattr(self if mine[part] is not None else base, key)
+        return Scale(**{key: getattr(self if getattr(self, part) is not None else base, key)
                         for part in PARTS for key in (part, f"{part}_from")})
 
     def only(self, parts: set[str]) -> Scale:
