@@ -592,3 +592,78 @@ def test_sync_group_fault_spreads_and_clears_together() -> None:
     group.handle("vi1", PriorityChanged(100), 4.0)
     assert group.states == {"vi0": State.BACKUP, "vi1": State.BACKUP}
     assert all(not r.fault_sources for r in group.members.values())
+
+
+class AlwaysSettles(SyncGroup):
+    """The group as it was before issue #15: the rules applied after every event."""
+
+    def handle(self, name, event, now):
+        actions = [(name, a) for a in self.members[name].handle(event, now)]
+        return actions + self._settle(now, actions)
+
+
+def test_a_backup_hearing_its_master_asks_no_other_member() -> None:
+    """The advert a backup hears on every interval moves nothing the rules read: the group
+    does not walk its members (255 of them per advert made a sync-grouped backup the
+    costliest speaker, issue #15)."""
+    group = _group(*[100] * 200)
+    for name in group.members:
+        group.handle(name, Startup(), 0.0)
+    asked: list[str] = []
+    for name, router in group.members.items():
+        if name != "vi7":
+            # every other member's fault sources are read by the rules alone
+            router.__class__ = type("Watched", (VirtualRouter,), {
+                "fault_sources": property(lambda self, n=name: asked.append(n) or frozenset(self._faults))})
+    assert _hear_member(group, "vi7", 120, 1.0) == []
+    assert asked == []
+    assert group.members["vi7"].get_timer() == approx(1.0 + mdi(100, 1.0, 3))
+
+
+def test_the_rules_still_run_when_a_member_moves_without_acting() -> None:
+    """Known-bad for the shortcut: priority 0 on a member in INITIALIZE acts on nothing (no
+    action: the fault waits for Startup) yet changes what rule 1 reads; so does a fault
+    source added in FAULT. The group must settle as before."""
+    for group in (_group(200, 100), AlwaysSettles({"vi0": make(200, vrid=10), "vi1": make(100, vrid=11)})):
+        assert group.handle("vi1", PriorityChanged(0), 0.0) == []
+        group.handle("vi0", Startup(), 0.0)
+        group.handle("vi1", Startup(), 0.0)
+        assert group.states == {"vi0": State.FAULT, "vi1": State.FAULT}
+        group.handle("vi0", Fault("eth1"), 1.0)
+        group.handle("vi1", PriorityChanged(100), 2.0)  # vi0's own fault still holds the group
+        assert group.states == {"vi0": State.FAULT, "vi1": State.FAULT}
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_a_sync_group_answers_as_if_it_settled_after_every_event(seed) -> None:
+    """Random events and timers, the same to a group and to one that applies the rules after
+    every event: the same actions, states and timers at every step."""
+    import random
+    rng = random.Random(seed)
+    ours = _group(200, 100, 150)
+    theirs = AlwaysSettles({f"vi{k}": make(p, vrid=10 + k) for k, p in enumerate((200, 100, 150))})
+    now = 0.0
+    for name in ours.members:
+        assert ours.handle(name, Startup(), now) == theirs.handle(name, Startup(), now)
+    for _ in range(400):
+        now += rng.choice([0.0, 0.1, 0.5, 1.0, 2.0])
+        name = rng.choice(sorted(ours.members))
+        roll = rng.random()
+        if roll < 0.3 and ours.get_timer() is not None:
+            now = max(now, ours.get_timer())
+            got, want = ours.handle_timer(now), theirs.handle_timer(now)
+        else:
+            if roll < 0.75:
+                if ours.members[name].state is State.INITIALIZE:
+                    continue
+                priority = rng.choice([0, 50, 100, 150, 200, 250])
+                event = AdvertReceived(advert_like(ours.members[name], priority), rng.choice([PEER, LOWER_PEER]), 255)
+            elif roll < 0.85:
+                event = rng.choice([Fault("eth1"), FaultCleared("eth1")])
+            else:
+                event = PriorityChanged(rng.choice([0, 90, 100, 200]))
+            got, want = ours.handle(name, event, now), theirs.handle(name, event, now)
+        assert got == want
+        assert ours.states == theirs.states
+        assert {n: r.get_timer() for n, r in ours.members.items()} == \
+               {n: r.get_timer() for n, r in theirs.members.items()}

@@ -53,7 +53,13 @@ class SyncGroup:
         router = self.members.get(name)
         if router is None:
             raise ValueError(f"no member {name!r} in sync group {sorted(self.members)}")
+        before = _rule_inputs(router)
         actions = _tag(name, router.handle(event, now))
+        if not actions and _rule_inputs(router) == before:
+            # the group was settled and nothing the rules read has moved (a backup hearing
+            # its master, every advert): settling again would find nothing, after asking
+            # every member (255 of them, per advert: most of a backup's CPU, issue #15)
+            return []
         return actions + self._settle(now, actions)
 
     def get_timer(self) -> float | None:
@@ -124,6 +130,12 @@ class SyncGroup:
             if router.wants_master:
                 step += _tag(name, router.release_master(now))
         return step
+
+
+def _rule_inputs(router: VirtualRouter) -> tuple:
+    """What the rules read of a member: its state, its faults and priority (rule 1), whether
+    it wants MASTER (rule 3); rule 2 reads the actions."""
+    return router.state, router.fault_sources, router.priority, router.wants_master
 
 
 def _tag(name: str, actions: list[Action]) -> Tagged:
