@@ -56,7 +56,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from ipaddress import IPv4Interface, ip_address
 from pathlib import Path
-from typing import Any, Callable, Protocol
+from typing import Any, Callable, Iterable, Protocol
 
 from vrrplab import __version__
 from vrrplab.bundled.config import (
@@ -196,8 +196,8 @@ class Daemon:
         self.unit_no = {name: number for number, unit in enumerate(self.units) for name in unit.members}
         self.unit_of = {name: self.units[number] for name, number in self.unit_no.items()}
         # every deadline, kept as it moves (`_ran`): a wake-up finds the nearest without
-        # asking each machine (the units by number, the second gARP bursts by instance)
-        self.timers: Deadlines[int] = Deadlines()
+        # asking each machine (the machines' and the second gARP bursts, by instance)
+        self.timers: Deadlines[str] = Deadlines()
         self.garps: Deadlines[str] = Deadlines()
         self.instance_no = {name: number for number, name in enumerate(self.instances)}
         self.tracker = Tracker(config, log)
@@ -302,7 +302,7 @@ class Daemon:
         self._feed_all(self.tracker.start(now), now)
         for number, unit in enumerate(self.units):
             for name in unit.members:
-                self._execute(self._ran(number, unit.handle(name, Startup(), now)), now)
+                self._execute(self._ran(number, (name,), unit.handle(name, Startup(), now)), now)
 
     def _loop(self) -> None:
         while self.stop_reason is None:
@@ -342,15 +342,18 @@ class Daemon:
 
     def run_due(self, now: float) -> None:
         """Run every timer that is due: the machines', the second GARP bursts, the scripts'."""
-        for number in sorted(self.timers.pop_due(now)):  # in the units' order, as configured
-            unit = self.units[number]
-            deadline = unit.get_timer()
+        due_by_unit: dict[int, list[str]] = {}
+        for name in self.timers.pop_due(now):
+            deadline = self.instances[name].router.get_timer()
             if deadline is None or deadline > now:  # moved without `_ran`: not due after all
-                self.timers.set(number, deadline)
-                continue
+                self.timers.set(name, deadline)
+            else:
+                due_by_unit.setdefault(self.unit_no[name], []).append(name)
+        for number in sorted(due_by_unit):  # in the units' order, as configured
+            names = due_by_unit[number]
             # a sync group moves when its last member's timer runs out: that one is `due`
-            due = max(t for r in unit.members.values() if (t := r.get_timer()) is not None and t <= now)
-            self._execute(self._ran(number, unit.handle_timer(now)), now, due=due)
+            due = max(self.instances[name].router.get_timer() for name in names)
+            self._execute(self._ran(number, names, self.units[number].handle_timer(now)), now, due=due)
         for name in sorted(self.garps.pop_due(now), key=self.instance_no.__getitem__):
             inst = self.instances[name]
             inst.garp_due = [t for t in inst.garp_due if t > now]
@@ -434,11 +437,16 @@ class Daemon:
 
     def _feed(self, name: str, event: Event, now: float) -> None:
         number = self.unit_no[name]
-        self._execute(self._ran(number, self.units[number].handle(name, event, now)), now)
+        self._execute(self._ran(number, (name,), self.units[number].handle(name, event, now)), now)
 
-    def _ran(self, number: int, tagged: Tagged) -> Tagged:
-        """After every call into unit `number`: its timer may have moved (`timers`)."""
-        self.timers.set(number, self.units[number].get_timer())
+    def _ran(self, number: int, called: Iterable[str], tagged: Tagged) -> Tagged:
+        """After every call into unit `number` for its members `called`: their timers may have
+        moved (`timers`); when the call did anything (actions), a sync group's rules may have
+        moved any member, so every member's is read again (a member the rules move changes
+        state, so the actions say so; an advert a backup only hears moves its own timer)."""
+        unit = self.units[number]
+        for name in (unit.members if tagged else called):
+            self.timers.set(name, unit.members[name].get_timer())
         return tagged
 
     def _feed_all(self, events: Events, now: float) -> None:
@@ -561,7 +569,7 @@ class Daemon:
             for number, unit in enumerate(self.units):
                 for name, router in unit.members.items():
                     if router.state is not State.INITIALIZE:
-                        goodbyes += self._ran(number, unit.handle(name, Shutdown(), now))
+                        goodbyes += self._ran(number, (name,), unit.handle(name, Shutdown(), now))
             self._execute(goodbyes, now)
         except Exception as exc:
             self.log.emit("error", msg=f"shutdown: {type(exc).__name__}: {exc}")
