@@ -16,6 +16,7 @@ from vrrplab.vrrp.packet import (
     address,
     address_text,
     decode,
+    decode_kept,
     encode,
     pass_auth_data,
 )
@@ -220,6 +221,8 @@ def test_address_refuses_a_bad_value_every_time_and_keeps_types_apart():
     assert str(address(1)) == "0.0.0.1"
     with pytest.raises(ValueError):
         address(1.0)
+    with pytest.raises(ValueError):  # unhashable: ipaddress's own refusal, not a TypeError
+        address(["192.168.1.2"])
 
 
 @pytest.mark.parametrize("packed", [bytes([192, 168, 1, 2]), bytes(4), b"\xff" * 4, bytes.fromhex("fe80" + "0" * 26 + "02"),
@@ -232,3 +235,26 @@ def test_address_text_reads_like_ipaddress(packed):
 def test_decoded_addresses_read_as_before():
     message = encode(Advert(3, 7, 100, 100, ("fe80::1", "2001:db8:0:0:0:0:0:1")), SRC6)
     assert decode(message, SRC6, GROUP6, 255).addresses == ("fe80::1", "2001:db8::1")
+
+
+def test_decode_kept_answers_as_decode_and_refuses_every_time():
+    """A master's advert is the same bytes every interval: decoded once, the same Advert after.
+    Known-bad: the same bytes with a TTL of 254, or cut short, are refused each time, even
+    after the good ones were kept; a bytearray or a bad source goes to `decode` itself."""
+    message = encode(Advert(3, 7, 100, 100, ("192.168.1.1",)), SRC)
+    first = decode_kept(message, SRC, GROUP, 255)
+    assert first == decode(message, SRC, GROUP, 255) and decode_kept(message, SRC, GROUP, 255) is first
+    for _ in range(2):
+        with pytest.raises(PacketError) as ttl:
+            decode_kept(message, SRC, GROUP, 254)
+        assert ttl.value.reason is DropReason.BAD_TTL
+        with pytest.raises(PacketError) as short:
+            decode_kept(message[:-1], SRC, GROUP, 255)
+        assert short.value.reason is DropReason.TRUNCATED
+    assert decode_kept(bytearray(message), SRC, GROUP, 255) == first
+    with pytest.raises(PacketError) as bad:
+        decode_kept(message, ["192.168.1.2"], GROUP, 255)  # unhashable: not kept, refused as before
+    assert bad.value.reason is DropReason.BAD_IP_ADDRESS
+    with pytest.raises(PacketError) as forged:  # another source: its own answer (v3's pseudo-header)
+        decode_kept(message, "192.168.1.3", GROUP, 255)
+    assert forged.value.reason is DropReason.BAD_CHECKSUM

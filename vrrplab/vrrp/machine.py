@@ -54,7 +54,7 @@ from .packet import (
     DropReason,
     PacketError,
     address,
-    decode,
+    decode_kept,
     pass_auth_data,
 )
 from .timers import master_down_interval, skew_time
@@ -214,7 +214,7 @@ class VirtualRouter:
 
     def _on_packet(self, event: PacketReceived, now: float) -> list[Action]:
         try:
-            advert = decode(event.data, event.src_ip, event.dst_ip, event.ttl)
+            advert = decode_kept(event.data, event.src_ip, event.dst_ip, event.ttl)
         except PacketError as exc:
             self.drops[exc.reason] += 1
             return []

@@ -48,12 +48,19 @@ IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 ADDRESSES_KEPT = 1024  # a lab's routers, groups and VIPs: 255 VRIDs need about 260
 
 
-@lru_cache(maxsize=ADDRESSES_KEPT, typed=True)
 def address(value: str | bytes | int) -> IPAddress:
     """`ipaddress.ip_address(value)`, each value parsed once: every advert's checks parse the
     same few addresses (its source, the group, the VIPs) several times each, which was a
     third of a backup's CPU per advert (issue #15). The objects are immutable; a bad value
-    raises ValueError every time (exceptions are not kept); `typed`: 1, 1.0 and True apart."""
+    raises ValueError every time (exceptions are not kept), an unhashable one too."""
+    try:
+        return _address_kept(value)
+    except TypeError:  # unhashable (a list...): refused by ipaddress itself, as before
+        return ipaddress.ip_address(value)
+
+
+@lru_cache(maxsize=ADDRESSES_KEPT, typed=True)  # typed: 1, 1.0 and True apart
+def _address_kept(value: str | bytes | int) -> IPAddress:
     return ipaddress.ip_address(value)
 
 
@@ -232,6 +239,25 @@ def decode(data: bytes, src_ip: str, dst_ip: str | None = None, ttl: int | None 
     if ptype != ADVERTISEMENT:  # §5.2.2: unknown type MUST be discarded
         raise PacketError(DropReason.BAD_TYPE, f"type {ptype}")
     return _advert_from(data, version, vrid, priority, count, word, checksum, src.version)
+
+
+ADVERTS_KEPT = 1024  # a master's adverts, one per VRID: 255 at most from each router of a lab
+
+
+def decode_kept(data: bytes, src_ip: str, dst_ip: str | None = None, ttl: int | None = None) -> Advert:
+    """`decode`, its answer kept for the inputs seen before: a master sends the same bytes every
+    interval (an advert carries no sequence number), so a backup decodes and checks each only
+    once (issue #15). The same Advert or the same PacketError as `decode` (errors are not
+    kept: a malformed advert is decoded again); inputs of other types go to `decode` as they are."""
+    if type(data) is bytes and type(src_ip) is str and (dst_ip is None or type(dst_ip) is str) \
+            and (ttl is None or type(ttl) is int):
+        return _decode_kept(data, src_ip, dst_ip, ttl)
+    return decode(data, src_ip, dst_ip, ttl)
+
+
+@lru_cache(maxsize=ADVERTS_KEPT)
+def _decode_kept(data: bytes, src_ip: str, dst_ip: str | None, ttl: int | None) -> Advert:
+    return decode(data, src_ip, dst_ip, ttl)
 
 
 def _ip_pair(src_ip: str, dst_ip: str | None) -> tuple[IPAddress, IPAddress]:
