@@ -16,14 +16,17 @@ pytestmark = pytest.mark.lab
 
 
 def run(tmp_path, *args: str) -> tuple[dict, object]:
+    """`vrrplab run ARGS`, which must pass (exit 0) and leave one results.json."""
     out = tmp_path / "reports"
-    proc = subprocess.run([sys.executable, "-m", "vrrplab", "run", *args, "--out", str(out),
-                           "--quiet", "--lang", "en"], capture_output=True, text=True,
-                          timeout=300)
-    folder = next(out.glob("*/*/results.json")).parent
-    results = json.loads((folder / "results.json").read_text())
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    return results, folder
+    command = ["vrrplab", "run", *args]
+    proc = subprocess.run([sys.executable, "-m", *command, "--out", str(out), "--quiet",
+                           "--lang", "en"], capture_output=True, text=True, timeout=300)
+    said = f"{' '.join(command)}: exit {proc.returncode}\n--- stdout\n{proc.stdout[-3000:]}" \
+           f"\n--- stderr\n{proc.stderr[-3000:]}"
+    assert proc.returncode == 0, said
+    found = list(out.glob("*/*/results.json"))
+    assert len(found) == 1, f"{said}\nresults.json files: {found}"
+    return json.loads(found[0].read_text()), found[0].parent
 
 
 def test_four_routers_hand_the_master_down_in_order(tmp_path):
