@@ -157,20 +157,26 @@ class WireCapture:
         self.proc: subprocess.Popen | None = None
 
     def start(self, timeout_s: float = 30.0) -> None:
-        """Wait for the bridge to exist (the lab is built), start tcpdump, wait till it listens."""
+        """Wait for the bridge to exist and be up (the lab is built), start tcpdump, wait till
+        it listens."""
         deadline = time.monotonic() + timeout_s
         devices = Path(f"/proc/{self.lab}/net/dev")  # the lab's namespace's devices
         while f" {self.bridge}:" not in devices.read_text():
             assert time.monotonic() < deadline, f"no bridge {self.bridge} in the lab"
             time.sleep(0.01)
-        with open(self.log, "w") as err:
-            self.proc = subprocess.Popen(
-                ["nsenter", f"--net=/proc/{self.lab}/ns/net", "tcpdump", "-i", self.bridge, "-n",
-                 "-U", "--immediate-mode", "-B", "16384", "--time-stamp-precision=nano",
-                 "-w", str(self.pcap), self.bpf],
-                stdout=subprocess.DEVNULL, stderr=err, stdin=subprocess.DEVNULL)
-        while "listening on" not in self.log.read_text():
-            assert self.proc.poll() is None and time.monotonic() < deadline, self.log.read_text()
+        while True:  # the bridge exists before Mininet sets it up: tcpdump refuses it till then
+            with open(self.log, "w") as err:
+                self.proc = subprocess.Popen(
+                    ["nsenter", f"--net=/proc/{self.lab}/ns/net", "tcpdump", "-i", self.bridge,
+                     "-n", "-U", "--immediate-mode", "-B", "16384", "--time-stamp-precision=nano",
+                     "-w", str(self.pcap), self.bpf],
+                    stdout=subprocess.DEVNULL, stderr=err, stdin=subprocess.DEVNULL)
+            while "listening on" not in self.log.read_text() and self.proc.poll() is None:
+                assert time.monotonic() < deadline, self.log.read_text()
+                time.sleep(0.01)
+            if self.proc.poll() is None:
+                return
+            assert "not up" in self.log.read_text() and time.monotonic() < deadline, self.log.read_text()
             time.sleep(0.01)
 
     def stop(self) -> None:
