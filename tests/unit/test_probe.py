@@ -20,6 +20,7 @@ from vrrplab.run.probe import (
     echo_request,
     echo_request6,
     icmp6_filter_passing,
+    next_round,
     parse_echo_reply,
     parse_echo_reply6,
     parse_target,
@@ -112,3 +113,14 @@ def test_read_probe_log_keeps_ipv6_targets_as_given(tmp_path):
     log.write_text("S 0 0 10.000000\nS 1 1 10.000100\nR 1 1 10.000400\n")
     traces = read_probe_log(log, ["192.168.1.1", "2001:db8:1::1"])
     assert traces["2001:db8:1::1"].recv == [10.0004] and traces["192.168.1.1"].recv == [None]
+
+
+def test_rounds_stay_on_the_grid_and_a_missed_one_is_skipped_not_burst():
+    """1 ms pacing: on time, the next round; each round's own cost never pushes the grid
+    (no drift); descheduled 3.5 ms, the rounds missed are skipped and the next is the first
+    deadline still ahead."""
+    interval = 0.001
+    assert next_round(0, 0.00002, interval) == 1
+    assert next_round(41, 0.04104, interval) == 42  # 40 us late: still round 42, at 42 ms
+    assert next_round(10, 0.0135, interval) == 14  # 11, 12, 13 missed: skipped
+    assert next_round(10, 0.0099999999, interval) == 11  # float rounding never goes back
