@@ -194,7 +194,6 @@ class Daemon:
             self.heard_by.setdefault((inst.spec.device, inst.spec.vrid, inst.spec.family), inst)
         self.units = self._units()
         self.unit_no = {name: number for number, unit in enumerate(self.units) for name in unit.members}
-        self.unit_of = {name: self.units[number] for name, number in self.unit_no.items()}
         # every deadline, kept as it moves (`_ran`): a wake-up finds the nearest without
         # asking each machine (the machines' and the second gARP bursts, by instance)
         self.timers: Deadlines[str] = Deadlines()
