@@ -50,7 +50,6 @@ from vrrplab.vrrp.packet import MAX_VRID, MIN_VRID
 ROUTERS_RANGE = (2, MAX_ROUTERS)  # what --routers and scale.routers accept
 VRIDS_RANGE = (1, MAX_VRID)  # what --vrids and scale.vrids accept
 PRIORITY_STEP = 10  # spacing of the new routers' priorities, when the room allows
-NODE_NAME_LENGTH = 8  # loader.topology.NODE_NAME's longest
 PARTS = ("routers", "vrids")
 
 
@@ -188,7 +187,7 @@ def _new_names(routers: list[str], taken: set[str], count: int) -> list[str]:
     """Named as the last router is, numbered on after the highest: r3, r4 ... after r1, r2;
     gw3 after gw1, gw2; edge3 after alpha, edge. Never a node's name, a segment bridge's
     (s1) or past a node name's length (the stem shortened: routeu10 after routeur9)."""
-    from vrrplab.loader.topology import BRIDGE_NAME, NODE_NAME  # (it imports this module)
+    from vrrplab.loader.topology import BRIDGE_NAME, NODE_NAME, NODE_NAME_LENGTH  # (it imports this module)
     stem = re.sub(r"[0-9]+$", "", routers[-1])
     if not NODE_NAME.fullmatch(f"{stem[:NODE_NAME_LENGTH - 1]}1") \
             or BRIDGE_NAME.fullmatch(f"{stem}1"):

@@ -41,7 +41,8 @@ from vrrplab.vrrp.config import (
 )
 from vrrplab.vrrp.timers import INTERVAL_FIELDS
 
-NODE_NAME = re.compile(r"^[a-z][a-z0-9]{0,7}$")  # short: Mininet builds "c1-eth0" from it
+NODE_NAME_LENGTH = 8  # short: Mininet builds "c1-eth0" from it
+NODE_NAME = re.compile(rf"^[a-z][a-z0-9]{{0,{NODE_NAME_LENGTH - 1}}}$")
 BRIDGE_NAME = re.compile(r"^s[0-9]+$")  # Mininet's name for the segments' bridges (lab/network.py)
 IFNAME = re.compile(r"^[a-z][a-z0-9]*$")
 RESERVED_IFNAMES = ("lo",)  # every namespace has its own loopback already
