@@ -220,8 +220,8 @@ def run(scenario: str, speaker: str, out: Path, probe_interval: float | None,
     if not skipped:
         loaded = fit.fitted(loaded, kinds)
     if run_dir is not None and sandbox.is_inside():
-        sys.exit(_run_here(loaded, speaker, run_dir, probe_interval, as_json, spread_faults,
-                           quiet, pace))
+        sandbox.leave(_run_here(loaded, speaker, run_dir, probe_interval, as_json,
+                                spread_faults, quiet, pace))
     check_out(out)  # exit 2, one line, before anything starts
     if skipped:
         sys.exit(_skip(loaded, kinds, skipped, out, as_json))
