@@ -8,6 +8,7 @@ into the results document. Everything this run starts is stopped in `finally`.
 
 from __future__ import annotations
 
+import io
 import random
 import subprocess
 import threading
@@ -121,6 +122,7 @@ class Runner:
         self.spread_faults = spread_faults
         self.pace = pace  # --pace: the class predicts, then Enter runs each step
         self.pacer: Pacer | None = None
+        self._evidence_at: float | None = None  # monotonic: the last step's evidence seen
 
     # -- the run ------------------------------------------------------------
 
@@ -198,9 +200,10 @@ class Runner:
             self._snapshot("converge", first, step.routers)
         elif step.action == "hold":
             self._start_probes()
+            left = self._hold_left(step.seconds)
             self.view.step(_("holding {seconds} s: the lab as it is").format(
-                seconds=number(step.seconds)), step.seconds)
-            time.sleep(step.seconds)
+                seconds=number(step.seconds)), left)
+            time.sleep(left)
         elif step.action == "fault":
             self._start_probes()
             self._inject(step.fault)
@@ -331,8 +334,18 @@ class Runner:
             took=number(took, 3)))
         return took
 
+    def _hold_left(self, seconds: float) -> float:
+        """A hold right after a step counts from that step's evidence (its masters seen, the
+        client's probes answered): the snapshot taken since, which only reads the lab (a few
+        shell commands, ~0.05 s), is part of the hold, not added to the run's time."""
+        since, self._evidence_at = self._evidence_at, None
+        if since is None or self.pacer:  # paced, the class took its time: the hold is whole
+            return seconds
+        return max(0.0, seconds - (time.monotonic() - since))
+
     def _snapshot(self, label: str, expected_master: str | None,
                   holders: tuple[str, ...] | None = None) -> None:
+        self._evidence_at = time.monotonic()  # a snapshot follows a step's evidence
         self.record.snapshots.append(
             self.observer.snapshot(label, expected_master, holders, self.expected))
 
@@ -435,14 +448,25 @@ class Runner:
 
 
 def warm_up_analysis() -> None:
-    """Import what the report draws with (matplotlib, scapy: ~0.5 s) in the background
-    while the lab converges, which only waits (the first master's ~3.4 s): the report
-    then costs the run's wall time only its drawing."""
+    """Import what the report draws with (matplotlib, scapy, jinja2: ~0.6 s), load the
+    page's template and the plot's fonts, in the background while the lab converges,
+    which only waits (the first master's ~3.4 s): the report then costs the run's wall
+    time only its drawing."""
     def imports() -> None:
         import matplotlib
         matplotlib.use("Agg")  # as the report does: files, never a window
         import matplotlib.pyplot  # noqa: F401
         import scapy.layers.inet  # noqa: F401
+        from matplotlib.figure import Figure
+
+        from vrrplab.analysis.html import TEMPLATE, environment
+
+        environment().get_template(TEMPLATE)  # compiled once, kept by the environment
+        # the timeline's first draw loads fonts and mathtext; a Figure of its own, not
+        # pyplot's, whose global state is not for two threads
+        ax = Figure().add_subplot(yscale="log")
+        ax.plot([1, 2], [0.001, 1])
+        ax.figure.savefig(io.BytesIO(), format="png")
 
     threading.Thread(target=imports, name="warm-up", daemon=True).start()
 
