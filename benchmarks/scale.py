@@ -148,8 +148,8 @@ def table(part: str, rows: list[dict]) -> str:
                 "| window upper (s) | late | run |")
         lines = [head, "|---|---|---|---|---|---|---|---|"]
         for r in rows:
-            lines.append(f"| {r['speaker']} | {r['size']} | {r['converged']}/{r['vrids_seen']} "
-                         f"| {r['moved']} | {_s(r['median_s'])} / {_s(r['worst_s'])} "
+            lines.append(f"| {r['speaker']} | {r['size']} | {_of(r['converged'], r['vrids_seen'])} "
+                         f"| {_count(r['moved'])} | {_s(r['median_s'])} / {_s(r['worst_s'])} "
                          f"| {_s(r['upper_s'])} | {len(r['late'])} | {r['passed']}/{r['runs']} "
                          f"pass, {r['wall_s']} s{_error(r)} |")
         return "\n".join(lines)
@@ -223,6 +223,15 @@ def _error(row: dict) -> str:
 
 def _s(value) -> str:
     return "-" if value is None else f"{value:.3f}"
+
+
+def _count(value) -> str:
+    """A count, or "-" for a run that wrote no results (not "None")."""
+    return "-" if value is None else str(value)
+
+
+def _of(part, whole) -> str:
+    return "-" if whole is None else f"{_count(part)}/{whole}"
 
 
 def _ms(value) -> str:

@@ -479,3 +479,4 @@ def test_the_scale_bench_keeps_a_failed_run_as_a_row(tmp_path, monkeypatch):
         assert row["exit_codes"][0] == 2
         assert row["error"].startswith("exit 2, no results.json: vrrplab: --routers 2"), row
         assert "no results.json" in bench.table(part, [row])
+        assert "None" not in bench.table(part, [row])  # a count it lacks: "-", not "None/None"
