@@ -25,7 +25,7 @@ from typing import Callable
 from vrrplab.errors import LabError
 from vrrplab.faults.files import PRIORITY_FLAGS, attack_log, priority_flag, read_attack_log
 from vrrplab.i18n import N_, Message
-from vrrplab.lab.process import stop_process
+from vrrplab.lab.process import stop_process, wait_for_exit
 from vrrplab.vrrp.packet import MAX_VRID, MIN_VRID, virtual_mac
 
 Undo = Callable[[], None]
@@ -226,7 +226,7 @@ def malformed(ctx, fault) -> tuple[float, Undo]:
         proc = ctx.lab.popen(node.name, argv, stdout=log, stderr=subprocess.STDOUT,
                              stdin=subprocess.DEVNULL)
     try:
-        proc.wait(timeout=MALFORMED_BATCH_S)
+        wait_for_exit(proc, MALFORMED_BATCH_S)
     except subprocess.TimeoutExpired:
         pass
     finally:  # a batch that hangs, or a run interrupted meanwhile: it ends here

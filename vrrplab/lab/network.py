@@ -27,6 +27,7 @@ from mininet.net import Mininet
 from mininet.node import Host, Switch
 
 from vrrplab.errors import LabError
+from vrrplab.lab.process import wait_for_exit
 from vrrplab.linux import LAB_NODE_ENV, in_pid_namespace_of, let_ctrl_c_reach_children
 from vrrplab.loader.model import Topology
 
@@ -264,7 +265,7 @@ def _run_chunk(node, lines: list[str], first: int) -> None:
 
 def _reaped(shell: subprocess.Popen, seconds: float) -> bool:
     try:
-        shell.wait(timeout=seconds)
+        wait_for_exit(shell, seconds)
     except subprocess.TimeoutExpired:
         return False
     return True
@@ -494,7 +495,7 @@ def _kill_shells(nodes) -> str:
     stuck = []
     for node in alive:
         try:
-            node.shell.wait(timeout=max(0.0, deadline - time.monotonic()))
+            wait_for_exit(node.shell, max(0.0, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
             stuck.append(f"{node.name} (pid {node.shell.pid})")
     said = (f"killed the shells of {', '.join(n.name for n in alive)}" if alive

@@ -18,7 +18,6 @@ from __future__ import annotations
 import ctypes
 import json
 import os
-import select
 import shutil
 import signal
 import subprocess
@@ -30,6 +29,7 @@ from pathlib import Path
 from vrrplab.boundedio import Problem, for_terminal, read_json
 from vrrplab.errors import EnvironmentProblem, InputError, LabError
 from vrrplab.i18n import N_, Message, _
+from vrrplab.lab.process import wait_for_exit
 from vrrplab.loader import MAX_RUN_S
 
 INSIDE_ENV = "VRRPLAB_INSIDE"
@@ -157,20 +157,6 @@ def leave(code: int) -> None:
     os._exit(code)
 
 
-def _wait(proc: subprocess.Popen, timeout: float | None) -> int:
-    """proc.wait(timeout) without its polling (sleeps of up to 50 ms between looks): a
-    pidfd turns readable the moment the process ends. Signals still run their handlers
-    (select resumes after them, PEP 475)."""
-    if timeout is not None:
-        pidfd = os.pidfd_open(proc.pid)
-        try:
-            if not select.select([pidfd], [], [], timeout)[0]:
-                raise subprocess.TimeoutExpired(proc.args, timeout)
-        finally:
-            os.close(pidfd)
-    return proc.wait()
-
-
 def _command(argv: list[str]) -> list[str]:
     return ["unshare", "--net", "--mount", "--pid", "--fork", "--mount-proc", "--kill-child",
             "--", sys.executable, "-m", "vrrplab", *argv]
@@ -197,7 +183,7 @@ def run_inside(argv: list[str], run_id: str, out: Path, timeout: float | None = 
     previous = {s: signal.signal(s, forward) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
     try:
         try:
-            code = _wait(proc, timeout)
+            code = wait_for_exit(proc, timeout)
         except subprocess.TimeoutExpired:
             raise LabError(N_("the run did not finish within its deadline of {timeout:g} s: "
                               "{stopped}"), timeout=float(timeout),
@@ -272,13 +258,13 @@ def _stop(proc: subprocess.Popen, grace: float) -> Message:
     """
     _signal_group(proc.pid, signal.SIGTERM)
     try:
-        proc.wait(timeout=grace)
+        wait_for_exit(proc, grace)
         return Message(N_("stopped it (SIGTERM), its namespace with it"))
     except subprocess.TimeoutExpired:
         pass
     _signal_group(proc.pid, signal.SIGKILL)
     try:
-        proc.wait(timeout=KILL_WAIT_S)
+        wait_for_exit(proc, KILL_WAIT_S)
     except subprocess.TimeoutExpired:
         return Message(N_("it ignored SIGTERM for {grace:g} s and outlived SIGKILL by "
                           "{kill:g} s (pid {pid}): see `vrrplab clean`"),

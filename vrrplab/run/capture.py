@@ -23,10 +23,12 @@ from pathlib import Path
 
 from vrrplab.errors import LabError
 from vrrplab.i18n import N_
+from vrrplab.lab.process import stop_process
 
 CAPTURE_FILTER = ("ip proto 112 or arp or ip6 proto 112"
                   " or (icmp6 and icmp6[icmp6type] == icmp6-neighboradvert)")
 READY_TIMEOUT_S = 5.0
+STOP_GRACE_S = 5.0  # tcpdump writes its last packets and its counts on SIGTERM
 # the kernel's buffer for tcpdump, KiB: 255 VRIDs' adverts and their gratuitous ARPs come
 # in bursts that overflowed the default 2 MiB (551 packets lost in one run)
 BUFFER_KIB = 16384
@@ -73,13 +75,7 @@ class Capture:
             time.sleep(0.01)
 
     def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc, STOP_GRACE_S)
 
 
 def tcpdump_log(pcap: Path) -> Path:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from vrrplab.errors import LabError
 from vrrplab.i18n import N_
+from vrrplab.lab.process import wait_for_exit
 from vrrplab.loader.model import Topology
 
 STOP_TIMEOUT_S = 5.0  # a daemon still alive this long after SIGTERM is killed
@@ -135,7 +136,7 @@ class Speaker(ABC):
         if not self._terminating or self.proc is None:
             return
         try:
-            self.proc.wait(timeout=STOP_TIMEOUT_S)
+            wait_for_exit(self.proc, STOP_TIMEOUT_S)
         except subprocess.TimeoutExpired:
             self.crash()
         self._terminating = False
@@ -148,7 +149,7 @@ class Speaker(ABC):
         """SIGKILL the daemon and its children at once: nothing is sent; then reap it."""
         if self.running:
             self.kill()
-            self.proc.wait(timeout=STOP_TIMEOUT_S)
+            wait_for_exit(self.proc, STOP_TIMEOUT_S)
 
     def signal(self, signum: int, group: bool = False) -> None:
         if not self.running:
