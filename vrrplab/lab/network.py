@@ -18,6 +18,7 @@ import signal
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterator
@@ -549,11 +550,17 @@ class Lab:
                     # namespace, could not name the bridge's PID
                     net.addLink(bridges[intf.segment], host, intfName2=intf.name)
             net.start()
-            for node in self.topology.nodes:
-                self._configure(node)
-            for router in self.topology.routers:
-                self.host(router.name).protect_host_files(self.writable, self.readable,
-                                                          self.placed.get(router.name, ()))
+            # each node's own shell: all at once (one after another, these were half the
+            # textbook lab's build, ~0.15 s); the first LabError is raised here
+            with ThreadPoolExecutor(len(self.topology.nodes), "node-setup") as pool:
+                list(pool.map(self._set_up, self.topology.nodes))
+
+    def _set_up(self, node) -> None:
+        """The node's addresses and routes; a router's view of the host's files too."""
+        self._configure(node)
+        if node.role == "router":
+            self.host(node.name).protect_host_files(self.writable, self.readable,
+                                                    self.placed.get(node.name, ()))
 
     def _configure(self, node) -> None:
         ipv6 = any(i.address.version == 6 for i in node.interfaces)
