@@ -293,6 +293,8 @@ def plot_timeline(results: dict, path: Path) -> Path:
 
 def _plot_probes(ax, results: dict) -> None:
     """Round-trip time of every probe, log scale; lost probes as red ticks on top."""
+    from matplotlib.ticker import FuncFormatter, NullFormatter
+
     colors = ["tab:green", "tab:cyan", "tab:olive", "tab:gray"]
     top = 1.0
     main = results["probe"]["source"]
@@ -312,6 +314,10 @@ def _plot_probes(ax, results: dict) -> None:
             ax.plot(lost, [top * 2] * len(lost), "|", color="tab:red", markersize=8,
                     label=_("lost") if i == 0 else None)
     ax.set_yscale("log")
+    # 0.1, 1, 10 (0,1 in French): what the class reads, rather than 10^-1; and no
+    # mathtext to parse (a sixth of the plot's time)
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda y, _pos: number(y)))
+    ax.yaxis.set_minor_formatter(NullFormatter())
     ax.set_ylabel(_("reply time (ms)"))
     clients = ", ".join([main, *results.get("clients", {})])
     ax.set_title(_("What the client ({clients}) saw: a probe every {interval} ms to each target")
