@@ -14,6 +14,7 @@ import select
 import socket
 import struct
 import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -639,7 +640,7 @@ def test_prepare_checks_the_config_and_keeps_keepalived_style_warnings(tmp_path)
     lab = CheckingLab(0, f"{tmp_path}/r2.bundled.json: warning: (VI_LAN) Truncating auth_pass to 8 characters\n")
     speaker = BundledSpeaker(lab, topo, "r2", tmp_path, tmp_path)
     speaker.prepare()
-    assert lab.argv[1:] == ["-m", "vrrplab", "speaker", "--config", str(tmp_path / "r2.bundled.json"), "--check"]
+    assert lab.argv[1:] == ["-m", "vrrplab.bundled", "--config", str(tmp_path / "r2.bundled.json"), "--check"]
     assert json.loads((tmp_path / "r2.bundled.json").read_text())["router"] == "r2"
     assert speaker.config_warnings == ["(VI_LAN) Truncating auth_pass to 8 characters"]
     with pytest.raises(LabError, match="refused"):
@@ -672,3 +673,34 @@ def test_cli_speaker_check(tmp_path):
     bad.write_text(json.dumps(document(instance(interface="lo", primary="127.0.0.1", vrid=0))))
     result = CliRunner().invoke(cli, ["speaker", "--config", str(bad), "--check"])
     assert result.exit_code == 1 and "vrid: expected an integer from 1 to 255" in result.output
+
+
+LIGHT_CHECK = ("import sys; from vrrplab.bundled.__main__ import run; code = run(sys.argv[1:]); "
+               "print('daemon imported' if 'vrrplab.bundled.daemon' in sys.modules else 'light'); "
+               "sys.exit(code)")
+
+
+@pytest.mark.parametrize("case", ["good", "warned", "refused", "not json", "missing"])
+def test_python_m_bundled_check_is_the_cli_check_without_the_daemon(tmp_path, case):
+    """The door `prepare` uses answers as `vrrplab speaker --check` does (exit code, the
+    lines), and never imports the daemon (its event loop, sockets, netlink, scripts)."""
+    from click.testing import CliRunner
+
+    from vrrplab.cli import main as cli
+
+    path = tmp_path / "r1.bundled.json"
+    extra = {"warned": {"auth_pass": "longer than eight"}, "refused": {"vrid": 0}}.get(case, {})
+    if case == "not json":
+        path.write_text("{")
+    elif case != "missing":
+        path.write_text(json.dumps(document(instance(interface="lo", primary="127.0.0.1",
+                                                     vips=("127.0.0.2/8",), **extra))))
+    light = subprocess.run([sys.executable, "-c", LIGHT_CHECK, "--config", str(path), "--check"],
+                           capture_output=True, text=True, timeout=60)
+    assert light.stdout == "light\n"
+    if case == "missing":  # click refuses it before the check: the exit code is the same
+        assert light.returncode == 2 and str(path) in light.stderr
+        return
+    through_cli = CliRunner().invoke(cli, ["speaker", "--config", str(path), "--check"])
+    assert (light.returncode, light.stderr) == (through_cli.exit_code, through_cli.output)
+    assert light.returncode == {"good": 0, "warned": 0, "refused": 1, "not json": 2}[case]

@@ -17,10 +17,12 @@ import pytest
 from scapy.layers.inet6 import ICMPv6ND_NA, ICMPv6NDOptDstLLAddr, IPv6
 from scapy.layers.l2 import Ether
 
+from vrrplab.bundled import check as check_module
 from vrrplab.bundled import daemon as daemon_module
 from vrrplab.bundled import net as net_module
 from vrrplab.bundled.config import ConfigProblem, parse_config, with_link_local_sources
-from vrrplab.bundled.daemon import Daemon, check_environment
+from vrrplab.bundled.check import check_environment
+from vrrplab.bundled.daemon import Daemon
 from vrrplab.bundled.links import IFA_F_NODAD, Links
 from vrrplab.bundled.log import JsonLog, read_events
 from vrrplab.bundled.net import (Datagram, datagram_v6, in6_pktinfo, ipv6_mreq, link_local_addresses,
@@ -161,8 +163,8 @@ def test_check_environment_refuses_an_interface_without_ipv6(tmp_path, monkeypat
         (sys_net / device).mkdir(parents=True)
         (proc_net / "ipv6" / "conf" / device).mkdir(parents=True)
         (proc_net / "ipv6" / "conf" / device / "disable_ipv6").write_text(disabled + "\n")
-    monkeypatch.setattr(daemon_module, "SYS_NET", sys_net)
-    monkeypatch.setattr(daemon_module, "PROC_NET", proc_net)
+    monkeypatch.setattr(check_module, "SYS_NET", sys_net)
+    monkeypatch.setattr(check_module, "PROC_NET", proc_net)
     config = parse_config(document(instance6(), instance6("VI_up") | {"interface": "eth1"}))
     assert check_environment(config) == ["interface eth0: IPv6 is disabled (net.ipv6.conf.eth0.disable_ipv6 = 1)"]
 

@@ -6,6 +6,7 @@ The protocol itself (codec, timers, state machine, sync groups) is the sans-io
 core in `vrrplab.vrrp`; this package is only its driver:
 
 - `config`   the JSON config (rendered by `vrrplab.speakers.bundled_conf`) -> checked data
+- `check`    `--check`: the config and this namespace checked, without the daemon's imports
 - `log`      JSON-lines log on stdout, one line per event
 - `net`      raw VRRP sockets, IPv4 header parsing, gratuitous ARP frames, link state
 - `links`    VIPs through pyroute2 (imported in the background: it is slow), VMACs with `ip link`

@@ -3,6 +3,8 @@
 The same `daemon.main` as `vrrplab speaker`, reached without importing click
 and the YAML loader: a speaker that starts 0.1 s sooner preempts 0.1 s sooner
 after a restart, and `BundledSpeaker.command()` uses this door for that reason.
+`--check` goes to `check.check` without importing the daemon at all (the lab runs it
+once per router before starting it: `BundledSpeaker.prepare`).
 Like `vrrplab speaker`, it refuses to run outside a vrrplab lab node (it would add
 the VIPs to the host's interfaces) unless given --outside-lab; --check runs anywhere.
 """
@@ -13,7 +15,6 @@ import argparse
 import sys
 from pathlib import Path
 
-from vrrplab.bundled.daemon import main, refuse_outside_lab
 from vrrplab.errors import EnvironmentProblem
 
 
@@ -29,13 +30,19 @@ def _args(argv: list[str]) -> argparse.Namespace:
 def run(argv: list[str]) -> int:
     """`vrrplab speaker`'s rules, click aside: outside a lab node only with --outside-lab."""
     args = _args(argv)
-    if not (args.check or args.outside_lab):
+    if args.check:
+        from vrrplab.bundled.check import check
+
+        return check(args.config)
+    from vrrplab.bundled.daemon import main, refuse_outside_lab
+
+    if not args.outside_lab:
         try:
             refuse_outside_lab()
         except EnvironmentProblem as exc:
             print(f"vrrplab: {exc.localized()}", file=sys.stderr)
             return exc.exit_code
-    return main(args.config, check_only=args.check)
+    return main(args.config)
 
 
 if __name__ == "__main__":

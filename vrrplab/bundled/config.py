@@ -4,7 +4,7 @@ The file is rendered by `vrrplab.speakers.bundled_conf` (see there for its
 shape); this module reads it back and refuses anything the daemon could not
 run, listing every problem at once as `FIELD: expected ..., got ...`, the way
 `keepalived -t` refuses a bad keepalived.conf. Pure apart from reading the
-file: whether the interfaces exist is `daemon.check_environment`'s business.
+file: whether the interfaces exist is `check.check_environment`'s business.
 
 Each instance becomes a `vrrp.config.RouterConfig`, so the protocol limits
 (VRID, priority, interval per version, auth only in v2) are checked by the core

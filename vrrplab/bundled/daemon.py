@@ -51,7 +51,6 @@ import signal
 import socket
 import sys
 import time
-import traceback
 from collections import Counter
 from dataclasses import dataclass, field
 from ipaddress import IPv4Interface, ip_address
@@ -66,6 +65,7 @@ from vrrplab.bundled.config import (
     load_config,
     with_link_local_sources,
 )
+from vrrplab.bundled.check import check, check_environment
 from vrrplab.bundled.deadlines import Deadlines
 from vrrplab.bundled.health import ScriptRun
 from vrrplab.bundled.links import Links, LinksError, Vmac
@@ -83,7 +83,7 @@ from vrrplab.bundled.net import (
 from vrrplab.bundled.tracking import Events, Tracker
 from vrrplab.errors import EnvironmentProblem, InputError
 from vrrplab.i18n import N_, Message
-from vrrplab.linux import PROC_NET, SYS_NET, outside_lab_node
+from vrrplab.linux import outside_lab_node
 from vrrplab.vrrp.actions import (
     Action,
     AddVips,
@@ -274,6 +274,8 @@ class Daemon:
                           msg="sockets open, Startup: the timers count from `at`")
             self._loop()
         except Exception as exc:  # a bug or a lost device: say so, still leave the lab clean
+            import traceback  # here: 2.5 ms of every start otherwise
+
             self.log.emit("error", msg=f"{type(exc).__name__}: {exc}",
                           trace=traceback.format_exc(limit=6).splitlines()[-6:])
             self.stop_reason = self.stop_reason or "error"
@@ -647,23 +649,6 @@ class Daemon:
         self.links.wait()
 
 
-def check_environment(config: DaemonConfig) -> list[str]:
-    """What the namespace must have: every interface the config names, IPv6 where an instance needs it."""
-    devices = dict.fromkeys([*config.interfaces, *(d for i in config.instances for d in i.tracked_links)])
-    problems = [f"interface {d}: no such device in this network namespace" for d in devices
-                if not (SYS_NET / d).exists()]
-    ipv6 = dict.fromkeys(i.device for i in config.instances if i.family == 6 and (SYS_NET / i.device).exists())
-    return problems + [f"interface {d}: IPv6 is disabled (net.ipv6.conf.{d}.disable_ipv6 = 1)" for d in ipv6
-                       if _read(PROC_NET / "ipv6" / "conf" / d / "disable_ipv6") != "0"]
-
-
-def _read(path: Path) -> str | None:
-    try:
-        return path.read_text().strip()
-    except OSError:
-        return None
-
-
 def wait_link_local(inst: InstanceSpec, timeout: float = LINK_LOCAL_WAIT_S) -> str | None:
     """The instance's advert source once DAD has passed it: its own `primary_ip` if that is
     link-local, else the device's first link-local address that is no VIP; None after `timeout`."""
@@ -692,30 +677,22 @@ def refuse_outside_lab() -> None:
 
 def main(config_path: Path, check_only: bool = False) -> int:
     """`vrrplab speaker`: the exit code (0 ok, 1 config refused or the daemon failed, 2 the
-    file is no config at all: unreadable, not JSON, another schema)."""
+    file is no config at all: unreadable, not JSON, another schema). `check_only`: `check`'s."""
+    if check_only:
+        return check(config_path)
     log = JsonLog()
     try:
         config = load_config(Path(config_path))
         problems = check_environment(config)
         if problems:
             raise ConfigProblem(problems)
-        if not check_only:
-            config = with_link_local_sources(config, wait_link_local)
+        config = with_link_local_sources(config, wait_link_local)
     except InputError as exc:  # not a config at all (vrrplab.boundedio): one line, exit 2
         for line in exc.localized().splitlines():
             print(line, file=sys.stderr)
-        if not check_only:
-            log.emit("error", msg=str(exc))
+        log.emit("error", msg=str(exc))
         return exc.exit_code
     except ConfigProblem as exc:
-        if check_only:
-            for problem in exc.problems:
-                print(f"{config_path}: {problem}", file=sys.stderr)
-        else:
-            log.emit("error", msg=f"{config_path}: configuration refused", problems=exc.problems)
+        log.emit("error", msg=f"{config_path}: configuration refused", problems=exc.problems)
         return 1
-    if check_only:
-        for note in config.warnings:
-            print(f"{config_path}: warning: {note}", file=sys.stderr)
-        return 0
     return Daemon(config, log).run()

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
 from enum import Enum
 
 from vrrplab.vrrp.config import MAX_BACKUP_PRIORITY, MIN_PRIORITY, OWNER_PRIORITY
@@ -87,6 +86,8 @@ class ScriptRun:
     """One run of a check script; `fileno()` (a pidfd) turns readable when it exits."""
 
     def __init__(self, script: str, deadline: float) -> None:
+        import subprocess  # here, not at the top: a speaker without scripts starts ~2 ms sooner
+
         self.deadline = deadline
         self.proc = subprocess.Popen(["sh", "-c", script], stdin=subprocess.DEVNULL,
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
