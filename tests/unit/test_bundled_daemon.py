@@ -409,6 +409,42 @@ def test_election_then_graceful_stop_on_the_fake_clock(textbook):
                                          "(VI_UP) Backup received priority 0 advertisement"]
 
 
+class FakePacketSocket:
+    """What `net.packet_socket` returns: records each frame's device, and its closes."""
+
+    made: list["FakePacketSocket"] = []
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, int]] = []
+        self.closed = 0
+        FakePacketSocket.made.append(self)
+
+    def sendto(self, frame: bytes, address: tuple[str, int]) -> int:
+        self.sent.append(address)
+        return len(frame)
+
+    def close(self) -> None:
+        self.closed += 1
+
+
+def test_gratuitous_arps_share_one_packet_socket_closed_once(textbook, monkeypatch):
+    """Closing a packet socket waits for an RCU grace period (10-15 ms): the daemon's gARPs on
+    every device go through one, closed once at exit, however many instances became master."""
+    FakePacketSocket.made = []
+    monkeypatch.setattr(daemon_module, "packet_socket", FakePacketSocket)
+    for inst in textbook.daemons["r1"].instances.values():
+        inst.arp = None  # the daemon's own ArpSockets, over the fake packet socket
+    textbook.start()
+    textbook.advance(5.0)
+    assert textbook.state("r1") is State.MASTER and textbook.state("r1", "VI_UP") is State.MASTER
+    [packets] = FakePacketSocket.made
+    assert sorted(set(packets.sent)) == [("eth0", 0), ("eth1", 0)]
+    assert len(packets.sent) == 2 * daemon_module.GARP_MASTER_REPEAT
+    textbook.advance(5.0 + daemon_module.GARP_MASTER_DELAY_S + 1.0)  # the second bursts: same socket
+    assert len(FakePacketSocket.made) == 1 and len(packets.sent) == 4 * daemon_module.GARP_MASTER_REPEAT
+    assert textbook.stop("r1") == 0 and packets.closed == 1
+
+
 def test_a_stopping_router_says_goodbye_on_every_instance_before_dropping_vips(textbook):
     textbook.start()
     textbook.advance(5.0)

@@ -79,6 +79,7 @@ from vrrplab.bundled.net import (
     VrrpSocket,
     device_mac,
     link_local_addresses,
+    packet_socket,
 )
 from vrrplab.bundled.tracking import Events, Tracker
 from vrrplab.errors import EnvironmentProblem, InputError
@@ -202,6 +203,7 @@ class Daemon:
         self.tracker = Tracker(config, log)
         self.links = Links(self._stale_vips(), self._vmacs())
         self.sockets: dict[tuple[str, int], VrrpSocket | Vrrp6Socket] = {}  # (device, family) -> socket
+        self.packets: socket.socket | None = None  # every ArpSocket's, made at the first gARP
         self.monitor: LinkMonitor | None = None
         self.unmatched: Counter = Counter()  # adverts for a VRID no instance has, per interface
         self.unmatched_logged: dict[str, float] = {}
@@ -530,7 +532,9 @@ class Daemon:
         device = inst.spec.device
         try:
             if inst.arp is None:
-                inst.arp = ArpSocket(device)
+                if self.packets is None:
+                    self.packets = packet_socket()
+                inst.arp = ArpSocket(device, self.packets)
             mac = device_mac(device)
             for _ in range(GARP_MASTER_REPEAT):
                 for address in addresses:
@@ -597,7 +601,7 @@ class Daemon:
         return report
 
     def _close_sockets(self) -> None:
-        closing = [*self.sockets.values(), self.monitor, *(inst.arp for inst in self.instances.values())]
+        closing = [*self.sockets.values(), self.monitor, self.packets]  # the ArpSockets' is one
         for sock in closing:
             if sock is not None:
                 sock.close()

@@ -318,22 +318,28 @@ def device_mac(device: str) -> str:
 
 
 class ArpSocket:
-    """An AF_PACKET socket that only sends (protocol 0: it receives nothing): gARPs and NAs."""
+    """gARPs and NAs on one device, through a send-only AF_PACKET socket (protocol 0: it
+    receives nothing) that every device shares: each frame goes to its device by `sendto`.
+    One per daemon, not one per device or instance: closing a packet socket waits for an
+    RCU grace period (packet_release -> synchronize_net, 10-15 ms each here), which one
+    per instance turned into seconds of exit at 255 VRIDs. `packet_socket()` makes it,
+    its owner closes it."""
 
-    def __init__(self, device: str) -> None:
+    def __init__(self, device: str, sock: socket.socket) -> None:
         self.device = device
-        self.sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, 0)
-        self.sock.bind((device, 0))
+        self.sock = sock
 
     def send_garp(self, ip: str, mac: str | None = None) -> None:
-        self.sock.send(garp_frame(mac or device_mac(self.device), ip))
+        self.sock.sendto(garp_frame(mac or device_mac(self.device), ip), (self.device, 0))
 
     def send_na(self, ip: str, source: str, mac: str | None = None) -> None:
         """An unsolicited NA for the IPv6 VIP `ip`, from the link-local `source`."""
-        self.sock.send(na_frame(mac or device_mac(self.device), source, ip))
+        self.sock.sendto(na_frame(mac or device_mac(self.device), source, ip), (self.device, 0))
 
-    def close(self) -> None:
-        self.sock.close()
+
+def packet_socket() -> socket.socket:
+    """The send-only AF_PACKET socket `ArpSocket`s share."""
+    return socket.socket(socket.AF_PACKET, socket.SOCK_RAW, 0)
 
 
 def link_is_up(device: str) -> bool:
