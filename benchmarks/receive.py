@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/receive.py [--vrids 1,16,255] [--seconds 3] [--burst 1,255]
                                            [--profile 255] [--version 3] [--sync]
+    .venv/bin/python benchmarks/receive.py --cold 0,0.001,0.01,0.1 [--vrids 1]
     (no root, no lab; PYTHONPATH=TREE runs an older tree's daemon, to compare)
 
 One daemon (r2, priority 100, one instance per VRID on eth0, r1's adverts at priority 120;
@@ -13,7 +14,10 @@ measures them, benchmarks/cost.py). Each wake-up does what `Daemon._loop` does a
 adverts queued (1: a wake-up per advert; 255: a master's whole round read at once). The
 clock moves on by an advert interval per round of every VRID, so no timer runs out.
 Prints microseconds of CPU (process time) per advert; --profile N: cProfile of N VRIDs
-(the first burst size), the top functions by own time.
+(the first burst size), the top functions by own time. --cold S,...: one wake-up's turn
+(one advert, the first of --vrids) timed alone (its thread's CPU time), each after the
+process slept S seconds, and the same turn again right after it: what the lab's daemon
+pays per wake-up when adverts come every S, the system calls aside.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import cProfile
 import io
 import pstats
 import socket
+import statistics
 import struct
 import sys
 import time
@@ -165,6 +170,25 @@ def profile(vrids: int, burst: int, version: int, sync: bool = False, sort: str 
     return out.getvalue()
 
 
+def cold(vrids: int, version: int, sleeps: list[float], turns: int = 40) -> list[tuple[float, float, float]]:
+    """(sleep, median µs of a turn after sleeping that long, median µs of the same turn right
+    after it) for each sleep: the same Python work, cold and warm."""
+    d, sock, clock = backup(vrids, version)
+    packets = [advert(1, version)]
+    rounds(d, sock, clock, packets, 1, 50)
+    found = []
+    for sleep in sleeps:
+        after, again = [], []
+        for _ in range(turns):
+            time.sleep(sleep)
+            for spent in (after, again):
+                start = time.thread_time_ns()
+                rounds(d, sock, clock, packets, 1, 1)
+                spent.append((time.thread_time_ns() - start) / 1000)
+        found.append((sleep, statistics.median(after), statistics.median(again)))
+    return found
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--vrids", default="1,16,255")
@@ -174,7 +198,15 @@ def main() -> int:
     parser.add_argument("--sync", action="store_true",
                         help="every instance in one sync group, as `scale:` grows the textbook lab")
     parser.add_argument("--profile", type=int, default=None, metavar="VRIDS")
+    parser.add_argument("--cold", default=None, metavar="S,...",
+                        help="a turn's CPU after sleeping each S seconds, and right after")
     args = parser.parse_args()
+    if args.cold:
+        print(f"{'sleep s':>7} {'us after the sleep':>18} {'us right after':>14}")
+        for sleep, after, again in cold(int(args.vrids.split(",")[0]), args.version,
+                                        [float(s) for s in args.cold.split(",")]):
+            print(f"{sleep:>7g} {after:>18.1f} {again:>14.1f}", flush=True)
+        return 0
     bursts = [int(b) for b in args.burst.split(",")]
     if args.profile:
         print(profile(args.profile, min(bursts[0], args.profile), args.version, args.sync))
