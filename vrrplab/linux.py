@@ -6,6 +6,7 @@ from __future__ import annotations
 import ctypes
 import os
 import signal
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -88,3 +89,17 @@ def outside_lab_node(tool: str) -> Message | None:
         return Message(N_("{tool}: this is not a lab node's network namespace: refusing"),
                        tool=tool)
     return None
+
+
+def leave(code: int) -> None:
+    """End this process now with `code`: flush what it printed, then exit without the
+    interpreter's teardown (0.2-0.4 s for the run's PID 1 with matplotlib and scapy
+    loaded, whose namespace the kernel is about to take down anyway; 25-45 ms for the
+    bundled speaker with pyroute2, after its stop line). Every file and socket the caller
+    wrote to is closed by then."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # the terminal gone (SIGHUP), the reader, or closed
+            pass
+    os._exit(code)

@@ -1,5 +1,6 @@
-"""The run's PID 1 ends without the interpreter's teardown, and starts without
-setuptools' distutils: what it printed still arrives, mininet still imports. No root."""
+"""The run's PID 1 and the bundled speaker end without the interpreter's teardown
+(`linux.leave`): what they printed still arrives. The run starts without setuptools'
+distutils: mininet still imports. No root."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ def _python(code: str, env: dict | None = None) -> subprocess.CompletedProcess:
 
 
 def test_leave_exits_with_the_code_and_what_was_printed():
-    done = _python(SAYS_THEN + "from vrrplab.lab.sandbox import leave; leave(3)")
+    done = _python(SAYS_THEN + "from vrrplab.linux import leave; leave(3)")
     assert (done.returncode, done.stdout) == (3, "the summary")
 
 
@@ -35,7 +36,7 @@ def test_a_bare_os_exit_would_lose_the_summary():
 
 def test_leave_survives_a_closed_terminal():
     done = _python("import sys; sys.stdout.close(); "
-                   "from vrrplab.lab.sandbox import leave; leave(4)")
+                   "from vrrplab.linux import leave; leave(4)")
     assert done.returncode == 4
 
 

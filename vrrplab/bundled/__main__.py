@@ -13,11 +13,11 @@ the VIPs to the host's interfaces) unless given --outside-lab; --check runs anyw
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
 from vrrplab.errors import EnvironmentProblem
+from vrrplab.linux import leave
 
 
 def _args(argv: list[str]) -> argparse.Namespace:
@@ -45,20 +45,6 @@ def run(argv: list[str]) -> int:
             print(f"vrrplab: {exc.localized()}", file=sys.stderr)
             return exc.exit_code
     return main(args.config)
-
-
-def leave(code: int) -> None:
-    """Exit with `code` now, once stdout (the JSON log) and stderr are flushed, without the
-    interpreter's teardown: with pyroute2 loaded it took 25-45 ms after the `stop` line,
-    which the lab's teardown and a stopped router's restart wait for. Every socket is
-    closed and the netlink thread joined by then (`Daemon.shutdown`); `sandbox.leave`
-    does the same for the run's PID 1."""
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except (OSError, ValueError):  # the reader gone, or the stream closed
-            pass
-    os._exit(code)
 
 
 if __name__ == "__main__":

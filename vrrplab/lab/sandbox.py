@@ -30,6 +30,7 @@ from vrrplab.boundedio import Problem, for_terminal, read_json
 from vrrplab.errors import EnvironmentProblem, InputError, LabError
 from vrrplab.i18n import N_, Message, _
 from vrrplab.lab.process import wait_for_exit
+from vrrplab.linux import leave  # noqa: F401 (the run's PID 1 ends with it: cli)
 from vrrplab.loader import MAX_RUN_S
 
 INSIDE_ENV = "VRRPLAB_INSIDE"
@@ -143,18 +144,6 @@ def _inside_environment() -> dict[str, str]:
     if sys.version_info < (3, 12):
         env.setdefault("SETUPTOOLS_USE_DISTUTILS", "stdlib")
     return env
-
-
-def leave(code: int) -> None:
-    """End the run's PID 1 now: flush what it printed, then exit without the interpreter's
-    teardown (0.2-0.4 s with matplotlib and scapy loaded, for a process whose namespace
-    the kernel is about to take down anyway). Every file the run writes is closed by then."""
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except (OSError, ValueError):  # the terminal gone (SIGHUP) or the stream closed
-            pass
-    os._exit(code)
 
 
 def _command(argv: list[str]) -> list[str]:
