@@ -13,6 +13,7 @@ import random
 import subprocess
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -482,8 +483,10 @@ def prepare_speakers(speakers: dict, lab: Lab, topology, choice: str, out: Path,
         cls = SPEAKER_KINDS[kinds[router.name]]
         speakers[router.name] = cls(lab, topology, router.name, out, rundir)
         speakers[router.name].given_conf = given.path_of(router.name) if given else None
-    for speaker in speakers.values():
-        speaker.prepare()
+    # each check runs in its own router (keepalived -t, the bundled speaker's --check, a
+    # process each): all at once, not one after another; the first refusal is raised
+    with ThreadPoolExecutor(len(speakers), "speaker-check") as pool:
+        list(pool.map(lambda speaker: speaker.prepare(), speakers.values()))
 
 
 def start_speaker(router: str, speaker, say: Callable[[str], None]) -> None:
