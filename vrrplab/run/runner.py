@@ -13,7 +13,6 @@ import random
 import subprocess
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -483,10 +482,8 @@ def prepare_speakers(speakers: dict, lab: Lab, topology, choice: str, out: Path,
         cls = SPEAKER_KINDS[kinds[router.name]]
         speakers[router.name] = cls(lab, topology, router.name, out, rundir)
         speakers[router.name].given_conf = given.path_of(router.name) if given else None
-    # each check runs in its own router (keepalived -t, the bundled speaker's --check, a
-    # process each): all at once, not one after another; the first refusal is raised
-    with ThreadPoolExecutor(len(speakers), "speaker-check") as pool:
-        list(pool.map(lambda speaker: speaker.prepare(), speakers.values()))
+    for speaker in speakers.values():
+        speaker.prepare()
 
 
 def start_speaker(router: str, speaker, say: Callable[[str], None]) -> None:
