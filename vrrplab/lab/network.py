@@ -17,8 +17,8 @@ import shlex
 import signal
 import subprocess
 import sys
+import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterator
@@ -34,6 +34,8 @@ from vrrplab.loader.model import Topology
 
 CMD_TIMEOUT_S = 10.0  # every shell command in a node: ip, sysctl, cat (milliseconds, normally)
 INTERRUPT_GRACE_S = 2.0  # after Ctrl-C, how long a stuck command gets to give the shell back
+INTERRUPT_POLL_S = 0.05  # at_once: how often it wakes to let a signal's handler run
+CANCEL_LOOK_S = 0.05  # a command's wait for its shell looks this often for a cancelled step
 SHELL_EXIT_S = 2.0  # after SIGHUP (then again after SIGKILL), how long a node's shell has to exit
 
 # Starting and stopping the lab each have one deadline, sized by the lab: a base plus an
@@ -97,6 +99,15 @@ class StepDeadline:
     def left(self) -> float:
         return self.end - time.monotonic()
 
+    @property
+    def cancelled(self) -> bool:
+        return self.end == -math.inf
+
+    def cancel(self) -> None:
+        """No time left in this step: a command not begun refuses to begin, one running
+        ends as at its deadline (Ctrl-C, the shell drained)."""
+        self.end = -math.inf
+
     @contextmanager
     def step(self, what: str, seconds: float) -> Iterator[None]:
         """Within the block, every wait of the lab's nodes ends by `seconds` from now; a
@@ -139,7 +150,9 @@ class BoundedShell:
     with a timeout leaves that thread blocked inside Mininet while the main thread tears
     the same nodes down, and a Ctrl-C reaches only the main thread. Overriding the three
     methods keeps everything on one thread and puts the deadline exactly where Mininet
-    blocks, using the mechanism the lab's own commands already had.
+    blocks, using the mechanism the lab's own commands already had. (`at_once` runs
+    several nodes' commands on threads, one shell each: there the main thread cancels the
+    step, which each command's wait looks at.)
     """
 
     # what the node's shell is being read for: (description, monotonic deadline, seconds)
@@ -155,9 +168,16 @@ class BoundedShell:
         return seconds
 
     def _wait_readable(self) -> None:
+        """Until the shell writes; LabError past the command's deadline, or as soon as the
+        lab's step is cancelled (`StepDeadline.cancel`: a stop signal while `at_once` runs
+        this on a worker thread, which the signal never reaches)."""
         what, deadline, seconds = self._reading_for
-        if not _readable(self, deadline - time.monotonic()):
-            raise LabError(f"{self.name}: {what} did not finish in {seconds:.3g} s")
+        step = self.params.get("deadline")
+        while not _readable(self, min(deadline - time.monotonic(), CANCEL_LOOK_S)):
+            if step is not None and step.cancelled:
+                raise LabError(f"{self.name}: {what} cut short: the lab's step was stopped")
+            if time.monotonic() >= deadline:
+                raise LabError(f"{self.name}: {what} did not finish in {seconds:.3g} s")
 
     def read(self, size: int = 1024) -> str:
         """Mininet's read, which blocks until the shell writes: never past the deadline."""
@@ -450,6 +470,55 @@ class IpBridge(BoundedShell, Switch):
         _ip(*args, check=check, timeout=self._seconds(f"'ip {' '.join(args)}'", None))
 
 
+STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
+
+
+def at_once(work: Callable, items: list, cancel: Callable) -> None:
+    """work(item) for every item at once, a thread each (each item has a node shell of its
+    own); the first item's exception, in order, is raised once all have ended. A Ctrl-C
+    or SIGTERM is handled on the main thread alone (Python's rule; the workers block
+    them): it then calls `cancel` (the lab's step: each worker's command ends as at its
+    deadline, Ctrl-C and drained, and no other begins) and waits for the workers, which
+    end within that (INTERRUPT_GRACE_S), not at their commands' deadlines."""
+    failures: list[BaseException | None] = [None] * len(items)
+    ended = [threading.Event() for _ in items]
+
+    def run(index: int, item) -> None:
+        try:
+            work(item)
+        except BaseException as exc:  # raised by the caller's thread, below
+            failures[index] = exc
+        finally:
+            ended[index].set()
+
+    launched = 0
+    try:
+        # the workers are born with the stop signals blocked (never interrupted by one)
+        previous = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+        try:
+            for index, item in enumerate(items):
+                thread = threading.Thread(target=run, args=(index, item),
+                                          name=f"node-setup-{index}", daemon=True)
+                launched += 1  # before start(): a signal's handler may raise inside it
+                thread.start()
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        for done in ended:  # short waits: another thread may be the one given a signal
+            while not done.wait(INTERRUPT_POLL_S):
+                pass
+    except BaseException as exc:
+        if not isinstance(exc, Exception):  # KeyboardInterrupt, the run's Interrupted
+            cancel()
+        # each worker ends within the Ctrl-C's grace once cancelled; bounded all the same,
+        # for one a signal kept from starting at all
+        for done in ended[:launched]:
+            done.wait(INTERRUPT_GRACE_S + 1.0)
+        raise
+    first = next((exc for exc in failures if exc is not None), None)
+    if first is not None:
+        raise first
+
+
 def _ipv6_interface(intf) -> list[str]:
     """An IPv6 interface with exactly two addresses: its link-local one (fe80:: + the host
     part, see `model.link_local_of`) and its global one, usable at once (no DAD), kept
@@ -552,8 +621,7 @@ class Lab:
             net.start()
             # each node's own shell: all at once (one after another, these were half the
             # textbook lab's build, ~0.15 s); the first LabError is raised here
-            with ThreadPoolExecutor(len(self.topology.nodes), "node-setup") as pool:
-                list(pool.map(self._set_up, self.topology.nodes))
+            at_once(self._set_up, self.topology.nodes, self.deadline.cancel)
 
     def _set_up(self, node) -> None:
         """The node's addresses and routes; a router's view of the host's files too."""
