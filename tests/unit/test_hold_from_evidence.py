@@ -44,3 +44,21 @@ def test_paced_the_hold_is_whole():
 
 def test_a_snapshot_longer_than_the_hold_leaves_nothing_to_wait():
     assert Runner._hold_left(run_with(NOW - 5), 3) == 0
+
+
+def test_a_snapshot_marks_the_evidence_the_next_hold_counts_from(monkeypatch):
+    """The wiring, not only the arithmetic: the snapshot after a step records when it
+    began, and its own time (here the client's ARP settling, 0.3 s) comes off the hold."""
+    clock = [NOW]
+    monkeypatch.setattr(runner.time, "monotonic", lambda: clock[0])
+
+    class Observer:
+        def snapshot(self, label, expected_master, holders, expected):
+            clock[0] += 0.3  # shell commands and the ARP wait
+            return label
+
+    state = SimpleNamespace(_evidence_at=None, pacer=None, observer=Observer(), expected={},
+                            record=SimpleNamespace(snapshots=[]))
+    Runner._snapshot(state, "stop-r1", "r2")
+    assert state.record.snapshots == ["stop-r1"]
+    assert Runner._hold_left(state, 3) == pytest.approx(2.7)

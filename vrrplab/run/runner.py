@@ -8,7 +8,6 @@ into the results document. Everything this run starts is stopped in `finally`.
 
 from __future__ import annotations
 
-import io
 import random
 import subprocess
 import threading
@@ -39,6 +38,7 @@ from vrrplab.view.live import PlainView
 from vrrplab.vrrp import bounds
 
 SAMPLER_STOP_S = 5.0  # SIGTERM to exit; then SIGKILL
+WARM_UP_WAIT_S = 10.0  # a fault waits this long at most for the report's imports
 
 
 @dataclass
@@ -123,6 +123,7 @@ class Runner:
         self.pace = pace  # --pace: the class predicts, then Enter runs each step
         self.pacer: Pacer | None = None
         self._evidence_at: float | None = None  # monotonic: the last step's evidence seen
+        self._warming: threading.Thread | None = None  # warm_up_analysis's imports
 
     # -- the run ------------------------------------------------------------
 
@@ -176,7 +177,7 @@ class Runner:
         for name, speaker in self.speakers.items():
             start_speaker(name, speaker, self.say)
         self._mark("speakers_up")
-        warm_up_analysis()
+        self._warming = warm_up_analysis()
 
     def _mark(self, stage: str) -> None:
         self.record.marks.setdefault(stage, time.time())  # the first time it is reached
@@ -276,6 +277,8 @@ class Runner:
                          for i in h.interfaces)
 
     def _inject(self, fault: Fault) -> None:
+        if self._warming is not None:  # a fast scenario's first fault: the imports end first
+            self._warming.join(WARM_UP_WAIT_S)
         to = _(" to {priority}").format(priority=fault.priority) if fault.priority else ""
         spread = random.uniform(0, self.topology.vrrp.advert_int) if self.spread_faults else None
         if spread:
@@ -336,8 +339,10 @@ class Runner:
 
     def _hold_left(self, seconds: float) -> float:
         """A hold right after a step counts from that step's evidence (its masters seen, the
-        client's probes answered): the snapshot taken since, which only reads the lab (a few
-        shell commands, ~0.05 s), is part of the hold, not added to the run's time."""
+        client's probes answered): the snapshot taken since (a few shell commands, and the
+        wait for the client's ARP entry to settle: median ~0.05 s, up to ARP_SETTLE_S) is
+        part of the hold, not added to the run's time. The lab is still held as it is for
+        the hold's seconds after that evidence."""
         since, self._evidence_at = self._evidence_at, None
         if since is None or self.pacer:  # paced, the class took its time: the hold is whole
             return seconds
@@ -447,28 +452,25 @@ class Runner:
             self.member_captures.append(capture)
 
 
-def warm_up_analysis() -> None:
-    """Import what the report draws with (matplotlib, scapy, jinja2: ~0.6 s), load the
-    page's template and the plot's fonts, in the background while the lab converges,
-    which only waits (the first master's ~3.4 s): the report then costs the run's wall
-    time only its drawing."""
+def warm_up_analysis() -> threading.Thread:
+    """Import what the report draws with (matplotlib, scapy, jinja2: ~0.6 s) and compile
+    the page's template, in the background while the lab converges, which only waits (the
+    first master's ~3.4 s): the report then costs the run's wall time only its drawing.
+    The thread is returned: a fault waits for it (`Runner._inject`), as its CPU would
+    otherwise compete with the run's own threads while a takeover is timed."""
     def imports() -> None:
         import matplotlib
         matplotlib.use("Agg")  # as the report does: files, never a window
         import matplotlib.pyplot  # noqa: F401
         import scapy.layers.inet  # noqa: F401
-        from matplotlib.figure import Figure
 
         from vrrplab.analysis.html import TEMPLATE, environment
 
         environment().get_template(TEMPLATE)  # compiled once, kept by the environment
-        # the timeline's first draw loads fonts and mathtext; a Figure of its own, not
-        # pyplot's, whose global state is not for two threads
-        ax = Figure().add_subplot(yscale="log")
-        ax.plot([1, 2], [0.001, 1])
-        ax.figure.savefig(io.BytesIO(), format="png")
 
-    threading.Thread(target=imports, name="warm-up", daemon=True).start()
+    thread = threading.Thread(target=imports, name="warm-up", daemon=True)
+    thread.start()
+    return thread
 
 
 def prepare_speakers(speakers: dict, lab: Lab, topology, choice: str, out: Path,
