@@ -740,3 +740,32 @@ def test_python_m_bundled_check_is_the_cli_check_without_the_daemon(tmp_path, ca
     through_cli = CliRunner().invoke(cli, ["speaker", "--config", str(path), "--check"])
     assert (light.returncode, light.stderr) == (through_cli.exit_code, through_cli.output)
     assert light.returncode == {"good": 0, "warned": 0, "refused": 1, "not json": 2}[case]
+
+
+@pytest.mark.parametrize("case", ["refused", "not json"])
+def test_the_light_check_speaks_the_locale_as_the_cli_does(tmp_path, monkeypatch, case):
+    """LANG=fr_FR.UTF-8: both doors answer in French (the light one ignored the locale:
+    the lab's refusal, which quotes it, then mixed English into a French run)."""
+    from click.testing import CliRunner
+
+    from vrrplab import i18n
+    from vrrplab.cli import main as cli
+
+    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", "fr_FR.UTF-8")
+    path = tmp_path / "r1.bundled.json"
+    if case == "not json":
+        path.write_text("{")
+    else:
+        path.write_text(json.dumps(document(instance(interface="lo", primary="127.0.0.1",
+                                                     vrid=0))))
+    light = subprocess.run([sys.executable, "-c", LIGHT_CHECK, "--config", str(path), "--check"],
+                           capture_output=True, text=True, timeout=60)
+    try:
+        through_cli = CliRunner().invoke(cli, ["speaker", "--config", str(path), "--check"])
+    finally:
+        i18n.set_language(i18n.DEFAULT)
+    assert (light.returncode, light.stderr) == (through_cli.exit_code, through_cli.output)
+    if case == "not json":  # (the refusal's words have no French yet: equal is enough)
+        assert "JSON invalide" in light.stderr, light.stderr

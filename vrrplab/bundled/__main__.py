@@ -16,6 +16,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from vrrplab import i18n
 from vrrplab.errors import EnvironmentProblem
 from vrrplab.linux import leave
 
@@ -32,6 +33,7 @@ def _args(argv: list[str]) -> argparse.Namespace:
 def run(argv: list[str]) -> int:
     """`vrrplab speaker`'s rules, click aside: outside a lab node only with --outside-lab."""
     args = _args(argv)
+    i18n.set_language(None)  # the locale's, as `vrrplab speaker` speaks it
     if args.check:
         from vrrplab.bundled.check import check
 

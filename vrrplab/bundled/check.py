@@ -34,18 +34,30 @@ def _read(path: Path) -> str | None:
         return None
 
 
+def load_checked(config_path: Path) -> DaemonConfig:
+    """The config, read, with this namespace checked against it (`check_environment`):
+    InputError when the file is no config at all, ConfigProblem when it is refused."""
+    config = load_config(Path(config_path))
+    problems = check_environment(config)
+    if problems:
+        raise ConfigProblem(problems)
+    return config
+
+
+def say_no_config(exc: InputError) -> None:
+    """A file that is no config at all: its one line (or lines) on stderr."""
+    for line in exc.localized().splitlines():
+        print(line, file=sys.stderr)
+
+
 def check(config_path: Path) -> int:
     """The exit code: 0 accepted (keepalived's warnings on stderr as `FILE: warning: ...`),
     1 refused (each problem on stderr as `FILE: ...`), 2 no config at all (unreadable, not
     JSON, another schema: one line)."""
     try:
-        config = load_config(Path(config_path))
-        problems = check_environment(config)
-        if problems:
-            raise ConfigProblem(problems)
+        config = load_checked(config_path)
     except InputError as exc:  # not a config at all (vrrplab.boundedio)
-        for line in exc.localized().splitlines():
-            print(line, file=sys.stderr)
+        say_no_config(exc)
         return exc.exit_code
     except ConfigProblem as exc:
         for problem in exc.problems:

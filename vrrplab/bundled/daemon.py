@@ -62,10 +62,9 @@ from vrrplab.bundled.config import (
     ConfigProblem,
     DaemonConfig,
     InstanceSpec,
-    load_config,
     with_link_local_sources,
 )
-from vrrplab.bundled.check import check, check_environment
+from vrrplab.bundled.check import check, load_checked, say_no_config
 from vrrplab.bundled.deadlines import Deadlines
 from vrrplab.bundled.health import ScriptRun
 from vrrplab.bundled.links import Links, LinksError, Vmac
@@ -686,14 +685,9 @@ def main(config_path: Path, check_only: bool = False) -> int:
         return check(config_path)
     log = JsonLog()
     try:
-        config = load_config(Path(config_path))
-        problems = check_environment(config)
-        if problems:
-            raise ConfigProblem(problems)
-        config = with_link_local_sources(config, wait_link_local)
+        config = with_link_local_sources(load_checked(config_path), wait_link_local)
     except InputError as exc:  # not a config at all (vrrplab.boundedio): one line, exit 2
-        for line in exc.localized().splitlines():
-            print(line, file=sys.stderr)
+        say_no_config(exc)
         log.emit("error", msg=str(exc))
         return exc.exit_code
     except ConfigProblem as exc:
