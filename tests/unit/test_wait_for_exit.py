@@ -63,3 +63,13 @@ def test_stop_process_waits_without_polling(no_sleeping):
     proc = _python("import time; time.sleep(60)")
     assert process.stop_process(proc, 30) is True
     assert proc.returncode == -15
+
+
+def test_a_deadline_already_past_is_one_look():
+    proc = _python("import time; time.sleep(60)")
+    try:
+        with pytest.raises(subprocess.TimeoutExpired):  # select would say ValueError
+            wait_for_exit(proc, -0.5)
+    finally:
+        proc.kill()
+        proc.wait()

@@ -316,8 +316,11 @@ def _plot_probes(ax, results: dict) -> None:
     ax.set_yscale("log")
     # 0.1, 1, 10 (0,1 in French): what the class reads, rather than 10^-1; and no
     # mathtext to parse (a sixth of the plot's time)
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda y, _pos: number(y)))
-    ax.yaxis.set_minor_formatter(NullFormatter())
+    shown = FuncFormatter(lambda y, _pos: number(y))
+    ax.yaxis.set_major_formatter(shown)
+    low, high = ax.get_ylim()
+    # within one decade there may be no 10^n to label: the in-between ticks are, then
+    ax.yaxis.set_minor_formatter(shown if high < 10 * low else NullFormatter())
     ax.set_ylabel(_("reply time (ms)"))
     clients = ", ".join([main, *results.get("clients", {})])
     ax.set_title(_("What the client ({clients}) saw: a probe every {interval} ms to each target")

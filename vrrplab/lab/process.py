@@ -22,7 +22,8 @@ def wait_for_exit(proc: subprocess.Popen, timeout: float | None) -> int:
         return proc.wait()
     try:
         # polled again: reaped elsewhere just before pidfd_open, the pid may be another's
-        if proc.poll() is None and not select.select([pidfd], [], [], timeout)[0]:
+        # a deadline already past (timeout <= 0): one look, as Popen's
+        if proc.poll() is None and not select.select([pidfd], [], [], max(0.0, timeout))[0]:
             raise subprocess.TimeoutExpired(proc.args, timeout)
     finally:
         os.close(pidfd)
