@@ -4,8 +4,9 @@
 
 Runs `vrrplab run failover-basic` piped, N times per speaker, and prints per speaker the
 median (min-max) of each stage of results.json's `stages_s` (lab build, speakers start,
-first master, probes start, ARP settle, steps, teardown, report), the wall time seen from
-outside (what a teacher waits for: the namespace set up and taken down included), and
+first master, probes start, ARP settle, steps, teardown, report), what comes before the
+run's clock (t0) and after results.json's last write, the wall time seen from outside
+(what a teacher waits for: the namespace set up and taken down included), and
 the scenario's intrinsic time: what it must wait for whatever the tool (its holds, the
 RFC's takeover and return figures, the first election's Master_Down_Interval). Root,
 like any lab (issue #15).
@@ -43,18 +44,24 @@ def intrinsic_s() -> float:
 def one_run(speaker: str, out: Path) -> dict:
     argv = [sys.executable, "-m", "vrrplab", "run", SCENARIO, "--speaker", speaker,
             "--out", str(out), "--lang", "en", "--quiet"]
-    started = time.monotonic()
+    started, clock = time.time(), time.monotonic()
     subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                    stdin=subprocess.DEVNULL, check=False, timeout=300)
-    wall = time.monotonic() - started
+    wall = time.monotonic() - clock
     newest = max((out / SCENARIO).iterdir(), key=lambda p: p.stat().st_mtime)
+    written = (newest / "results.json").stat().st_mtime  # its last write: after the report
     results = json.loads((newest / "results.json").read_text())
     return {**results.get("stages_s", {}), "wall (outside)": wall,
+            # the outer command's Python start and checks, unshare, the run's own start
+            "before the run's clock": results["t0"] - started,
+            # the summary, the exits, the namespaces' end
+            "after results.json": started + wall - written,
             "verdict": results["verdict"]}
 
 
 def table(runs: dict[str, list[dict]], floor: float) -> str:
-    keys = [stage for stage, _mark in STAGES] + ["report", "wall (outside)"]
+    keys = (["before the run's clock"] + [stage for stage, _mark in STAGES]
+            + ["report", "after results.json", "wall (outside)"])
     speakers = list(runs)
     lines = ["| stage (s) | " + " | ".join(speakers) + " |", "|---|" + "---|" * len(speakers)]
     for key in keys:
