@@ -73,3 +73,16 @@ def test_a_deadline_already_past_is_one_look():
     finally:
         proc.kill()
         proc.wait()
+
+
+def test_reaped_by_another_thread_between_the_poll_and_the_pidfd(monkeypatch):
+    proc = _python("exit(5)")
+    while proc.poll() is None:  # the view's thread reaped it meanwhile, say
+        pass
+    monkeypatch.setattr(proc, "poll", lambda: None)  # ... after this one looked
+    monkeypatch.setattr(process.os, "pidfd_open", _gone)
+    assert wait_for_exit(proc, 5) == 5
+
+
+def _gone(_pid):
+    raise ProcessLookupError(_pid)
