@@ -17,7 +17,7 @@ from pathlib import Path
 
 import click
 
-from vrrplab import __version__, i18n
+from vrrplab import __version__, i18n, linux
 from vrrplab.cliopts import SPEAKER, Number
 from vrrplab.boundedio import for_terminal
 from vrrplab.errors import (
@@ -220,8 +220,8 @@ def run(scenario: str, speaker: str, out: Path, probe_interval: float | None,
     if not skipped:
         loaded = fit.fitted(loaded, kinds)
     if run_dir is not None and sandbox.is_inside():
-        sandbox.leave(_run_here(loaded, speaker, run_dir, probe_interval, as_json,
-                                spread_faults, quiet, pace))
+        linux.leave(_run_here(loaded, speaker, run_dir, probe_interval, as_json,
+                              spread_faults, quiet, pace))
     check_out(out)  # exit 2, one line, before anything starts
     if skipped:
         sys.exit(_skip(loaded, kinds, skipped, out, as_json))
@@ -534,11 +534,15 @@ def shell(lab: str, speaker: str, out: Path, run_dir: Path | None) -> None:
 @friendly_errors
 def speaker(config: Path, check: bool, outside_lab: bool) -> None:
     """Run the bundled VRRP speaker in this namespace (vrrplab starts it per router)."""
+    if check:  # anywhere: it only reads the config and this namespace's interfaces
+        from vrrplab.bundled.check import check as check_config
+
+        sys.exit(check_config(config))
     from vrrplab.bundled.daemon import main as run_daemon, refuse_outside_lab
 
-    if not (check or outside_lab):
+    if not outside_lab:
         refuse_outside_lab()
-    sys.exit(run_daemon(config, check_only=check))
+    sys.exit(run_daemon(config))
 
 
 @main.command()

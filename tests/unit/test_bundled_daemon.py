@@ -26,6 +26,7 @@ from scapy.layers.vrrp import VRRP
 from vrrplab.bundled import daemon as daemon_module
 from vrrplab.bundled import net as net_module
 from vrrplab.bundled.config import ConfigProblem, load_config, parse_config
+from vrrplab.bundled.check import check
 from vrrplab.bundled.daemon import Daemon, main
 from vrrplab.bundled.health import ScriptHealth, ScriptStatus, tracked_priority
 from vrrplab.bundled.log import JsonLog, format_line, read_events, state_message
@@ -127,10 +128,10 @@ def test_load_config_reports_a_file_that_is_not_json(tmp_path):
 def test_check_mode_exit_codes(tmp_path, capsys):
     good = tmp_path / "good.json"
     good.write_text(json.dumps(document(instance(interface="lo", primary="127.0.0.1", vips=("127.0.0.2/8",)))))
-    assert main(good, check_only=True) == 0
+    assert check(good) == 0
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps(document(instance(interface="nosuch0"))))
-    assert main(bad, check_only=True) == 1
+    assert check(bad) == 1
     assert "interface nosuch0: no such device" in capsys.readouterr().err
 
 

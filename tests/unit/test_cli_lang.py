@@ -48,7 +48,7 @@ def test_run_hands_the_language_to_the_namespace(inside, tmp_path, monkeypatch, 
 
 
 def test_the_run_inside_speaks_the_language_it_was_handed(monkeypatch, tmp_path):
-    from vrrplab import cli
+    from vrrplab import cli, linux
     from vrrplab.lab import sandbox
 
     from vrrplab.run import signals
@@ -58,7 +58,7 @@ def test_the_run_inside_speaks_the_language_it_was_handed(monkeypatch, tmp_path)
     # inside, `run` handles the stop signals for its whole life: not this test process's
     monkeypatch.setattr(signals, "install", lambda: signals.Guard())
     monkeypatch.setattr(cli, "_run_here", lambda *a, **k: spoken.append(i18n.language()) or 0)
-    monkeypatch.setattr(sandbox, "leave", sys.exit)  # os._exit would end pytest itself
+    monkeypatch.setattr(linux, "leave", sys.exit)  # os._exit would end pytest itself
     result = CliRunner().invoke(main, ["run", "failover-basic", "--run-dir", str(tmp_path),
                                        "--lang", "fr"])
     assert result.exit_code == 0, result.output

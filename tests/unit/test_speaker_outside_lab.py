@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from vrrplab import linux
-from vrrplab.bundled import daemon
+from vrrplab.bundled import check, daemon
 from vrrplab.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,7 +29,8 @@ def config(tmp_path):
 def never_starts(monkeypatch):
     """The daemon itself: a refusal must come before it."""
     started = []
-    monkeypatch.setattr(daemon, "main", lambda path, check_only=False: started.append(check_only) or 0)
+    monkeypatch.setattr(daemon, "main", lambda path: started.append("run") or 0)
+    monkeypatch.setattr(check, "check", lambda path: started.append("check") or 0)
     return started
 
 
@@ -69,14 +70,14 @@ def test_runs_in_its_routers_pid_namespace_whose_pid_1_shares_its_network(
     for argv in (["/sbin/init"], ["bash", "-is", "mininet:r2"]):
         _init_cmdline(monkeypatch, tmp_path, argv)
         assert CliRunner().invoke(main, ["speaker", "--config", str(config)]).exit_code == 3
-    assert never_starts == [False]
+    assert never_starts == ["run"]
 
 
 def test_runs_with_the_flag_or_to_check_only(monkeypatch, config, never_starts):
     monkeypatch.delenv(linux.LAB_NODE_ENV, raising=False)
     assert CliRunner().invoke(main, ["speaker", "--config", str(config), "--outside-lab"]).exit_code == 0
     assert CliRunner().invoke(main, ["speaker", "--config", str(config), "--check"]).exit_code == 0
-    assert never_starts == [False, True]
+    assert never_starts == ["run", "check"]
 
 
 def test_a_lab_node_passes(monkeypatch):

@@ -1,8 +1,8 @@
 """The bundled speaker's process: one per router, driving `vrrplab.vrrp` over real sockets.
 
-`main(config_path, check_only)` is what `vrrplab speaker --config FILE [--check]`
-runs. With `--check` it only validates, like `keepalived -t`: exit 0, or the
-problems on stderr and exit 1. Otherwise `Daemon.run()`:
+`main(config_path)` is what `vrrplab speaker --config FILE` runs (`--check` runs
+`check.check` instead, which only validates, like `keepalived -t`: exit 0, or the
+problems on stderr and exit 1): `Daemon.run()`:
 
 1. one `VirtualRouter` per instance (members of the sync group in a
    `SyncGroup`), the VMACs if any, one raw VRRP socket per device (interface
@@ -64,7 +64,7 @@ from vrrplab.bundled.config import (
     InstanceSpec,
     with_link_local_sources,
 )
-from vrrplab.bundled.check import check, load_checked, say_no_config
+from vrrplab.bundled.check import load_checked, say_no_config
 from vrrplab.bundled.deadlines import Deadlines
 from vrrplab.bundled.health import ScriptRun
 from vrrplab.bundled.links import Links, LinksError, Vmac
@@ -678,11 +678,9 @@ def refuse_outside_lab() -> None:
                                          problem=problem))
 
 
-def main(config_path: Path, check_only: bool = False) -> int:
+def main(config_path: Path) -> int:
     """`vrrplab speaker`: the exit code (0 ok, 1 config refused or the daemon failed, 2 the
-    file is no config at all: unreadable, not JSON, another schema). `check_only`: `check`'s."""
-    if check_only:
-        return check(config_path)
+    file is no config at all: unreadable, not JSON, another schema)."""
     log = JsonLog()
     try:
         config = with_link_local_sources(load_checked(config_path), wait_link_local)

@@ -30,7 +30,6 @@ from vrrplab.boundedio import Problem, for_terminal, read_json
 from vrrplab.errors import EnvironmentProblem, InputError, LabError
 from vrrplab.i18n import N_, Message, _
 from vrrplab.lab.process import wait_for_exit
-from vrrplab.linux import leave  # noqa: F401 (the run's PID 1 ends with it: cli)
 from vrrplab.loader import MAX_RUN_S
 
 INSIDE_ENV = "VRRPLAB_INSIDE"
