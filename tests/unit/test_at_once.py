@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import signal
 import threading
+import time
 from types import SimpleNamespace
 
 import pytest
@@ -66,7 +67,7 @@ def test_a_command_waiting_for_its_shell_ends_when_the_step_is_cancelled():
     step = StepDeadline()
     shell = SimpleNamespace(name="r2", params={"deadline": step},
                             stdout=SimpleNamespace(fileno=lambda: read_end),
-                            _reading_for=("'sleep 60'", _now() + STUCK_S, STUCK_S))
+                            _reading_for=("'sleep 60'", time.monotonic() + STUCK_S, STUCK_S))
     threading.Timer(0.2, step.cancel).start()
     try:
         with pytest.raises(LabError, match="r2: 'sleep 60' cut short"):
@@ -76,14 +77,8 @@ def test_a_command_waiting_for_its_shell_ends_when_the_step_is_cancelled():
         os.close(write_end)
 
 
-def _now() -> float:
-    import time
-    return time.monotonic()
-
-
 def _wait_for(condition, seconds: float) -> bool:
-    event = threading.Event()
-    deadline = _now() + seconds
-    while not condition() and _now() < deadline:
-        event.wait(0.01)
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.01)
     return condition()
