@@ -48,15 +48,18 @@ ALWAYS_VMAC = frozenset({"frr"})  # kinds that answer with 00:00:5e:00:01:VRID w
 # if_up: zebra_interface_up_update, then if_install_connected), so the advert finds no
 # link-local on the macvlan ("Failed to find address to bind on vrrp6-10", vrrp.c
 # vrrp_bind_to_primary_connected) and is dropped; the next one, at the Adver_Timer,
-# binds and goes. Its unsolicited NAs do go at once (0.601 s after the goodbye). The
-# client's pings to the VIP itself are, in most runs, answered late too: 0.60-2.22 s after
-# the goodbye over 8 runs, past the 0.72 s gap window in 6 (0.94 s in one: r2 first
-# asked for the client's address 0.34 s after its NAs), while its traffic through the gateway
-# recovers within its window: the NAs and forwarding need no address on the macvlan,
-# answering for the VIP does, so the VIP's own address comes back after the NAs in most
-# runs (the same ordering, as far as the capture shows; not traced in zebra). The first
-# convergence shows the late advert as well: r2 is Master too for about an interval
-# (no check fails for it). IPv4 is not affected: its adverts come from the
+# binds and goes. Its unsolicited NAs do go at once (0.601 s after the goodbye).
+# The client loses nothing for it (0 probes to the VIP or through the gateway over 15
+# runs, ignore_routes_with_linkdown set for IPv6 as for IPv4: frr_conf.ROUTER_SYSCTLS):
+# a Backup's macvlan in protodown still receives what the switch sends to the virtual
+# MAC and answers or forwards it through its parent interface. Before that setting, the
+# Backup routed some of it out of its protodown macvlan and the client lost up to 2 s
+# (the VIP's answers late in 6 of 8 runs, traffic through the gateway in some).
+# The first convergence shows the late advert as well: r2's Master_Down_Timer expires
+# before r1's first advert, so r2 is Master too for about an interval; a snapshot taken
+# then sees the VIP up on both (the converge check fails, 3 runs in 15), and when r2
+# steps down zebra's final Router Advertisement from the virtual MAC moves the switch's
+# entry to r2 until r1's next advert. IPv4 is not affected: its adverts come from the
 # parent interface, which stays up. Tried: DAD off, keep_addr_on_down; the link-local
 # set by hand (addrgenmode none, the interface's own fe80::10: kept, the adverts now
 # name their router, the first is still missing); `no link-detect` on the macvlan (zebra
@@ -65,11 +68,10 @@ ALWAYS_VMAC = frozenset({"frr"})  # kinds that answer with 00:00:5e:00:01:VRID w
 # arrives), not the driver's. tests/lab/test_frr.py holds the failures it causes.
 KNOWN = {"frr": {"ipv6": N_(
     "over IPv6 a router that becomes master sends its first advert one advertisement "
-    "interval late, and often answers for the VIP late too: FRR 8.4's zebra reports the "
-    "macvlan up before putting its addresses back, so vrrpd's pending advert finds no "
-    "link-local address and is dropped (its Neighbor Advertisements go on time); the next "
-    "advert goes at the advertisement timer. A finding about vrrpd, not vrrplab's driver: "
-    "the checks that time it fail")}}
+    "interval late: FRR 8.4's zebra reports the macvlan up before putting its addresses "
+    "back, so vrrpd's pending advert finds no link-local address and is dropped (its "
+    "Neighbor Advertisements go on time); the next advert goes at the advertisement "
+    "timer. A finding about vrrpd, not vrrplab's driver: the checks that time it fail")}}
 
 
 def describe_missing(missing: dict) -> Message:

@@ -18,7 +18,8 @@ from pathlib import Path
 REGISTRY = Path("/run/vrrplab-runs")
 
 SYSCTLS = ["net.ipv4.ip_forward", "net.ipv4.conf.all.arp_ignore", "net.ipv4.conf.all.arp_announce",
-           "net.ipv6.conf.all.disable_ipv6", "net.core.somaxconn", "fs.file-max",
+           "net.ipv6.conf.all.disable_ipv6", "net.ipv6.conf.all.ignore_routes_with_linkdown",
+           "net.core.somaxconn", "fs.file-max",
            "net.ipv4.neigh.default.gc_thresh1"]
 
 

@@ -95,11 +95,13 @@ KNOWN_FINDINGS = {
              "restart-r1: takeover within the RFC window"],
 }
 # Checks a known finding fails in some runs only, named so that nothing else may fail.
-# ipv6: after the goodbye the VIP itself is answered only once its address is back on
-# r2's macvlan, which is sometimes after the NAs and past the gap window (0.60-2.22 s
-# after the goodbye over 8 runs here, 6 past the 0.72 s window); traffic through the
-# gateway needs no address there and recovers in time (its check must pass).
-MAY_FAIL = {"ipv6": ["stop-r1: ping to the VIP resumes by itself"]}
+# ipv6: r1's first advert comes one interval late at the first convergence too, so r2's
+# Master_Down_Timer expires and r2 is Master as well for about an interval; the converge
+# snapshot sees the VIP up on both when it falls in it (3 runs in 15 here). After a
+# fault the client loses nothing (0 probes over those 15 runs): both "ping ... resumes"
+# checks must pass, since a protodown macvlan still receives and, with IPv6's
+# ignore_routes_with_linkdown, answers through its parent (features.py says more).
+MAY_FAIL = {"ipv6": ["VIP on r1's interface only"]}
 # the faults whose new master's first advert vrrpd sends one advertisement interval late
 ONE_INTERVAL_LATE = {"ipv6": ["stop-r1", "restart-r1"]}
 
@@ -139,6 +141,9 @@ def test_every_scenario_frr_can_run(scenario, tmp_path):
     assert set(results["speakers"].values()) == {"frr"}
     for fault_name in ONE_INTERVAL_LATE.get(scenario, []):
         _one_interval_late(results, fault_name)
+    for check in results["checks"]:
+        if not check["ok"] and check["name"].startswith("VIP on r1's interface only"):
+            assert " is on r1, r2;" in check["detail"], check  # both Master, none lost it
     # the run says why, beside its checks (features.KNOWN through speakers.fit)
     assert [a["feature"] for a in results["adapted"] if a["change"] == "known"] == (
         ["ipv6"] if scenario in ONE_INTERVAL_LATE else [])

@@ -302,7 +302,9 @@ def test_frr_routers_run_the_lab_s_frr_conf_and_make_their_macvlans_first(tmp_pa
                        "ip link set dev vrrp4-10 address 00:00:5e:00:01:0a",
                        "ip addr add 192.168.1.1/24 dev vrrp4-10"]
     assert r1["exec"].index("ip link set dev vrrp4-10 up") > r1["exec"].index(macvlan[-1])
-    for sysctl in ("net.ipv4.conf.all.arp_ignore=1", "net.ipv4.conf.all.arp_announce=2"):
+    for sysctl in ("net.ipv4.conf.all.arp_ignore=1", "net.ipv4.conf.all.arp_announce=2",
+                   "net.ipv4.conf.all.ignore_routes_with_linkdown=1",
+                   "net.ipv6.conf.all.ignore_routes_with_linkdown=1"):
         assert r1["exec"].count(f"sysctl -qw {sysctl}") == 1
     assert r1["exec"][-1] == f"touch {containerlab.READY}"
     assert containerlab.READY in r1["cmd"] and r1["cmd"].endswith("/usr/lib/frr/docker-start'")

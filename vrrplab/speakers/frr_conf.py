@@ -17,9 +17,14 @@ from vrrplab.vrrp.packet import virtual_mac
 
 # the sysctls vrrpd's documentation asks for on each router: the interface answers ARP
 # only for its own addresses (so the parent never answers for the macvlan's VIP), and
-# routes over a link that is down are ignored
+# routes over a link that is down are ignored, in both families. A Backup's macvlan is
+# in protodown (no carrier) yet still receives what the LAN's switch sends to the
+# virtual MAC, which it does after any frame the stepping-down master sent from that MAC
+# (zebra's final Router Advertisement, IPv6): without the IPv6 setting the Backup
+# forwarded some of it back out of its protodown macvlan, where it was dropped
 ROUTER_SYSCTLS = (("net.ipv4.conf.all.arp_ignore", "1"), ("net.ipv4.conf.all.arp_announce", "2"),
-                  ("net.ipv4.conf.all.ignore_routes_with_linkdown", "1"))
+                  ("net.ipv4.conf.all.ignore_routes_with_linkdown", "1"),
+                  ("net.ipv6.conf.all.ignore_routes_with_linkdown", "1"))
 
 
 def macvlan_name(inst: VrrpInstance) -> str:
