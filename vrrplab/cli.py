@@ -534,15 +534,9 @@ def shell(lab: str, speaker: str, out: Path, run_dir: Path | None) -> None:
 @friendly_errors
 def speaker(config: Path, check: bool, outside_lab: bool) -> None:
     """Run the bundled VRRP speaker in this namespace (vrrplab starts it per router)."""
-    if check:  # anywhere: it only reads the config and this namespace's interfaces
-        from vrrplab.bundled.check import check as check_config
+    from vrrplab.bundled import speak
 
-        sys.exit(check_config(config))
-    from vrrplab.bundled.daemon import main as run_daemon, refuse_outside_lab
-
-    if not outside_lab:
-        refuse_outside_lab()
-    sys.exit(run_daemon(config))
+    sys.exit(speak(config, check, outside_lab))
 
 
 @main.command()

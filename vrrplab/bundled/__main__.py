@@ -1,6 +1,6 @@
 """`python -m vrrplab.bundled --config FILE [--check]`: the speaker without the CLI around it.
 
-The same `daemon.main` as `vrrplab speaker`, reached without importing click
+The same `speak` as `vrrplab speaker`, reached without importing click
 and the YAML loader: a speaker that starts 0.1 s sooner preempts 0.1 s sooner
 after a restart, and `BundledSpeaker.command()` uses this door for that reason.
 `--check` goes to `check.check` without importing the daemon at all (the lab runs it
@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 from vrrplab import i18n
+from vrrplab.bundled import speak
 from vrrplab.errors import EnvironmentProblem
 from vrrplab.linux import leave
 
@@ -31,22 +32,14 @@ def _args(argv: list[str]) -> argparse.Namespace:
 
 
 def run(argv: list[str]) -> int:
-    """`vrrplab speaker`'s rules, click aside: outside a lab node only with --outside-lab."""
+    """`vrrplab speaker`'s rules (`speak`), click aside: a refusal in one line, its exit code."""
     args = _args(argv)
     i18n.set_language(None)  # the locale's, as `vrrplab speaker` speaks it
-    if args.check:
-        from vrrplab.bundled.check import check
-
-        return check(args.config)
-    from vrrplab.bundled.daemon import main, refuse_outside_lab
-
-    if not args.outside_lab:
-        try:
-            refuse_outside_lab()
-        except EnvironmentProblem as exc:
-            print(f"vrrplab: {exc.localized()}", file=sys.stderr)
-            return exc.exit_code
-    return main(args.config)
+    try:
+        return speak(args.config, args.check, args.outside_lab)
+    except EnvironmentProblem as exc:
+        print(f"vrrplab: {exc.localized()}", file=sys.stderr)
+        return exc.exit_code
 
 
 if __name__ == "__main__":
